@@ -1,0 +1,33 @@
+# The two commands a new clone needs: `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test check serve lint snapshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/factsheet build
+
+check: $(STAMP)
+	$(BIN)/factsheet check
+
+serve: $(STAMP)
+	$(BIN)/factsheet serve
+
+test: $(STAMP)
+	$(BIN)/ruff check generator tests
+	$(BIN)/python -m pytest
+
+# Rewrite the golden files after an intended change to templates or facts; review the diff.
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
+
+clean:
+	rm -rf $(VENV) site dist generated/*.md generated/*/

@@ -1,0 +1,3 @@
+"""factsheet: compile curated YAML facts that cite source articles into a verified static site."""
+
+__version__ = "0.1.0"

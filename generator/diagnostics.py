@@ -1,0 +1,98 @@
+"""Typed diagnostics: every problem found in the inputs, with where it is and what to do about it.
+
+Library code collects these (or raises `DiagnosticError`); only the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from .model import Where
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Code(Enum):
+    """Closed vocabulary of problems; the value is the stable code shown to editors."""
+
+    FILE_UNREADABLE = "file-unreadable"
+    FILE_TOO_LARGE = "file-too-large"
+    NOT_UTF8 = "not-utf8"
+    BOM = "byte-order-mark"
+    NOT_A_REGULAR_FILE = "not-a-regular-file"
+    UNEXPECTED_FILE = "unexpected-file"
+    YAML_SYNTAX = "yaml-syntax"
+    YAML_FORBIDDEN = "yaml-forbidden-construct"
+    YAML_DUPLICATE_KEY = "duplicate-key"
+    YAML_TOO_DEEP = "yaml-too-deep"
+    FRONT_MATTER = "front-matter"
+    MISSING_FIELD = "missing-field"
+    UNKNOWN_FIELD = "unknown-field"
+    WRONG_TYPE = "wrong-type"
+    INVALID_VALUE = "invalid-value"
+    INVALID_ID = "invalid-id"
+    ID_MISMATCH = "id-mismatch"
+    DUPLICATE_ID = "duplicate-id"
+    INVALID_DATE = "invalid-date"
+    INVALID_TIME = "invalid-time"
+    INVALID_URL = "invalid-url"
+    INVALID_TEXT = "invalid-text"
+    EMPTY_LIST = "empty-list"
+    UNKNOWN_REFERENCE = "unknown-reference"
+    QUOTE_NOT_FOUND = "quote-not-found"
+    QUOTE_AMBIGUOUS = "quote-ambiguous"
+    ALIAS_NOT_IN_QUOTE = "alias-not-in-quote"
+    BODY_CHANGED = "body-changed"
+    INCONSISTENT = "inconsistent"
+    BUILD_FAILED = "build-failed"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    where: Where
+    severity: Severity
+    code: Code
+    message: str
+    hint: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def format(self, root: Path | None = None) -> str:
+        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+        path = self.where.path
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                path = path.relative_to(root)
+        text = f"{path}:{self.where.line}:{self.where.col}: {self.severity.value}: {self.message} [{self.code.value}]"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+def error(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(where, Severity.ERROR, code, message, hint)
+
+
+def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(where, Severity.WARNING, code, message, hint)
+
+
+def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    # Sorted by place so that output is stable and reads file by file.
+    return sorted(diagnostics, key=lambda d: (str(d.where.path), d.where.line, d.where.col, d.code.value))
+
+
+class DiagnosticError(Exception):
+    """Raised when a stage cannot go on; carries the diagnostics that stopped it."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted_diagnostics(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))

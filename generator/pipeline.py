@@ -1,0 +1,68 @@
+"""The whole build as one function per command: everything is gathered and checked before anything
+is written (files -> model -> diagnostics -> pages -> site)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .context import build_pages
+from .diagnostics import Code, DiagnosticError, error
+from .load import load_project
+from .model import Where
+from .project import Project
+from .publish import Written, build_site, write_docs
+from .render import render_pages
+from .validate import CheckResult
+from .validate import check as validate
+
+
+def check(project: Project) -> CheckResult:
+    """Load and validate every input; never raises for bad input."""
+    return validate(load_project(project))
+
+
+@dataclass(frozen=True)
+class Generated:
+    result: CheckResult
+    pages: dict[str, str]
+    written: Written
+
+
+def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict[str, str]]:
+    """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
+    result = check(project)
+    blocking = result.diagnostics if strict else result.errors
+    if blocking:
+        raise DiagnosticError(blocking)
+    try:
+        pages = render_pages(build_pages(result.facts), project.templates_dir)
+    except jinja2.TemplateSyntaxError as exc:
+        where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
+        raise DiagnosticError([error(where, Code.BUILD_FAILED, f"template error: {exc.message}")]) from None
+    except (jinja2.TemplateError, ValueError) as exc:
+        raise DiagnosticError(
+            [
+                error(
+                    Where(project.templates_dir),
+                    Code.BUILD_FAILED,
+                    f"template error: {exc}",
+                    "fix the template named above",
+                )
+            ]
+        ) from None
+    return result, pages
+
+
+def generate(project: Project, *, strict: bool = False) -> Generated:
+    """Check, render, and write the Markdown pages into the docs folder."""
+    result, pages = render(project, strict=strict)
+    return Generated(result, pages, write_docs(project, pages))
+
+
+def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:
+    """Check, generate and publish the HTML site. The old site survives any failure."""
+    generated = generate(project, strict=strict)
+    return generated, build_site(project, strict=strict)

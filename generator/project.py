@@ -1,0 +1,43 @@
+"""Where a fact sheet's inputs and outputs live. One declarative place, every option documented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    """The fact sheet's folder: it holds mkdocs.yml, facts/ and seeds/."""
+
+    facts_dir: Path
+    """YAML facts, one entity per file, in a folder per kind (see docs/fact-format.md). Default: facts/."""
+
+    seeds_dir: Path
+    """Source articles: Markdown with YAML front matter, text verbatim. Default: seeds/."""
+
+    templates_dir: Path
+    """Jinja2 templates, one per page kind, and assets/ copied beside the pages. Default: templates/."""
+
+    docs_dir: Path
+    """Generated Markdown for MkDocs, git-ignored; must be `docs_dir` in mkdocs.yml. Default: generated/."""
+
+    site_dir: Path
+    """The published HTML site. Default: site/."""
+
+    @classmethod
+    def at(cls, root: Path, **overrides: Path) -> Project:
+        """The project in `root` with the default layout, or other folders where given."""
+        defaults = {
+            "facts_dir": "facts",
+            "seeds_dir": "seeds",
+            "templates_dir": "templates",
+            "docs_dir": "generated",
+            "site_dir": "site",
+        }
+        return cls(root, **{k: overrides.get(k, root / v) for k, v in defaults.items()})
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / "mkdocs.yml"

@@ -1,0 +1,93 @@
+"""Stage 4: page contexts -> Markdown text, through the Jinja2 templates in templates/.
+
+Fact text is data, never markup: every value a template prints passes through `finalize`, which
+writes each ASCII punctuation mark that Markdown or one of its extensions could give meaning to as a
+numeric character reference. The text then renders back to itself in any Markdown engine, and in HTML.
+Only values the generator built itself (links) are marked safe. Undefined names are errors.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .context import Page, Target
+
+# Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
+_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~=:^$@%&\"'/?;")
+_ESCAPES = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def md_text(value: object) -> str:
+    """Text as inline Markdown that renders as exactly this text (line breaks become spaces)."""
+    return _WHITESPACE.sub(" ", str(value)).translate(_ESCAPES)
+
+
+def _finalize(value: object) -> Markup:
+    # Runs on every {{ }} before autoescaping: Markup (macros, links) passes, anything else is text.
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        raise ValueError("a template printed None; test the value with {% if %} first")
+    return Markup(md_text(value))
+
+
+def href(page_path: str, target: Target) -> Markup:
+    """A link from the page at `page_path` to `target`, relative, as MkDocs resolves .md links."""
+    path = "" if target.page == page_path else posixpath.relpath(target.page, posixpath.dirname(page_path) or ".")
+    return Markup(path + (f"#{target.anchor}" if target.anchor else ""))
+
+
+_ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$")
+
+
+def anchor(value: str) -> Markup:
+    """An HTML id (or a space-separated list of them) built from validated ids; anything else is a bug."""
+    if not _ANCHOR.match(value):
+        raise ValueError(f"not a safe anchor: {value!r}")
+    return Markup(value)
+
+
+def yaml_title(title: str) -> Markup:
+    # MkDocs' theme prints page titles unescaped, so the front matter carries them HTML-escaped.
+    return Markup(json.dumps(html.escape(" ".join(title.split())), ensure_ascii=False))
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # so that macros return Markup; the escaping itself is done by finalize
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["yaml_title"] = yaml_title
+    env.filters["md"] = md_text
+    env.filters["anchor"] = anchor
+    return env
+
+
+def render_pages(pages: list[Page], templates_dir: Path) -> dict[str, str]:
+    """Markdown text of every page, keyed by its path in the docs folder."""
+    env = make_environment(templates_dir)
+    out: dict[str, str] = {}
+    for page in pages:
+        template = env.get_template(page.template)
+
+        def link(target: Target, _page: str = page.path) -> Markup:
+            return href(_page, target)
+
+        text = template.render(page.context, page=page, link=link)
+        out[page.path] = text.rstrip("\n") + "\n"
+    return out

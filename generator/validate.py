@@ -1,0 +1,479 @@
+"""Stage 2: parsed documents -> the fact model, with every problem as a diagnostic.
+
+Conversion is driven by the model's type hints, so the schema has one definition (model.py). Then the
+cross-checks: ids unique, references resolve, every quote found in its source, notes where metadata
+is unknown. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import re
+import types
+import typing
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+from . import quotes
+from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
+from .load import Document, Loaded
+from .model import (
+    ENTITY_TYPES,
+    SLUG_MAX,
+    SLUG_RE,
+    Actor,
+    Claim,
+    ClockTime,
+    Event,
+    FactBase,
+    FactDate,
+    Position,
+    Ref,
+    SheetInfo,
+    Source,
+    Text,
+    Topic,
+    Voice,
+    Where,
+    all_citations,
+)
+from .yamlsafe import Mapping, Node, Scalar, Sequence
+
+_INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
+# Invisible characters that can make two ids look equal or reorder text on screen (Trojan Source).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str
+    id: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    facts: FactBase
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+@cache
+def fields_of(cls: type) -> dict[str, tuple[dataclasses.Field, object]]:
+    """The editor-facing fields of a model class with their resolved type hints."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return {f.name: (f, hints[f.name]) for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+
+
+def is_required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _type_name(tp: object) -> str:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(tp)[0])
+    if origin is list:
+        return "a list"
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return "a mapping of fields"
+    return "text"
+
+
+def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+class _Converter:
+    """Turns one document's nodes into model objects, recording diagnostics and references."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self.references: list[Reference] = []
+
+    def where(self, node: Node) -> Where:
+        return Where(self.path, node.line, node.col)
+
+    def fail(self, node: Node, code: Code, message: str, hint: str = "") -> object:
+        self.diagnostics.append(error(self.where(node), code, message, hint))
+        return _INVALID
+
+    def record(self, cls: type, node: Node) -> object:
+        if not isinstance(node, Mapping):
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"expected a mapping of fields for {cls.__name__.lower()}",
+                "write one 'field: value' per line",
+            )
+        fields = fields_of(cls)
+        values: dict[str, object] = {}
+        ok = True
+        for key, value_node in node.items:
+            if key.value not in fields:
+                self.fail(
+                    key,
+                    Code.UNKNOWN_FIELD,
+                    f"unknown field '{key.value}' in {cls.__name__.lower()}",
+                    _did_you_mean(key.value, fields) or f"allowed: {', '.join(fields)}",
+                )
+                ok = False
+                continue
+            value = self.value(value_node, fields[key.value][1], key.value)
+            if value is _INVALID:
+                ok = False
+            else:
+                values[key.value] = value
+        present = {k.value for k, _ in node.items}
+        for name, (f, _) in fields.items():
+            if is_required(f) and name not in present:
+                self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", str(f.metadata.get("doc", "")))
+                ok = False
+        if not ok:
+            return _INVALID
+        at = node
+        anchor_field = getattr(cls, "WHERE_FIELD", None)
+        if anchor_field:
+            at = next((v for k, v in node.items if k.value == anchor_field), node)
+        return cls(**values, where=self.where(at))
+
+    def value(self, node: Node, tp: object, name: str) -> object:
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if isinstance(node, Scalar) and node.is_null:
+                return None
+            return self.value(node, args[0], name)
+        if origin is typing.Annotated:
+            base, *marks = typing.get_args(tp)
+            value = self.value(node, base, name)
+            for mark in marks:
+                if value is _INVALID:
+                    break
+                value = self.refine(node, value, mark, name)
+            return value
+        if origin is list:
+            if not isinstance(node, Sequence):
+                if isinstance(node, Scalar) and node.is_null:
+                    return []
+                return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be a list", "write one '- item' per line")
+            (item_type,) = typing.get_args(tp)
+            items = [self.value(item, item_type, name) for item in node.items]
+            return _INVALID if any(i is _INVALID for i in items) else items
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in (FactDate, ClockTime):
+            return self.record(tp, node)
+        if not isinstance(node, Scalar):
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"'{name}' must be {_type_name(tp)}, not a {'list' if isinstance(node, Sequence) else 'mapping'}",
+                "write the value on the same line as the field name",
+            )
+        if node.is_null:
+            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", "give it a value or remove the field")
+        if tp is str:
+            return self.text(node, node.value, name, multiline=False, max_length=2000)
+        if tp is bool:
+            if node.plain and node.value in ("true", "false"):
+                return node.value == "true"
+            return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be true or false, not '{node.value}'")
+        if isinstance(tp, type) and issubclass(tp, Enum):
+            allowed = [m.value for m in tp]
+            if node.value in allowed:
+                return tp(node.value)
+            return self.fail(
+                node,
+                Code.INVALID_VALUE,
+                f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
+                _did_you_mean(node.value, allowed),
+            )
+        if tp is FactDate:
+            try:
+                return FactDate.parse(node.value)
+            except ValueError as exc:
+                return self.fail(
+                    node,
+                    Code.INVALID_DATE,
+                    f"'{name}' '{node.value}' is not a valid date: {exc}",
+                    'write e.g. "2021-12-30", "2021-12" or "2021"',
+                )
+        if tp is ClockTime:
+            try:
+                return ClockTime.parse(node.value)
+            except ValueError as exc:
+                return self.fail(node, Code.INVALID_TIME, f"'{name}' '{node.value}': {exc}", 'quote it: time: "15:35"')
+        raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
+
+    def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
+        if _INVISIBLE.search(value):
+            return self.fail(
+                node,
+                Code.INVALID_TEXT,
+                f"'{name}' contains an invisible or direction-changing character",
+                "retype the text; zero-width and bidi control characters are refused",
+            )
+        if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
+            return self.fail(
+                node,
+                Code.INVALID_TEXT,
+                f"'{name}' contains a control character or line break",
+                "keep it on one line, without tabs or control characters"
+                if not multiline
+                else "remove control characters",
+            )
+        if len(value) > max_length:
+            return self.fail(
+                node, Code.INVALID_TEXT, f"'{name}' is {len(value)} characters; the limit is {max_length}", "shorten it"
+            )
+        if not value.strip():
+            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", "give it a value or remove the field")
+        return value
+
+    def refine(self, node: Node, value: object, mark: object, name: str) -> object:
+        if isinstance(mark, Text):
+            return self.text(node, typing.cast(str, value), name, mark.multiline, mark.max_length)
+        if isinstance(mark, Ref):
+            self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
+            return value
+        if mark == "slug":
+            slug = typing.cast(str, value)
+            if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX:
+                return self.fail(
+                    node,
+                    Code.INVALID_ID,
+                    f"'{slug}' is not a valid id",
+                    f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters",
+                )
+            return slug
+        if mark == "url":
+            if not _URL.match(typing.cast(str, value)):
+                return self.fail(
+                    node,
+                    Code.INVALID_URL,
+                    f"'{name}' must be an http:// or https:// address",
+                    "other schemes (javascript:, data:, file:) are refused",
+                )
+            return value
+        if mark in ("nonempty", "two-or-more"):
+            need = 1 if mark == "nonempty" else 2
+            if len(typing.cast(list, value)) < need:
+                return self.fail(
+                    node,
+                    Code.EMPTY_LIST,
+                    f"'{name}' needs at least {need} item{'s' * (need > 1)}",
+                    "every fact needs a citation" if name == "citations" else "",
+                )
+            return value
+        return self.text(node, typing.cast(str, value), name, multiline=False, max_length=2000)
+
+
+def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:
+    """One document -> one model object (None if invalid), its diagnostics and its references."""
+    conv = _Converter(doc.path)
+    if doc.node is None:
+        conv.diagnostics.append(
+            error(
+                Where(doc.path, 1, 1), Code.MISSING_FIELD, "the file is empty", "see docs/fact-format.md for the fields"
+            )
+        )
+        return None, conv.diagnostics, []
+    obj = conv.record(doc.kind, doc.node)
+    if obj is _INVALID:
+        return None, conv.diagnostics, conv.references
+    if isinstance(obj, Source):
+        obj = dataclasses.replace(obj, body=doc.body)
+    expected = doc.path.name.rsplit(".", 1)[0]
+    if hasattr(obj, "id") and obj.id != expected:
+        id_node = next(v for k, v in typing.cast(Mapping, doc.node).items if k.value == "id")
+        conv.fail(
+            id_node,
+            Code.ID_MISMATCH,
+            f"id '{obj.id}' does not match the file name '{doc.path.name}'",
+            f"rename the file to '{obj.id}{doc.path.suffix}' or set id: {expected}",
+        )
+    return obj, conv.diagnostics, conv.references
+
+
+def _entity_checks(obj: object) -> Iterator[Diagnostic]:
+    """Rules within one entity that types alone cannot say."""
+    if isinstance(obj, Position):
+        if obj.voice is Voice.REPORTED and obj.reported_by is None:
+            yield error(
+                obj.where,
+                Code.INCONSISTENT,
+                "voice is 'reported' but reported_by is missing",
+                "add reported_by: <id of the actor whose account this is>",
+            )
+        if obj.voice is Voice.DIRECT and obj.reported_by is not None:
+            yield error(
+                obj.where,
+                Code.INCONSISTENT,
+                "voice is 'direct' but reported_by is set",
+                "a direct position is the actor's own words; remove reported_by or set voice: reported",
+            )
+    elif isinstance(obj, Event):
+        if (obj.time is None) != (obj.timezone is None):
+            yield error(
+                obj.where,
+                Code.INVALID_TIME,
+                "time and timezone go together",
+                "give both (timezone as an IANA name, e.g. America/New_York) or neither",
+            )
+        if obj.timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(obj.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                yield error(
+                    obj.where,
+                    Code.INVALID_TIME,
+                    f"unknown time zone '{obj.timezone}'",
+                    "use an IANA name such as America/New_York, Europe/Moscow or UTC",
+                )
+        if obj.end is not None and obj.end <= obj.date:
+            yield error(
+                obj.where,
+                Code.INVALID_DATE,
+                f"end {obj.end} is not after date {obj.date}",
+                "end is the last day of an event over several days; remove it for a one-day event",
+            )
+    elif isinstance(obj, Source):
+        for name in ("title", "outlet", "author", "date", "url"):
+            if getattr(obj, name) is None and getattr(obj, f"{name}_note") is None:
+                yield error(
+                    obj.where,
+                    Code.INCONSISTENT,
+                    f"{name} is null but {name}_note is missing",
+                    f"say in {name}_note what the text does show (e.g. a credit line), never invent one",
+                )
+        if obj.translated and obj.translation_note is None:
+            yield warning(
+                obj.where,
+                Code.INCONSISTENT,
+                "translated is true but translation_note is missing",
+                "say what makes it read as a translation",
+            )
+        if obj.original_sha256 is not None:
+            digest = hashlib.sha256(obj.body.encode("utf-8")).hexdigest()
+            if digest != obj.original_sha256:
+                yield error(
+                    obj.where,
+                    Code.BODY_CHANGED,
+                    "the article text differs from the original (SHA-256)",
+                    "the body must stay verbatim; undo the edit to the text below the front matter",
+                )
+
+
+def check(loaded: Loaded) -> CheckResult:
+    """Validate everything loaded; always returns, with every problem found in one pass."""
+    diagnostics = list(loaded.diagnostics)
+    references: list[Reference] = []
+    by_kind: dict[type, dict[str, object]] = {t: {} for t in (*ENTITY_TYPES, Source)}
+    first_seen: dict[str, Where] = {}
+    info: SheetInfo | None = None
+
+    for doc in loaded.documents:
+        obj, problems, refs = convert(doc)
+        diagnostics.extend(problems)
+        references.extend(refs)
+        if obj is None:
+            continue
+        if isinstance(obj, SheetInfo):
+            info = obj
+            continue
+        if obj.id in first_seen:
+            diagnostics.append(
+                error(
+                    obj.where,
+                    Code.DUPLICATE_ID,
+                    f"id '{obj.id}' is already used by {first_seen[obj.id]}",
+                    "ids are unique across the whole fact sheet; choose another",
+                )
+            )
+            continue
+        first_seen[obj.id] = obj.where
+        by_kind[type(obj)][obj.id] = obj
+        diagnostics.extend(_entity_checks(obj))
+
+    kinds = {t.KIND: by_kind[t] for t in by_kind}
+    for ref in references:
+        if ref.id not in kinds[ref.kind]:
+            other = next((k for k, ids in kinds.items() if ref.id in ids), None)
+            hint = (
+                f"'{ref.id}' is a {other}, not a {ref.kind}"
+                if other
+                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_folder_of(ref.kind)}/{ref.id}"
+            )
+            diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
+
+    sources = typing.cast(dict[str, Source], by_kind[Source])
+    diagnostics.extend(_check_quotes(sources, [f for t in ENTITY_TYPES for f in by_kind[t].values()]))
+
+    if info is None:
+        info = SheetInfo(title="Fact sheet", description="(facts/factsheet.yaml is missing or invalid)")
+
+    def ordered(t: type) -> dict:
+        return dict(sorted(by_kind[t].items()))
+
+    facts = FactBase(
+        info, ordered(Source), ordered(Actor), ordered(Event), ordered(Topic), ordered(Position), ordered(Claim)
+    )
+    return CheckResult(facts, sorted_diagnostics(diagnostics))
+
+
+def _folder_of(kind: str) -> str:
+    for t in (*ENTITY_TYPES, Source):
+        if kind == t.KIND:
+            return f"{t.FOLDER}/" if t is Source else f"facts/{t.FOLDER}"
+    return kind  # pragma: no cover
+
+
+def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
+    folded: dict[str, quotes.Folded] = {}
+    for fact in facts:
+        for alias in getattr(fact, "aliases", []):
+            for c in alias.citations:
+                if quotes.fold_text(alias.name) not in quotes.fold_text(c.quote):
+                    yield error(
+                        c.where,
+                        Code.ALIAS_NOT_IN_QUOTE,
+                        f"the quote does not contain the alias '{alias.name}'",
+                        "quote the words where this spelling is printed",
+                    )
+        for c in all_citations(fact):
+            source = sources.get(c.source)
+            if source is None:
+                continue  # already reported as an unknown reference
+            if c.source not in folded:
+                folded[c.source] = quotes.fold(source.body)
+            match = quotes.find(folded[c.source], c.quote)
+            if match is None:
+                yield error(
+                    c.where,
+                    Code.QUOTE_NOT_FOUND,
+                    f"quote not found in source '{c.source}'",
+                    "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)",
+                )
+            elif match.count > 1:
+                yield warning(
+                    c.where,
+                    Code.QUOTE_AMBIGUOUS,
+                    f"quote occurs more than once in '{c.source}'",
+                    "quote a few more words so it points to one place",
+                )
