@@ -278,7 +278,7 @@ class _Converter:
                     node,
                     Code.EMPTY_LIST,
                     f"'{name}' needs at least {need} item{'s' * (need > 1)}",
-                    "every fact needs a citation" if name == "citations" else "",
+                    "every fact needs a citation" if name == "citations" else "a claim needs two differing answers",
                 )
             return value
         return self.text(node, typing.cast(str, value), name, multiline=False, max_length=2000)
@@ -402,7 +402,7 @@ def check(loaded: Loaded) -> CheckResult:
                 error(
                     obj.where,
                     Code.DUPLICATE_ID,
-                    f"id '{obj.id}' is already used by {first_seen[obj.id]}",
+                    f"id '{obj.id}' is already used in {_short(first_seen[obj.id])}",
                     "ids are unique across the whole fact sheet; choose another",
                 )
             )
@@ -418,7 +418,7 @@ def check(loaded: Loaded) -> CheckResult:
             hint = (
                 f"'{ref.id}' is a {other}, not a {ref.kind}"
                 if other
-                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_folder_of(ref.kind)}/{ref.id}"
+                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_file_for(ref.kind, ref.id)}"
             )
             diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
 
@@ -437,11 +437,15 @@ def check(loaded: Loaded) -> CheckResult:
     return CheckResult(facts, sorted_diagnostics(diagnostics))
 
 
-def _folder_of(kind: str) -> str:
+def _short(where: Where) -> str:
+    return f"{where.path.parent.name}/{where.path.name} line {where.line}"
+
+
+def _file_for(kind: str, id_: str) -> str:
     for t in (*ENTITY_TYPES, Source):
         if kind == t.KIND:
-            return f"{t.FOLDER}/" if t is Source else f"facts/{t.FOLDER}"
-    return kind  # pragma: no cover
+            return f"seeds/{id_}.md" if t is Source else f"facts/{t.FOLDER}/{id_}.yaml"
+    return id_  # pragma: no cover
 
 
 def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:

@@ -1,0 +1,103 @@
+"""End to end: build the HTML site with MkDocs and check it as a reader's browser would see it."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator import quotes
+from generator.pipeline import build
+
+from .conftest import copy_tree
+
+
+def parse_site(site: Path) -> dict[str, BeautifulSoup]:
+    return {
+        p.relative_to(site).as_posix(): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in sorted(site.rglob("*.html"))
+    }
+
+
+def resolve(page: str, url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if not path:
+        return page, parts.fragment
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+    if path.endswith("/") or not posixpath.splitext(target)[1]:
+        target = posixpath.join(target, "index.html")
+    return target, parts.fragment
+
+
+@pytest.fixture(scope="module", params=["basic", "repo"])
+def built_site(request, tmp_path_factory) -> tuple[dict[str, BeautifulSoup], Path]:
+    project = copy_tree(request.param, tmp_path_factory.mktemp(request.param))
+    _, site = build(project, strict=True)
+    return parse_site(site), site
+
+
+def test_every_page_kind_exists(built_site):
+    pages, _ = built_site
+    for page in [
+        "index.html",
+        "actors/index.html",
+        "timeline/index.html",
+        "positions/index.html",
+        "claims/index.html",
+        "sources/index.html",
+    ]:
+        assert page in pages, page
+    assert any(p.startswith("actors/") and p != "actors/index.html" for p in pages)
+    assert any(p.startswith("sources/") and p != "sources/index.html" for p in pages)
+
+
+def test_every_internal_link_and_anchor_resolves(built_site):
+    pages, site = built_site
+    ids = {name: {el["id"] for el in soup.find_all(id=True)} for name, soup in pages.items()}
+    checked = 0
+    for name, soup in pages.items():
+        for a in soup.select("article a[href]"):
+            url = a["href"]
+            if urlsplit(url).scheme or url.startswith("//"):
+                continue
+            target, fragment = resolve(name, url)
+            assert (site / target).exists(), f"{name}: broken link {url}"
+            if fragment and target in ids:
+                assert fragment in ids[target], f"{name}: link {url} has no anchor #{fragment}"
+            checked += 1
+    assert checked > 20
+
+
+def test_every_citation_lands_on_its_highlighted_quote(built_site):
+    pages, _ = built_site
+    landed = 0
+    for name, soup in pages.items():
+        for cited in soup.select("article span.fs-cited"):
+            link = cited.find_next_sibling("a")
+            quote = cited.get_text().strip()[1:-1]  # drop the quotation marks the template adds
+            target, anchor = resolve(name, link["href"])
+            source = pages[target]
+            assert source.find(id=anchor) is not None, f"{name}: no anchor {anchor} in {target}"
+            marks = source.select(f'mark.fs-quote[data-quote~="{anchor}"]')
+            assert marks, f"{anchor} in {target} is not highlighted"
+            highlighted = " ".join(m.get_text() for m in marks)
+            assert quotes.fold_text(highlighted) == quotes.fold_text(quote)
+            landed += 1
+    assert landed >= 5
+
+
+def test_source_page_links_back_to_citing_facts(built_site):
+    pages, _ = built_site
+    sources = [p for p in pages if p.startswith("sources/") and p != "sources/index.html"]
+    backlinks = sum(len(pages[p].select("#cited-by + ul a")) for p in sources)
+    assert backlinks > 0
+
+
+def test_titles_are_text(built_site):
+    pages, _ = built_site
+    for name, soup in pages.items():
+        assert soup.title is not None and "<" not in soup.title.get_text(), name

@@ -1,0 +1,59 @@
+import pytest
+
+from generator import yamlsafe
+from generator.yamlsafe import Mapping, Scalar, Sequence, YamlProblem
+
+
+def test_scalars_stay_text_with_positions():
+    node = yamlsafe.parse("a: no\nb: 010\nc: 1:30\nd: 2021-12-30\ne: null\nf: 'null'\n")
+    assert isinstance(node, Mapping)
+    values = {k.value: v for k, v in node.items}
+    assert [values[k].value for k in "abcd"] == ["no", "010", "1:30", "2021-12-30"]
+    assert values["e"].is_null and not values["f"].is_null
+    assert (values["b"].line, values["b"].col) == (2, 4)
+
+
+def test_nested_structure():
+    node = yamlsafe.parse("xs:\n  - k: v\n  - [1, 2]\n")
+    seq = node.items[0][1]
+    assert isinstance(seq, Sequence) and isinstance(seq.items[0], Mapping) and isinstance(seq.items[1], Sequence)
+    assert isinstance(seq.items[1].items[0], Scalar) and seq.items[0].line == 2
+
+
+def test_empty_document_is_none():
+    assert yamlsafe.parse("") is None
+    assert yamlsafe.parse("# only a comment\n") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "line"),
+    [
+        ("a: &x 1\nb: *x\n", "forbidden", 1),
+        ("a: 1\nb: *x\n", "forbidden", 2),  # refused as an alias, whether or not the anchor exists
+        ("a: !!python/object:os.system 1\n", "forbidden", 1),
+        ("a: !custom 1\n", "forbidden", 1),
+        ("a: 1\nb: 2\na: 3\n", "duplicate-key", 3),
+        ("? [a, b]\n: 1\n", "forbidden", 1),
+        ("[" * 50000, "too-deep", 1),
+        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "too-deep", 24),
+        ("a: 1\n---\nb: 2\n", "forbidden", 2),
+        ("a: [1, 2\n", "syntax", 2),
+        ("a:\n\t- b\n", "syntax", 2),
+    ],
+)
+def test_refuses(text, kind, line):
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse(text)
+    assert info.value.kind == kind
+    assert info.value.line == line
+    assert info.value.hint or kind == "syntax"
+
+
+def test_alias_bomb_is_refused_before_expansion():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse(bomb)
+    assert info.value.kind == "forbidden"
