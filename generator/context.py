@@ -14,6 +14,7 @@ from . import quotes
 from .model import (
     Actor,
     Claim,
+    ClockTime,
     Event,
     FactBase,
     FactDate,
@@ -264,7 +265,7 @@ class _Builder:
     def pages(self) -> list[Page]:
         f = self.facts
         actors = [self.actor_view(a) for a in f.actors.values()]
-        events = sorted(f.events.values(), key=lambda e: (e.date, e.time or (0, 0), e.id))
+        events = sorted(f.events.values(), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id))
         sources = [self.source_view(s) for s in f.sources.values()]
         common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}}
         pages = [
