@@ -10,6 +10,7 @@ carries its line and column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import yaml
 
@@ -21,8 +22,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_DEPTH = 24
 
 
-@dataclass(frozen=True)
-class Scalar:
+# NamedTuples rather than frozen dataclasses: a file has one node per scalar, and a tuple is built
+# several times faster, which is most of the reader's cost on large fact trees.
+class Scalar(NamedTuple):
     value: str
     line: int
     col: int
@@ -33,15 +35,13 @@ class Scalar:
         return self.plain and self.value in ("", "~", "null", "Null", "NULL")
 
 
-@dataclass(frozen=True)
-class Mapping:
+class Mapping(NamedTuple):
     items: list[tuple[Scalar, Node]]
     line: int
     col: int
 
 
-@dataclass(frozen=True)
-class Sequence:
+class Sequence(NamedTuple):
     items: list[Node]
     line: int
     col: int
@@ -84,12 +84,21 @@ def parse(text: str) -> Node | None:
         loader.dispose()
 
 
-class _Composer:
-    def __init__(self, loader: _Loader) -> None:
-        self.loader = loader
+_SCALAR = yaml.ScalarEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_MAPPING_START = yaml.MappingStartEvent
+_MAPPING_END = yaml.MappingEndEvent
 
-    def next(self) -> yaml.Event:
-        return self.loader.get_event()
+
+class _Composer:
+    """Builds nodes from events. The hot path is one class test per event and a tuple per node;
+    every refusal goes through `refuse`, which checks in a fixed order so messages stay the same."""
+
+    __slots__ = ("next",)
+
+    def __init__(self, loader: _Loader) -> None:
+        self.next = loader.get_event
 
     def document(self) -> Node | None:
         self.next()  # StreamStart
@@ -111,6 +120,62 @@ class _Composer:
         return node
 
     def node(self, event: yaml.Event, depth: int) -> Node:
+        cls = event.__class__
+        if cls is _SCALAR:
+            tag = event.tag
+            if event.anchor is not None or (tag is not None and tag != "!") or depth > MAX_DEPTH:
+                self.refuse(event, depth)
+            mark = event.start_mark
+            return Scalar(event.value, mark.line + 1, mark.column + 1, not event.style)  # C: "", Python: None
+        if cls is _MAPPING_START:
+            if event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
+                self.refuse(event, depth)
+            return self.mapping(event, depth)
+        if cls is _SEQUENCE_START:
+            if event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
+                self.refuse(event, depth)
+            next_event, node, inner = self.next, self.node, depth + 1
+            items: list[Node] = []
+            append = items.append
+            while (item := next_event()).__class__ is not _SEQUENCE_END:
+                append(node(item, inner))
+            mark = event.start_mark
+            return Sequence(items, mark.line + 1, mark.column + 1)
+        self.refuse(event, depth)
+        line, col = _mark(event)
+        raise YamlProblem("syntax", f"unexpected {cls.__name__}", line, col)  # pragma: no cover
+
+    def mapping(self, event: yaml.Event, depth: int) -> Mapping:
+        next_event, node, inner = self.next, self.node, depth + 1
+        pairs: list[tuple[Scalar, Node]] = []
+        seen: dict[str, Scalar] = {}
+        while (item := next_event()).__class__ is not _MAPPING_END:
+            key = node(item, inner)
+            if key.__class__ is not Scalar:
+                raise YamlProblem(
+                    "forbidden",
+                    "a key must be plain text, not a list or mapping",
+                    key.line,
+                    key.col,
+                    "write the key as a simple name followed by a colon",
+                )
+            if key.value in seen:
+                first = seen[key.value]
+                raise YamlProblem(
+                    "duplicate-key",
+                    f"key '{key.value}' appears twice (first on line {first.line})",
+                    key.line,
+                    key.col,
+                    "keep one of the two; YAML would silently drop the first",
+                )
+            seen[key.value] = key
+            pairs.append((key, node(next_event(), inner)))
+        mark = event.start_mark
+        return Mapping(pairs, mark.line + 1, mark.column + 1)
+
+    @staticmethod
+    def refuse(event: yaml.Event, depth: int) -> None:
+        """Raise the problem with an event the fast path did not accept (if any)."""
         line, col = _mark(event)
         if isinstance(event, yaml.AliasEvent):
             raise YamlProblem(
@@ -146,36 +211,3 @@ class _Composer:
                 col,
                 "facts never nest this deep; check the brackets and indentation",
             )
-        if isinstance(event, yaml.ScalarEvent):
-            return Scalar(event.value, line, col, plain=not event.style)  # C parser: "", Python: None
-        if isinstance(event, yaml.SequenceStartEvent):
-            items: list[Node] = []
-            while not isinstance(event := self.next(), yaml.SequenceEndEvent):
-                items.append(self.node(event, depth + 1))
-            return Sequence(items, line, col)
-        if isinstance(event, yaml.MappingStartEvent):
-            pairs: list[tuple[Scalar, Node]] = []
-            seen: dict[str, Scalar] = {}
-            while not isinstance(event := self.next(), yaml.MappingEndEvent):
-                key = self.node(event, depth + 1)
-                if not isinstance(key, Scalar):
-                    raise YamlProblem(
-                        "forbidden",
-                        "a key must be plain text, not a list or mapping",
-                        key.line,
-                        key.col,
-                        "write the key as a simple name followed by a colon",
-                    )
-                if key.value in seen:
-                    first = seen[key.value]
-                    raise YamlProblem(
-                        "duplicate-key",
-                        f"key '{key.value}' appears twice (first on line {first.line})",
-                        key.line,
-                        key.col,
-                        "keep one of the two; YAML would silently drop the first",
-                    )
-                seen[key.value] = key
-                pairs.append((key, self.node(self.next(), depth + 1)))
-            return Mapping(pairs, line, col)
-        raise YamlProblem("syntax", f"unexpected {type(event).__name__}", line, col)  # pragma: no cover
