@@ -28,7 +28,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import check
 
-    result = check(project)
+    result = check(project, cache=not args.no_cache)
     _print_diagnostics(result.diagnostics, project.root)
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
@@ -52,7 +52,7 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import build
 
     _show_mkdocs_warnings()
-    generated, site = build(project, strict=args.strict)
+    generated, site = build(project, strict=args.strict, cache=not args.no_cache)
     _print_diagnostics(generated.result.diagnostics, project.root)
     print(f"built {len(generated.pages)} pages into {site}")
     return 0
@@ -66,15 +66,20 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+_NO_CACHE = "parse and check every file afresh; do not read or write .cache/factsheet/"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     c.set_defaults(run=cmd_check)
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
+    b.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     b.set_defaults(run=cmd_build)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")

@@ -16,6 +16,7 @@ from pathlib import Path
 from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlsafe
+from .cache import Converted, FileCache, Unparsable
 from .diagnostics import Code, Diagnostic, error
 from .model import ENTITY_TYPES, SheetInfo, Source, Where
 from .project import Project
@@ -40,6 +41,8 @@ class Document:
     path: Path
     node: yamlsafe.Node | None
     body: str = ""  # seeds only: the article text after the front matter, verbatim
+    cache_key: tuple[str, str, str] | None = None  # set when the file's checked result may be cached
+    cached: bool = False  # the check's result for these exact bytes is in the cache: node was not parsed
 
 
 @dataclass(frozen=True)
@@ -131,17 +134,33 @@ def _unexpected(path: Path, hint: str) -> Diagnostic:
     return error(Where(path, 1, 1), Code.UNEXPECTED_FILE, "unexpected file or folder", hint)
 
 
-def load_fact_file(kind: type, path: Path) -> tuple[Document | None, list[Diagnostic]]:
+def _parse_cached(
+    kind: type, path: Path, text: str, yaml_text: str, cache: FileCache, body: str = ""
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse `yaml_text` (all or part of `text`), unless the cache holds the result for these bytes."""
+    key = FileCache.key(kind, path, text.encode("utf-8")) if cache.enabled else None
+    if key is not None:
+        hit = cache.get(key)
+        if isinstance(hit, Unparsable):
+            return None, [hit.problem]
+        if isinstance(hit, Converted):
+            return Document(kind, path, None, body, key, cached=True), []
+    node, problem = parse_yaml(path, yaml_text)
+    if problem:
+        if key is not None:
+            cache.put(key, Unparsable(problem))
+        return None, [problem]
+    return Document(kind, path, node, body, key), []
+
+
+def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
     text, problem = read_text(path, MAX_FACT_BYTES)
     if problem:
         return None, [problem]
-    node, problem = parse_yaml(path, text)
-    if problem:
-        return None, [problem]
-    return Document(kind, path, node), []
+    return _parse_cached(kind, path, text, text, cache or FileCache.disabled())
 
 
-def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
+def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
     text, problem = read_text(path, MAX_SEED_BYTES)
     if problem:
         return None, [problem]
@@ -154,14 +173,14 @@ def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     except ValueError as exc:
         return None, [error(Where(path, 1, 1), Code.FRONT_MATTER, str(exc), hint)]
     # fm begins with the newline after the opening "---", so YAML line numbers are file line numbers.
-    node, problem = parse_yaml(path, fm)
-    if problem:
-        return None, [problem]
-    return Document(Source, path, node, body=body), []
+    return _parse_cached(Source, path, text, fm, cache or FileCache.disabled(), body)
 
 
-def load_project(project: Project) -> Loaded:
-    """Read every input file of the project; never raises for bad input."""
+def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
+    """Read every input file of the project; never raises for bad input.
+
+    With a cache, files whose bytes were checked before are read and hashed but not parsed again."""
+    cache = cache or FileCache.disabled()
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
 
@@ -187,7 +206,7 @@ def load_project(project: Project) -> Loaded:
         if entry.name.startswith("."):
             continue
         if entry.name == SHEET_FILE:
-            take(load_fact_file(SheetInfo, path))
+            take(load_fact_file(SheetInfo, path, cache))
         elif entry.name in folders and entry.is_dir(follow_symlinks=False):
             kind = folders[entry.name]
             for item in _listing(path):
@@ -197,7 +216,7 @@ def load_project(project: Project) -> Loaded:
                 if not item.name.endswith(".yaml"):
                     diagnostics.append(_unexpected(item_path, "fact files end in .yaml"))
                     continue
-                take(load_fact_file(kind, item_path))
+                take(load_fact_file(kind, item_path, cache))
         else:
             diagnostics.append(
                 _unexpected(
@@ -212,5 +231,5 @@ def load_project(project: Project) -> Loaded:
         if not entry.name.endswith(".md"):
             diagnostics.append(_unexpected(path, "seed files end in .md"))
             continue
-        take(load_seed_file(path))
+        take(load_seed_file(path, cache))
     return Loaded(documents, diagnostics)

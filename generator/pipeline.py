@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from .cache import FileCache
 from .context import build_pages
 from .diagnostics import Code, DiagnosticError, error
 from .load import load_project
@@ -19,9 +20,14 @@ from .validate import CheckResult
 from .validate import check as validate
 
 
-def check(project: Project) -> CheckResult:
-    """Load and validate every input; never raises for bad input."""
-    return validate(load_project(project))
+def check(project: Project, *, cache: bool = True) -> CheckResult:
+    """Load and validate every input; never raises for bad input.
+
+    With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run."""
+    files = FileCache.for_project(project.root, enabled=cache)
+    result = validate(load_project(project, files), files)
+    files.save()
+    return result
 
 
 @dataclass(frozen=True)
@@ -31,9 +37,9 @@ class Generated:
     written: Written
 
 
-def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict[str, str]]:
+def render(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
-    result = check(project)
+    result = check(project, cache=cache)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
         raise DiagnosticError(blocking)
@@ -56,13 +62,13 @@ def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict
     return result, pages
 
 
-def generate(project: Project, *, strict: bool = False) -> Generated:
+def generate(project: Project, *, strict: bool = False, cache: bool = True) -> Generated:
     """Check, render, and write the Markdown pages into the docs folder."""
-    result, pages = render(project, strict=strict)
+    result, pages = render(project, strict=strict, cache=cache)
     return Generated(result, pages, write_docs(project, pages))
 
 
-def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:
+def build(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure."""
-    generated = generate(project, strict=strict)
+    generated = generate(project, strict=strict, cache=cache)
     return generated, build_site(project, strict=strict)

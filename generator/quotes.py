@@ -8,6 +8,7 @@ map back to the original offsets so the passage can be highlighted as printed.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 _FOLD = str.maketrans(
@@ -17,6 +18,9 @@ _FOLD = str.maketrans(
         **dict.fromkeys("‐‑‒–—―−", "-"),
     }
 )
+
+
+_SPACE_RUN = re.compile(r"\s+")  # \s is str.isspace, the same whitespace str.split() folds
 
 
 @dataclass(frozen=True)
@@ -34,24 +38,24 @@ class Folded:
 
 
 def fold(text: str) -> Folded:
-    out: list[str] = []
-    starts: list[int] = []
+    # One step per whitespace run, not per character: articles are folded once per build each.
     translated = text.translate(_FOLD)
-    in_space = False
-    for i, ch in enumerate(translated):
-        if ch.isspace():
-            if not in_space and out:
-                out.append(" ")
-                starts.append(i)
-            in_space = True
-            continue
-        in_space = False
-        out.append(ch)
-        starts.append(i)
-    if out and out[-1] == " ":
-        out.pop()
-        starts.pop()
-    return Folded("".join(out), tuple(starts), len(text))
+    pieces: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for run in _SPACE_RUN.finditer(translated):
+        start, end = run.span()
+        if start > pos:
+            pieces.append(translated[pos:start])
+            starts.extend(range(pos, start))
+        if starts and end < len(translated):  # no space at the start or the end
+            pieces.append(" ")
+            starts.append(start)
+        pos = end
+    if pos < len(translated):
+        pieces.append(translated[pos:])
+        starts.extend(range(pos, len(translated)))
+    return Folded("".join(pieces), tuple(starts), len(text))
 
 
 def fold_text(text: str) -> str:
@@ -69,6 +73,17 @@ class Match:
     start: int  # offsets in the original article text
     end: int
     count: int  # how many times the folded quote occurs (more than one is ambiguous)
+
+
+def occurrences(folded_text: str, quote: str) -> int:
+    """How often `quote` occurs in an article's folded text: 0, 1, or 2 for two or more."""
+    needle = fold_text(quote)
+    if not needle:
+        return 0
+    at = folded_text.find(needle)
+    if at < 0:
+        return 0
+    return 1 if folded_text.find(needle, at + 1) < 0 else 2
 
 
 def find(source: Folded, quote: str) -> Match | None:

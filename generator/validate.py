@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from . import quotes
+from .cache import Converted, FileCache
 from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded
 from .model import (
@@ -380,8 +381,26 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 )
 
 
-def check(loaded: Loaded) -> CheckResult:
-    """Validate everything loaded; always returns, with every problem found in one pass."""
+def _convert_cached(doc: Document, cache: FileCache) -> tuple[object | None, list[Diagnostic], list[Reference]]:
+    # A file's own checks depend only on its bytes, kind and path, which is the cache key.
+    if doc.cache_key is not None:
+        hit = cache.get(doc.cache_key)
+        if isinstance(hit, Converted):
+            return hit.obj, hit.diagnostics, hit.references
+        if doc.cached:  # pragma: no cover - load saw the entry in this same cache
+            raise RuntimeError(f"cache entry for {doc.path} vanished")
+    result = convert(doc)
+    if doc.cache_key is not None:
+        cache.put(doc.cache_key, Converted(*result))
+    return result
+
+
+def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
+    """Validate everything loaded; always returns, with every problem found in one pass.
+
+    Per-file results come from `cache` when the loader found them there (same bytes, kind and path);
+    the cross-checks between files (ids, references, quotes) always run."""
+    cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
     references: list[Reference] = []
     by_kind: dict[type, dict[str, object]] = {t: {} for t in (*ENTITY_TYPES, Source)}
@@ -389,7 +408,7 @@ def check(loaded: Loaded) -> CheckResult:
     info: SheetInfo | None = None
 
     for doc in loaded.documents:
-        obj, problems, refs = convert(doc)
+        obj, problems, refs = _convert_cached(doc, cache)
         diagnostics.extend(problems)
         references.extend(refs)
         if obj is None:
@@ -449,7 +468,7 @@ def _file_for(kind: str, id_: str) -> str:
 
 
 def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
-    folded: dict[str, quotes.Folded] = {}
+    folded: dict[str, str] = {}
     for fact in facts:
         for alias in getattr(fact, "aliases", []):
             for c in alias.citations:
@@ -465,16 +484,16 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
             if source is None:
                 continue  # already reported as an unknown reference
             if c.source not in folded:
-                folded[c.source] = quotes.fold(source.body)
-            match = quotes.find(folded[c.source], c.quote)
-            if match is None:
+                folded[c.source] = quotes.fold_text(source.body)
+            count = quotes.occurrences(folded[c.source], c.quote)
+            if count == 0:
                 yield error(
                     c.where,
                     Code.QUOTE_NOT_FOUND,
                     f"quote not found in source '{c.source}'",
                     "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)",
                 )
-            elif match.count > 1:
+            elif count > 1:
                 yield warning(
                     c.where,
                     Code.QUOTE_AMBIGUOUS,

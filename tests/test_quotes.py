@@ -1,3 +1,6 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from generator import quotes
 
 
@@ -25,3 +28,36 @@ def test_counts_repeats():
 def test_quote_id_is_stable_under_folding():
     assert quotes.quote_id("a “b”  c") == quotes.quote_id('a "b" c')
     assert quotes.quote_id("a b") != quotes.quote_id("a c")
+
+
+def _fold_by_character(text: str) -> tuple[str, tuple[int, ...]]:
+    # The plain definition that quotes.fold computes faster: collapse each whitespace run to one
+    # space (none at either end) and remember where each character came from.
+    out, starts = [], []
+    for i, ch in enumerate(text.translate(quotes._FOLD)):
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                starts.append(i)
+            continue
+        out.append(ch)
+        starts.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        starts.pop()
+    return "".join(out), tuple(starts)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab “”—-\n\t\u00a0\u2028 x."))))
+def test_fold_matches_the_character_by_character_definition(text):
+    folded = quotes.fold(text)
+    assert (folded.text, folded.starts) == _fold_by_character(text)
+    assert folded.text == quotes.fold_text(text)
+
+
+def test_occurrences_counts_none_one_or_several():
+    text = quotes.fold_text("the \"call\". the “call”. a  word")
+    assert quotes.occurrences(text, 'the "call"') == 2
+    assert quotes.occurrences(text, "a\nword") == 1
+    assert quotes.occurrences(text, "absent") == 0
+    assert quotes.occurrences(text, "  ") == 0
