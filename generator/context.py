@@ -123,6 +123,24 @@ class _Builder:
                 link = Link(self.label(fact), fact_target(fact))
                 if link not in uses:
                     uses.append(link)
+        # Indexes by actor and topic, so that each page costs its own facts, not the whole fact base.
+        self.by_actor: dict[str, list[Position]] = defaultdict(list)
+        self.by_reporter: dict[str, list[Position]] = defaultdict(list)
+        self.by_topic: dict[str, list[Position]] = defaultdict(list)
+        for p in facts.positions.values():
+            self.by_actor[p.actor].append(p)
+            self.by_topic[p.topic].append(p)
+            if p.reported_by is not None:
+                self.by_reporter[p.reported_by].append(p)
+        self.events_of: dict[str, list[Event]] = defaultdict(list)
+        for e in sorted(facts.events.values(), key=lambda e: (e.date, e.id)):
+            for actor_id in dict.fromkeys(e.actors):
+                self.events_of[actor_id].append(e)
+        self.answers_of: dict[str, list[tuple[Claim, object]]] = defaultdict(list)
+        for c in facts.claims.values():
+            for ans in c.answers:
+                if ans.said_by is not None:
+                    self.answers_of[ans.said_by].append((c, ans))
 
     def label(self, fact: object) -> str:
         if isinstance(fact, Position):
@@ -313,7 +331,7 @@ class _Builder:
                             "positions": [
                                 self.position_view(p)
                                 for p in sorted(
-                                    (p for p in f.positions.values() if p.topic == t.id),
+                                    self.by_topic[t.id],
                                     key=lambda p: (f.actors[p.actor].name, p.id),
                                 )
                             ],
@@ -371,16 +389,11 @@ class _Builder:
         mentioned = [sid for sid, folded in self.folded.items() if sid in cited or any(n in folded.text for n in names)]
         return {
             "actor": self.actor_view(a),
-            "positions": [self.position_view(p) for p in f.positions.values() if p.actor == a.id],
-            "reported": [self.position_view(p) for p in f.positions.values() if p.reported_by == a.id],
-            "events": [
-                self.event_view(e) for e in sorted(f.events.values(), key=lambda e: (e.date, e.id)) if a.id in e.actors
-            ],
+            "positions": [self.position_view(p) for p in self.by_actor[a.id]],
+            "reported": [self.position_view(p) for p in self.by_reporter[a.id]],
+            "events": [self.event_view(e) for e in self.events_of[a.id]],
             "claims": [
-                {"claim": Link(c.question, fact_target(c)), "answer": ans.answer}
-                for c in f.claims.values()
-                for ans in c.answers
-                if ans.said_by == a.id
+                {"claim": Link(c.question, fact_target(c)), "answer": ans.answer} for c, ans in self.answers_of[a.id]
             ],
             "sources": [self.source_view(f.sources[sid]) for sid in mentioned],
         }

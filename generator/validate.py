@@ -50,6 +50,7 @@ _INVALID = object()  # a value that failed conversion; its diagnostic is already
 # Invisible characters that can make two ids look equal or reorder text on screen (Trojan Source).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SUSPECT = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
 
 
@@ -124,62 +125,43 @@ class _Converter:
                 f"expected a mapping of fields for {cls.__name__.lower()}",
                 "write one 'field: value' per line",
             )
-        fields = fields_of(cls)
+        plan = _record_plan(cls)
         values: dict[str, object] = {}
         ok = True
         for key, value_node in node.items:
-            if key.value not in fields:
+            field_plan = plan.fields.get(key.value)
+            if field_plan is None:
                 self.fail(
                     key,
                     Code.UNKNOWN_FIELD,
                     f"unknown field '{key.value}' in {cls.__name__.lower()}",
-                    _did_you_mean(key.value, fields) or f"allowed: {', '.join(fields)}",
+                    _did_you_mean(key.value, plan.fields) or f"allowed: {', '.join(plan.fields)}",
                 )
                 ok = False
                 continue
-            value = self.value(value_node, fields[key.value][1], key.value)
+            value = field_plan(self, value_node, key.value)
             if value is _INVALID:
                 ok = False
             else:
                 values[key.value] = value
-        present = {k.value for k, _ in node.items}
-        for name, (f, _) in fields.items():
-            if is_required(f) and name not in present:
-                self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", str(f.metadata.get("doc", "")))
-                ok = False
+        if not ok or not plan.required.keys() <= values.keys():
+            present = {k.value for k, _ in node.items}
+            for name, doc_text in plan.required.items():
+                if name not in present:
+                    self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", doc_text)
+                    ok = False
         if not ok:
             return _INVALID
         at = node
-        anchor_field = getattr(cls, "WHERE_FIELD", None)
-        if anchor_field:
-            at = next((v for k, v in node.items if k.value == anchor_field), node)
+        if plan.anchor_field:
+            at = next((v for k, v in node.items if k.value == plan.anchor_field), node)
         return cls(**values, where=self.where(at))
 
     def value(self, node: Node, tp: object, name: str) -> object:
-        origin = typing.get_origin(tp)
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if isinstance(node, Scalar) and node.is_null:
-                return None
-            return self.value(node, args[0], name)
-        if origin is typing.Annotated:
-            base, *marks = typing.get_args(tp)
-            value = self.value(node, base, name)
-            for mark in marks:
-                if value is _INVALID:
-                    break
-                value = self.refine(node, value, mark, name)
-            return value
-        if origin is list:
-            if not isinstance(node, Sequence):
-                if isinstance(node, Scalar) and node.is_null:
-                    return []
-                return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be a list", "write one '- item' per line")
-            (item_type,) = typing.get_args(tp)
-            items = [self.value(item, item_type, name) for item in node.items]
-            return _INVALID if any(i is _INVALID for i in items) else items
-        if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in (FactDate, ClockTime):
-            return self.record(tp, node)
+        return converter_for(tp)(self, node, name)
+
+    def scalar(self, node: Node, tp: object, name: str) -> object:
+        """A leaf value: text, a boolean, an enum member, a date or a time."""
         if not isinstance(node, Scalar):
             return self.fail(
                 node,
@@ -223,6 +205,15 @@ class _Converter:
         raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
 
     def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
+        # Nearly every text is fine: one search decides that, the checks below say what is wrong.
+        if (
+            _SUSPECT.search(value) is None
+            and len(value) <= max_length
+            and (multiline or "\n" not in value)
+            and not value.isspace()
+            and value
+        ):
+            return value
         if _INVISIBLE.search(value):
             return self.fail(
                 node,
@@ -283,6 +274,70 @@ class _Converter:
                 )
             return value
         return self.text(node, typing.cast(str, value), name, multiline=False, max_length=2000)
+
+
+Convert = typing.Callable[[_Converter, Node, str], object]
+
+
+@cache
+def converter_for(tp: object) -> Convert:
+    """The conversion for a type hint, worked out once per type rather than once per value."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = converter_for(next(a for a in typing.get_args(tp) if a is not type(None)))
+
+        def optional(conv: _Converter, node: Node, name: str) -> object:
+            if isinstance(node, Scalar) and node.is_null:
+                return None
+            return inner(conv, node, name)
+
+        return optional
+    if origin is typing.Annotated:
+        base, *marks = typing.get_args(tp)
+        convert_base = converter_for(base)
+
+        def annotated(conv: _Converter, node: Node, name: str) -> object:
+            value = convert_base(conv, node, name)
+            for mark in marks:
+                if value is _INVALID:
+                    break
+                value = conv.refine(node, value, mark, name)
+            return value
+
+        return annotated
+    if origin is list:
+        (item_type,) = typing.get_args(tp)
+        convert_item = converter_for(item_type)
+
+        def sequence(conv: _Converter, node: Node, name: str) -> object:
+            if not isinstance(node, Sequence):
+                if isinstance(node, Scalar) and node.is_null:
+                    return []
+                return conv.fail(node, Code.WRONG_TYPE, f"'{name}' must be a list", "write one '- item' per line")
+            items = [convert_item(conv, item, name) for item in node.items]
+            return _INVALID if any(i is _INVALID for i in items) else items
+
+        return sequence
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in (FactDate, ClockTime):
+        return lambda conv, node, name: conv.record(tp, node)
+    return lambda conv, node, name: conv.scalar(node, tp, name)
+
+
+@dataclass(frozen=True)
+class _RecordPlan:
+    fields: dict[str, Convert]
+    required: dict[str, str]  # name -> its doc, the hint when it is missing
+    anchor_field: str | None
+
+
+@cache
+def _record_plan(cls: type) -> _RecordPlan:
+    fields = fields_of(cls)
+    return _RecordPlan(
+        {name: converter_for(tp) for name, (_, tp) in fields.items()},
+        {name: str(f.metadata.get("doc", "")) for name, (f, _) in fields.items() if is_required(f)},
+        getattr(cls, "WHERE_FIELD", None),
+    )
 
 
 def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:

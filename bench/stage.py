@@ -1,0 +1,125 @@
+"""One benchmark stage, run in its own process so that its time and peak memory are its own.
+
+    python -m bench.stage STAGE ROOT
+
+prints one JSON object: the stage's seconds (measured inside the process, imports excluded), its
+sub-stage seconds where it has some, and the process's peak RSS in MB.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from generator.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _project(root: Path) -> Project:
+    return Project.at(root, templates_dir=REPO / "templates")
+
+
+def parse_baseline(root: Path) -> dict[str, object]:
+    """Read the same files and parse them with PyYAML's bare CSafeLoader: the floor for a check."""
+    from generator.load import StrictFrontMatter
+
+    start = time.perf_counter()
+    count = 0
+    for path in sorted(root.glob("facts/**/*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        count += 1
+    for path in sorted(root.glob("seeds/*.md")):
+        front_matter, _ = StrictFrontMatter().split(path.read_text(encoding="utf-8"))
+        yaml.load(front_matter, Loader=yaml.CSafeLoader)
+        count += 1
+    return {"seconds": time.perf_counter() - start, "files": count}
+
+
+def _check(root: Path, cache: bool) -> dict[str, object]:
+    from generator.pipeline import check
+
+    start = time.perf_counter()
+    result = check(_project(root), cache=cache)
+    seconds = time.perf_counter() - start
+    if result.errors:
+        raise SystemExit(f"the corpus does not check: {result.errors[0].format(root)}")
+    return {"seconds": seconds}
+
+
+def check_cold(root: Path) -> dict[str, object]:
+    """`factsheet check` with an empty cache (it fills it)."""
+    return _check(root, cache=True)
+
+
+def check_warm(root: Path) -> dict[str, object]:
+    """`factsheet check` again, after the caller changed one file."""
+    return _check(root, cache=True)
+
+
+def check_no_cache(root: Path) -> dict[str, object]:
+    return _check(root, cache=False)
+
+
+def build(root: Path) -> dict[str, object]:
+    """`factsheet build --no-cache`, timed stage by stage: our own stages, then MkDocs."""
+    from generator import context, load, publish, render, validate
+
+    project = _project(root)
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    loaded = load.load_project(project)
+    times["load"] = time.perf_counter() - start
+    result = validate.check(loaded)
+    times["validate"] = time.perf_counter() - start - sum(times.values())
+    pages = render.render_pages(context.build_pages(result.facts), project.templates_dir)
+    times["render"] = time.perf_counter() - start - sum(times.values())
+    publish.write_docs(project, pages)
+    times["write"] = time.perf_counter() - start - sum(times.values())
+    publish.build_site(project)
+    times["mkdocs"] = time.perf_counter() - start - sum(times.values())
+    return {"seconds": time.perf_counter() - start, "stages": times, "pages": len(pages)}
+
+
+def material_baseline(root: Path) -> dict[str, object]:
+    """A default Material build of trivial pages, as many as `root/generated` has, all in the nav."""
+    pages = sorted(p for p in (root / "generated").rglob("*.md"))
+    base = root / "baseline"
+    docs = base / "docs"
+    for i, page in enumerate(pages):
+        target = docs / page.relative_to(root / "generated")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"# Page {i}\n\nA trivial page.\n", encoding="utf-8")
+    nav = "\n".join(f"  - 'Page {i}': {p.relative_to(root / 'generated').as_posix()}" for i, p in enumerate(pages))
+    (base / "mkdocs.yml").write_text(
+        f"site_name: Baseline\ndocs_dir: docs\nsite_dir: site\ntheme:\n  name: material\nnav:\n{nav}\n",
+        encoding="utf-8",
+    )
+    start = time.perf_counter()  # imports included, as in `build`
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    mkdocs_build(load_config(str(base / "mkdocs.yml")))
+    return {"seconds": time.perf_counter() - start, "pages": len(pages)}
+
+
+STAGES = {
+    f.__name__: f for f in (parse_baseline, check_cold, check_warm, check_no_cache, build, material_baseline)
+}
+
+
+def main() -> None:
+    name, root = sys.argv[1], Path(sys.argv[2])
+    report = STAGES[name](root)
+    # Linux reports ru_maxrss in KiB.
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
