@@ -88,10 +88,11 @@ def fact_target(fact: object) -> Target:
         return Target(f"actors/{fact.id}.md")
     if isinstance(fact, Source):
         return Target(f"sources/{fact.id}.md")
-    page = {Event: PAGES["timeline"], Topic: PAGES["positions"], Position: PAGES["positions"], Claim: PAGES["claims"]}[
-        type(fact)
-    ]
-    return Target(page, fact.id)
+    if isinstance(fact, Topic):
+        return Target(f"topics/{fact.id}.md")
+    if isinstance(fact, Position):
+        return Target(f"topics/{fact.topic}.md", fact.id)
+    return Target({Event: PAGES["timeline"], Claim: PAGES["claims"]}[type(fact)], fact.id)
 
 
 def paragraphs(body: str) -> list[tuple[int, int]]:
@@ -285,6 +286,7 @@ class _Builder:
         actors = [self.actor_view(a) for a in f.actors.values()]
         events = sorted(f.events.values(), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id))
         sources = [self.source_view(s) for s in f.sources.values()]
+        topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
         common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}}
         pages = [
             Page(
@@ -320,25 +322,7 @@ class _Builder:
                 PAGES["positions"],
                 "positions.md.j2",
                 "Positions",
-                {
-                    **common,
-                    "topics": [
-                        {
-                            "id": t.id,
-                            "name": t.name,
-                            "summary": t.summary,
-                            "citations": self.cite(t.citations),
-                            "positions": [
-                                self.position_view(p)
-                                for p in sorted(
-                                    self.by_topic[t.id],
-                                    key=lambda p: (f.actors[p.actor].name, p.id),
-                                )
-                            ],
-                        }
-                        for t in sorted(f.topics.values(), key=lambda t: (t.name, t.id))
-                    ],
-                },
+                {**common, "topics": [self.topic_summary(t) for t in topics]},
             ),
             Page(
                 PAGES["claims"],
@@ -353,6 +337,9 @@ class _Builder:
         ]
         for a in f.actors.values():
             pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, {**common, **self.actor_page(a)}))
+        # One page per topic: the positions index stays short however many positions there are.
+        for t in topics:
+            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, {**common, "topic": self.topic_view(t)}))
         for s in f.sources.values():
             pages.append(
                 Page(
@@ -373,6 +360,26 @@ class _Builder:
                 )
             )
         return pages
+
+    def topic_summary(self, t: Topic) -> dict[str, object]:
+        return {
+            "id": t.id,
+            "name": t.name,
+            "target": fact_target(t),
+            "summary": t.summary,
+            "position_count": len(self.by_topic[t.id]),
+            "actor_count": len({p.actor for p in self.by_topic[t.id]}),
+        }
+
+    def topic_view(self, t: Topic) -> dict[str, object]:
+        f = self.facts
+        return {
+            **self.topic_summary(t),
+            "citations": self.cite(t.citations),
+            "positions": [
+                self.position_view(p) for p in sorted(self.by_topic[t.id], key=lambda p: (f.actors[p.actor].name, p.id))
+            ],
+        }
 
     def months(self, events: list[Event]) -> list[tuple[str, list[dict[str, object]]]]:
         """Events grouped under their month (or year, when only the year is known), in order."""
