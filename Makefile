@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test check serve lint snapshots clean
+.PHONY: site test check serve lint snapshots bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,18 @@ serve: $(STAMP)
 	$(BIN)/factsheet serve
 
 test: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
 
+# The benchmark (bench/): `make bench` runs 100, 1,000 and 10,000 facts (takes minutes), `make bench N=1000`
+# one size. Writes bench/results.json and prints the table for docs/performance.md.
+N ?= 100 1000 10000
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --sizes $(N)
+
 clean:
-	rm -rf $(VENV) site dist generated/*.md generated/*/
+	rm -rf $(VENV) site dist .cache generated/*.md generated/*/

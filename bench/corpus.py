@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
-_SYLLABLES = "ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu".split()
+_SYLLABLES = [c + v for c in "bdklmnrstv" for v in "aeiou"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class Shape:
 
     @property
     def pages(self) -> int:
-        """Pages the site will have: one per actor and per source, plus the six index pages."""
-        return self.actors + self.sources + 6
+        """Pages the site will have: one per actor, source and topic, plus the six index pages."""
+        return self.actors + self.sources + self.topics + 6
 
 
 def _q(text: str) -> str:

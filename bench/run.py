@@ -64,7 +64,7 @@ def run_stage(name: str, root: Path) -> dict[str, object]:
 def touch_one_fact(root: Path) -> None:
     """Change one fact as an editor would (the stance of the first position), keeping it valid."""
     path = min((root / "facts" / "positions").glob("*.yaml"))
-    path.write_text(path.read_text(encoding="utf-8").replace("stance: \"", 'stance: "Edited. ', 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('stance: "', 'stance: "Edited. ', 1), encoding="utf-8")
 
 
 def measure(n: int, workdir: Path) -> dict[str, object]:
@@ -151,7 +151,11 @@ def machine() -> dict[str, object]:
     except ImportError:  # pragma: no cover
         material_version = ""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
         platform.processor(),
     )
     return {
@@ -172,7 +176,7 @@ def table(runs: dict[int, dict], targets: list[dict]) -> str:
         "| facts | pages | input MB | " + " | ".join(cols) + " | peak RSS MB |",
         "|---:" * (len(cols) + 4) + "|",
     ]
-    for n, r in sorted(runs.items()):
+    for _, r in sorted(runs.items()):
         s = r["seconds"]
         peak = max(v for k, v in r["peak_rss_mb"].items() if k != "material_baseline")
         lines.append(

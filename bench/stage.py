@@ -108,9 +108,7 @@ def material_baseline(root: Path) -> dict[str, object]:
     return {"seconds": time.perf_counter() - start, "pages": len(pages)}
 
 
-STAGES = {
-    f.__name__: f for f in (parse_baseline, check_cold, check_warm, check_no_cache, build, material_baseline)
-}
+STAGES = {f.__name__: f for f in (parse_baseline, check_cold, check_warm, check_no_cache, build, material_baseline)}
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def test_fold_matches_the_character_by_character_definition(text):
 
 
 def test_occurrences_counts_none_one_or_several():
-    text = quotes.fold_text("the \"call\". the “call”. a  word")
+    text = quotes.fold_text('the "call". the “call”. a  word')
     assert quotes.occurrences(text, 'the "call"') == 2
     assert quotes.occurrences(text, "a\nword") == 1
     assert quotes.occurrences(text, "absent") == 0

@@ -1,0 +1,107 @@
+"""The parse cache: same diagnostics warm or cold, only changed files re-parsed, tampering is a miss."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import cache, yamlsafe
+from generator.pipeline import check
+from generator.project import Project
+
+from .conftest import FIXTURES
+
+EXPECTED = (FIXTURES / "broken" / "expected-diagnostics.txt").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(autouse=True)
+def own_cache_key(tmp_path, monkeypatch):
+    # The key normally lives in the user's cache folder; each test gets its own.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Project:
+    shutil.copytree(FIXTURES / "broken", tmp_path / "broken")
+    return Project.at(tmp_path / "broken")
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """Every YAML text the strict reader parses from now on."""
+    seen: list[str] = []
+    real = yamlsafe.parse
+
+    def counting(text: str):
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(yamlsafe, "parse", counting)
+    return seen
+
+
+def formatted(project: Project, **options) -> list[str]:
+    return [d.format(project.root) for d in check(project, **options).diagnostics]
+
+
+def cache_file(project: Project) -> Path:
+    return project.root / cache.CACHE_DIR / "files.pickle"
+
+
+def test_warm_check_reports_the_same_problems_without_parsing(broken, parses):
+    expected = [line.replace("\\n", "\n") for line in EXPECTED]
+    assert formatted(broken) == expected
+    assert cache_file(broken).is_file() and parses
+    parses.clear()
+    assert formatted(broken) == expected, "a cached file with errors must report them again"
+    assert parses == []
+
+
+def test_only_the_changed_file_is_parsed_again(basic, parses):
+    assert formatted(basic) == []
+    parses.clear()
+    fact = basic.facts_dir / "topics" / "sanctions.yaml"
+    fact.write_text(fact.read_text().replace("unprecedented sanctions", "unprecedented penalties"))
+    out = formatted(basic)
+    assert len(parses) == 1 and "sanctions" in parses[0]
+    assert len(out) == 1 and "quote-not-found" in out[0]
+
+
+def test_tampered_or_foreign_cache_is_a_miss(basic, parses, monkeypatch, tmp_path):
+    check(basic)
+    path = cache_file(basic)
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    parses.clear()
+    assert formatted(basic) == []
+    assert parses, "a corrupt cache must be ignored, not trusted"
+
+    # A cache made under another user's key (e.g. committed to the repo) does not verify either.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    parses.clear()
+    assert formatted(basic) == []
+    assert parses
+
+
+def test_cache_refuses_anything_but_model_classes(basic, parses):
+    check(basic)
+    files = cache.FileCache.for_project(basic.root)
+    payload = pickle.dumps({("Actor", "x", "y"): os.getcwd}, protocol=pickle.HIGHEST_PROTOCOL)
+    cache_file(basic).write_bytes(files._mac(payload) + payload)  # signed with the right key
+    assert cache.FileCache.for_project(basic.root).get(("Actor", "x", "y")) is None
+    parses.clear()
+    assert formatted(basic) == [] and parses
+
+
+def test_no_cache_reads_and_writes_nothing(basic, parses):
+    assert formatted(basic, cache=False) == []
+    assert not (basic.root / ".cache").exists()
+    check(basic)
+    parses.clear()
+    check(basic, cache=False)
+    assert parses, "--no-cache parses every file"
