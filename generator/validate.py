@@ -295,13 +295,14 @@ def converter_for(tp: object) -> Convert:
     if origin is typing.Annotated:
         base, *marks = typing.get_args(tp)
         convert_base = converter_for(base)
+        refiners = [_refiner(mark) for mark in marks]
 
         def annotated(conv: _Converter, node: Node, name: str) -> object:
             value = convert_base(conv, node, name)
-            for mark in marks:
+            for refine in refiners:
                 if value is _INVALID:
                     break
-                value = conv.refine(node, value, mark, name)
+                value = refine(conv, node, value, name)
             return value
 
         return annotated
@@ -321,6 +322,13 @@ def converter_for(tp: object) -> Convert:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in (FactDate, ClockTime):
         return lambda conv, node, name: conv.record(tp, node)
     return lambda conv, node, name: conv.scalar(node, tp, name)
+
+
+def _refiner(mark: object) -> typing.Callable[[_Converter, Node, object, str], object]:
+    if isinstance(mark, Text):  # the most common mark: skip the dispatch in refine()
+        multiline, max_length = mark.multiline, mark.max_length
+        return lambda conv, node, value, name: conv.text(node, typing.cast(str, value), name, multiline, max_length)
+    return lambda conv, node, value, name: conv.refine(node, value, mark, name)
 
 
 @dataclass(frozen=True)
