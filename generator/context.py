@@ -111,6 +111,7 @@ class _Builder:
     def __init__(self, facts: FactBase) -> None:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
+        self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
         self.folded = {sid: quotes.fold(s.body) for sid, s in facts.sources.items()}
         # source id -> quote anchor -> (start, end, quote text, facts citing it)
         self.quote_uses: dict[str, dict[str, tuple[int, int, str, list[Link]]]] = defaultdict(dict)
@@ -124,6 +125,11 @@ class _Builder:
                 link = Link(self.label(fact), fact_target(fact))
                 if link not in uses:
                     uses.append(link)
+        # Which sources name each actor (or alias): one pass over each article for all names.
+        self.mentions = quotes.occurrences_in(
+            {sid: folded.text for sid, folded in self.folded.items()},
+            {quotes.fold_text(n) for a in facts.actors.values() for n in (a.name, *(x.name for x in a.aliases))},
+        )
         # Indexes by actor and topic, so that each page costs its own facts, not the whole fact base.
         self.by_actor: dict[str, list[Position]] = defaultdict(list)
         self.by_reporter: dict[str, list[Position]] = defaultdict(list)
@@ -264,9 +270,10 @@ class _Builder:
         }
 
     def article(self, s: Source) -> list[Paragraph]:
-        uses = self.quote_uses[s.id]
+        all_uses = self.quote_uses[s.id]
         result = []
         for number, (start, end) in enumerate(paragraphs(s.body), 1):
+            uses = {k: u for k, u in all_uses.items() if u[0] < end and u[1] > start}  # this paragraph's
             cuts = {start, end}
             for q_start, q_end, _, _ in uses.values():
                 cuts.update(x for x in (q_start, q_end) if start < x < end)
@@ -393,7 +400,8 @@ class _Builder:
         f = self.facts
         names = [quotes.fold_text(n) for n in (a.name, *(x.name for x in a.aliases))]
         cited = {c.source for c in all_citations(a)}
-        mentioned = [sid for sid, folded in self.folded.items() if sid in cited or any(n in folded.text for n in names)]
+        named_in = cited.union(*(self.mentions[n] for n in names))
+        mentioned = sorted(named_in, key=self.source_order.__getitem__)
         return {
             "actor": self.actor_view(a),
             "positions": [self.position_view(p) for p in self.by_actor[a.id]],

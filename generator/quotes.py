@@ -7,7 +7,10 @@ map back to the original offsets so the passage can be highlighted as printed.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -20,42 +23,44 @@ _FOLD = str.maketrans(
 )
 
 
-_SPACE_RUN = re.compile(r"\s+")  # \s is str.isspace, the same whitespace str.split() folds
+_WORD = re.compile(r"\S+")  # \S is not str.isspace, the same whitespace str.split() folds
 
 
 @dataclass(frozen=True)
 class Folded:
-    """A text with typographic marks folded and whitespace runs collapsed to one space."""
+    """A text with typographic marks folded and whitespace runs collapsed to one space.
+
+    The map back to the original is kept per word (where it starts in each text), not per character:
+    articles are folded once per build each, and a map per character is most of the cost at scale."""
 
     text: str
-    starts: tuple[int, ...]  # original offset of each folded character
+    word_starts: tuple[int, ...]  # offset in `text` where each word starts
+    word_spans: tuple[tuple[int, int], ...]  # [start, end) of each word in the original
     original_length: int
+
+    def origin(self, i: int) -> int:
+        """Original offset of folded character `i` (a folded space maps to the run it replaced)."""
+        word = bisect.bisect_right(self.word_starts, i) - 1
+        start, end = self.word_spans[word]
+        offset = i - self.word_starts[word]
+        return start + offset if offset < end - start else end
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the folded slice [start, end)."""
-        last = self.starts[end - 1]
-        return self.starts[start], last + 1
+        return self.origin(start), self.origin(end - 1) + 1
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """Original offset of each folded character (for tests and debugging)."""
+        return tuple(self.origin(i) for i in range(len(self.text)))
 
 
 def fold(text: str) -> Folded:
-    # One step per whitespace run, not per character: articles are folded once per build each.
     translated = text.translate(_FOLD)
-    pieces: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    for run in _SPACE_RUN.finditer(translated):
-        start, end = run.span()
-        if start > pos:
-            pieces.append(translated[pos:start])
-            starts.extend(range(pos, start))
-        if starts and end < len(translated):  # no space at the start or the end
-            pieces.append(" ")
-            starts.append(start)
-        pos = end
-    if pos < len(translated):
-        pieces.append(translated[pos:])
-        starts.extend(range(pos, len(translated)))
-    return Folded("".join(pieces), tuple(starts), len(text))
+    spans = tuple(m.span() for m in _WORD.finditer(translated))
+    words = [translated[a:b] for a, b in spans]
+    starts = tuple(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0)) if words else ()
+    return Folded(" ".join(words), starts, spans, len(text))
 
 
 def fold_text(text: str) -> str:
@@ -63,6 +68,7 @@ def fold_text(text: str) -> str:
     return " ".join(text.translate(_FOLD).split())
 
 
+@functools.lru_cache(maxsize=65536)  # pages cite the same quotes many times over
 def quote_id(quote: str) -> str:
     """A stable anchor for a quote: the same words give the same anchor, whatever cites them."""
     return "q-" + hashlib.sha256(fold_text(quote).encode("utf-8")).hexdigest()[:10]
@@ -100,3 +106,44 @@ def find(source: Folded, quote: str) -> Match | None:
         nxt = source.text.find(needle, nxt + 1)
     start, end = source.span(at, at + len(needle))
     return Match(start, end, count)
+
+
+def _trie_pattern(words: list[str]) -> re.Pattern[str]:
+    """A regex matching any of `words`, the longest at each position, as a trie: one pass per text."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(emit(trie))
+
+
+def occurrences_in(texts: dict[str, str], needles: set[str]) -> dict[str, set[str]]:
+    """For each needle, the keys of the texts that contain it: the same as `needle in text` for
+    every pair, but one scan per text instead of one per pair, so it grows with the input."""
+    found: dict[str, set[str]] = {n: set() for n in needles}
+    wanted = sorted(n for n in needles if n)
+    if not wanted:
+        return found
+    pattern = _trie_pattern(wanted)
+    # A needle occurring at a position is a prefix of the longest match there, hence inside it.
+    inside: dict[str, list[str]] = {}
+    for key, text in texts.items():
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            longest = m.group()
+            if longest not in inside:
+                inside[longest] = [n for n in wanted if n in longest]
+            for n in inside[longest]:
+                found[n].add(key)
+            pos = m.start() + 1
+    return found

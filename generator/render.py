@@ -8,6 +8,7 @@ Only values the generator built itself (links) are marked safe. Undefined names 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import posixpath
@@ -41,9 +42,15 @@ def _finalize(value: object) -> Markup:
     return Markup(md_text(value))
 
 
+@functools.lru_cache(maxsize=65536)
+def _relative(page: str, folder: str) -> str:
+    # Pages link to the same few folders over and over; relpath is slow enough to show at scale.
+    return posixpath.relpath(page, folder)
+
+
 def href(page_path: str, target: Target) -> Markup:
     """A link from the page at `page_path` to `target`, relative, as MkDocs resolves .md links."""
-    path = "" if target.page == page_path else posixpath.relpath(target.page, posixpath.dirname(page_path) or ".")
+    path = "" if target.page == page_path else _relative(target.page, posixpath.dirname(page_path) or ".")
     return Markup(path + (f"#{target.anchor}" if target.anchor else ""))
 
 

@@ -61,3 +61,13 @@ def test_occurrences_counts_none_one_or_several():
     assert quotes.occurrences(text, "a\nword") == 1
     assert quotes.occurrences(text, "absent") == 0
     assert quotes.occurrences(text, "  ") == 0
+
+
+@given(
+    st.lists(st.text(alphabet="ab .c", max_size=30), max_size=5),
+    st.sets(st.text(alphabet="ab .c", min_size=1, max_size=4), max_size=6),
+)
+def test_occurrences_in_is_substring_search_for_every_pair(texts, needles):
+    by_key = {f"t{i}": t for i, t in enumerate(texts)}
+    found = quotes.occurrences_in(by_key, needles)
+    assert found == {n: {k for k, t in by_key.items() if n in t} for n in needles}
