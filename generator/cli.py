@@ -62,7 +62,14 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
     # The MkDocs hook in mkdocs.yml regenerates the pages whenever facts/, seeds/ or templates/ change.
-    serve(config_file=str(project.mkdocs_yml), dev_addr=args.dev_addr, livereload=True)
+    # It rewrites only the pages whose Markdown changed, so a dirty rebuild (MkDocs renders only files
+    # newer than their HTML) shows every effect of an edit; the navigation is fixed, so nothing goes stale.
+    serve(
+        config_file=str(project.mkdocs_yml),
+        dev_addr=args.dev_addr,
+        livereload=True,
+        build_type=None if args.full_rebuild else "dirty",
+    )
     return 0
 
 
@@ -83,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(run=cmd_build)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
+    s.add_argument(
+        "--full-rebuild", action="store_true", help="render every page on each change (slower; as `factsheet build`)"
+    )
     s.set_defaults(run=cmd_serve)
     return p
 
