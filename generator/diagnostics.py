@@ -25,6 +25,7 @@ class Code(Enum):
     FILE_TOO_LARGE = "file-too-large"
     NOT_UTF8 = "not-utf8"
     BOM = "byte-order-mark"
+    FORBIDDEN_CHARACTER = "forbidden-character"
     NOT_A_REGULAR_FILE = "not-a-regular-file"
     UNEXPECTED_FILE = "unexpected-file"
     YAML_SYNTAX = "yaml-syntax"

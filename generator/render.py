@@ -52,7 +52,7 @@ _ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$"
 
 def anchor(value: str) -> Markup:
     """An HTML id (or a space-separated list of them) built from validated ids; anything else is a bug."""
-    if not _ANCHOR.match(value):
+    if not _ANCHOR.fullmatch(value):
         raise ValueError(f"not a safe anchor: {value!r}")
     return Markup(value)
 
