@@ -99,6 +99,8 @@ def forbidden_character(path: Path, text: str) -> Diagnostic | None:
     line, col = _position(text, found.start())
     if char == "\r":
         hint = "save the file with LF (or CRLF) line ends"
+    elif char == "\x00":
+        hint = "a NUL byte: save the file as UTF-8 text (not UTF-16 or a binary format)"
     elif "\u202a" <= char <= "\u2069":
         hint = "remove it: direction-changing characters make text display otherwise than it reads"
     else:

@@ -211,7 +211,12 @@ class _Converter:
         if tp is bool:
             if node.plain and node.value in ("true", "false"):
                 return node.value == "true"
-            return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be true or false, not '{node.value}'")
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"'{name}' must be true or false, not '{node.value}'",
+                "write true or false, unquoted (yes, no, on and off are not booleans here)",
+            )
         if isinstance(tp, type) and issubclass(tp, Enum):
             allowed = [m.value for m in tp]
             if node.value in allowed:
@@ -220,7 +225,7 @@ class _Converter:
                 node,
                 Code.INVALID_VALUE,
                 f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
-                _did_you_mean(node.value, allowed),
+                _did_you_mean(node.value, allowed) or f"write one of {', '.join(allowed)}",
             )
         if tp is FactDate:
             try:
