@@ -16,6 +16,8 @@ from typing import Annotated, ClassVar
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: with match, "$" allows a final newline
 SLUG_MAX = 80
+# Ids that would name a generated list page: actors/index.md and sources/index.md.
+RESERVED_IDS = frozenset({"index"})
 
 
 @dataclass(frozen=True, order=True)

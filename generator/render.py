@@ -83,6 +83,8 @@ def render_pages(pages: list[Page], templates_dir: Path) -> dict[str, str]:
     env = make_environment(templates_dir)
     out: dict[str, str] = {}
     for page in pages:
+        if page.path in out:  # two pages at one path: the second would silently replace the first
+            raise ValueError(f"two pages would be written to {page.path}")
         template = env.get_template(page.template)
 
         def link(target: Target, _page: str = page.path) -> Markup:

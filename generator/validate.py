@@ -26,6 +26,7 @@ from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded
 from .model import (
     ENTITY_TYPES,
+    RESERVED_IDS,
     SLUG_MAX,
     SLUG_RE,
     Actor,
@@ -282,6 +283,13 @@ class _Converter:
             self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
             return value
         if mark == "slug":
+            if value in RESERVED_IDS:
+                return self.fail(
+                    node,
+                    Code.INVALID_ID,
+                    f"the id '{value}' is reserved",
+                    "it names a list page of the site; choose another",
+                )
             return self.slug(node, typing.cast(str, value), "")
         if mark == "url":
             if not _URL.fullmatch(typing.cast(str, value)):
