@@ -58,6 +58,17 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
+    from .pipeline import bundle
+
+    _show_mkdocs_warnings()
+    generated, bundles = bundle(project, strict=args.strict)
+    _print_diagnostics(generated.result.diagnostics, project.root)
+    for artifact in (bundles.offline_zip, bundles.single_html):
+        print(f"wrote {artifact.path} ({artifact.size / 1024:,.0f} KiB)")
+    return 0
+
+
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
@@ -76,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     b.set_defaults(run=cmd_build)
+    z = sub.add_parser("bundle", help="build the offline bundles into dist/: a zipped site and one HTML file")
+    z.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
+    z.set_defaults(run=cmd_bundle)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.set_defaults(run=cmd_serve)
