@@ -256,23 +256,12 @@ class _Relinker(HTMLParser):
         self.out.append(f"<!--{data}-->")
 
 
-def _relink(page: str, body: str, pages: dict[str, str], project: Project) -> str:
+def relink(page: str, body: str, pages: dict[str, str]) -> tuple[str, list[str]]:
+    """The HTML of `page` for the single file, and the links in it that lead to no page."""
     relinker = _Relinker(page, pages)
     relinker.feed(body)
     relinker.close()
-    if relinker.broken:
-        raise DiagnosticError(
-            [
-                error(
-                    Where(project.docs_dir / page),
-                    Code.BROKEN_LINK,
-                    f"link to a page that does not exist: {url}",
-                    "fix the template that writes this link",
-                )
-                for url in relinker.broken
-            ]
-        )
-    return "".join(relinker.out)
+    return "".join(relinker.out), relinker.broken
 
 
 def _css(project: Project, config: MkDocsConfig) -> str:
@@ -298,7 +287,19 @@ def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -
         text, meta = get_data(pages[path])
         # Front-matter titles are HTML-escaped by the generator; unescaping first makes this idempotent.
         title = html.escape(html.unescape(str(nav_title or meta.get("title") or path)))
-        body = _relink(path, md.reset().convert(text), pages, project)
+        body, broken = relink(path, md.reset().convert(text), pages)
+        if broken:
+            raise DiagnosticError(
+                [
+                    error(
+                        Where(project.docs_dir / path),
+                        Code.BROKEN_LINK,
+                        f"link to a page that does not exist: {url}",
+                        "fix the template that writes this link",
+                    )
+                    for url in broken
+                ]
+            )
         sections.append((Section(path, title, level), body))
 
     language = html.escape(str(config.theme.get("language") or "en"))
