@@ -12,6 +12,7 @@ Two artifacts in dist/, both reproducible (the same generated pages give byte-id
 from __future__ import annotations
 
 import html
+import io
 import os
 import posixpath
 import shutil
@@ -100,8 +101,11 @@ def _for_file_urls(config: MkDocsConfig) -> None:
 
 def _write(target: Path, data: bytes) -> Artifact:
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return Artifact(target, len(data))
 
 
@@ -135,16 +139,15 @@ def zip_folder(folder: Path, root_name: str, stamp: tuple[int, int, int, int, in
         for p in folder.rglob("*")
         if p.is_file() and p.name not in LEFT_OUT and not p.name.endswith(LEFT_OUT_SUFFIXES)
     )
-    with tempfile.SpooledTemporaryFile() as buffer:
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for rel, path in files:
-                info = zipfile.ZipInfo(f"{root_name}/{rel}", date_time=stamp)
-                info.create_system = 3  # Unix, so that the permissions below are read everywhere
-                info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes(), compresslevel=9)
-        buffer.seek(0)
-        return buffer.read()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for rel, path in files:
+            info = zipfile.ZipInfo(f"{root_name}/{rel}", date_time=stamp)
+            info.create_system = 3  # Unix, so that the permissions below are read everywhere
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return buffer.getvalue()
 
 
 # --- The single file ------------------------------------------------------------------------------------

@@ -270,6 +270,20 @@ def test_hostile_fact_text_stays_text_in_both_bundles(basic):
     assert hostile in article.get_text() and article.find("script") is None and article.find("img") is None
 
 
+def test_offline_build_drops_settings_that_call_out(basic):
+    # Settings an editor may add to mkdocs.yml for the web site must not make the offline copy call out.
+    config = basic.root / "mkdocs.yml"
+    text = config.read_text().replace("    - navigation.top\n", "    - navigation.top\n    - navigation.instant\n")
+    text += "repo_url: https://example.org/factsheet\nsite_url: https://example.org/\n"
+    text += "extra:\n  analytics:\n    provider: google\n    property: G-TEST\n"
+    config.write_text(text)
+    _, bundles = bundle(basic, strict=True)
+    with zipfile.ZipFile(bundles.offline_zip.path) as z:
+        page = z.read(f"{ZIP_FOLDER}/index.html").decode()
+    assert "navigation.instant" not in page and "G-TEST" not in page and "example.org" not in page
+    assert remote_resources(BeautifulSoup(page, "html.parser")) == []
+
+
 def test_broken_link_in_a_page_is_reported(basic, monkeypatch):
     from generator import pipeline
 
