@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Code, DiagnosticError, error
 from .model import Where
@@ -218,7 +218,7 @@ class _Relinker(HTMLParser):
             return url  # a plain link to the web, e.g. an article's address
         target = self.page
         if parts.path:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), parts.path))
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), unquote(parts.path)))
             if target not in self.pages:
                 self.broken.append(url)
                 return url

@@ -13,8 +13,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import bundle as bundle_module
-from generator.bundle import ZIP_FOLDER, reading_order, relink, section_id, zip_folder, zip_timestamp
+from generator.bundle import SINGLE_HTML, ZIP_FOLDER, reading_order, relink, section_id, zip_folder, zip_timestamp
 from generator.cli import main
 from generator.diagnostics import Code, DiagnosticError
 from generator.pipeline import bundle
@@ -299,7 +298,7 @@ def test_broken_link_in_a_page_is_reported(basic, monkeypatch):
         bundle(basic)
     assert [d.code for d in err.value.diagnostics] == [Code.BROKEN_LINK]
     assert "missing.md" in err.value.diagnostics[0].message
-    assert not (basic.dist_dir / bundle_module.SINGLE_HTML).exists()
+    assert not (basic.dist_dir / SINGLE_HTML).exists()
 
 
 def test_cli_bundle_reports_sizes_and_keeps_old_artifacts_on_failure(basic, capsys):
