@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test check serve lint snapshots clean
+.PHONY: site bundle test check serve lint snapshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 site: $(STAMP)
 	$(BIN)/factsheet build
+
+# The offline bundles for readers without network or web server: dist/factsheet-offline.zip, dist/factsheet.html.
+bundle: $(STAMP)
+	$(BIN)/factsheet bundle
 
 check: $(STAMP)
 	$(BIN)/factsheet check

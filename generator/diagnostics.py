@@ -52,6 +52,7 @@ class Code(Enum):
     BODY_CHANGED = "body-changed"
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
+    BROKEN_LINK = "broken-link"
 
 
 @dataclass(frozen=True, order=True)

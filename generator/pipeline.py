@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from .bundle import Bundles, make_bundles
 from .context import build_pages
 from .diagnostics import Code, DiagnosticError, error
 from .load import load_project
@@ -66,3 +67,9 @@ def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure."""
     generated = generate(project, strict=strict)
     return generated, build_site(project, strict=strict)
+
+
+def bundle(project: Project, *, strict: bool = False) -> tuple[Generated, Bundles]:
+    """Check, generate, and build the offline bundles into the dist folder."""
+    generated = generate(project, strict=strict)
+    return generated, make_bundles(project, generated.pages, strict=strict)

@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Code, DiagnosticError, error
 from .model import Where
 from .project import Project
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
 @dataclass(frozen=True)
@@ -95,15 +100,57 @@ def write_docs(project: Project, pages: dict[str, str]) -> Written:
     return Written(changed, sorted(removed))
 
 
-def build_site(project: Project, *, strict: bool = False) -> Path:
-    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+def run_mkdocs(
+    project: Project,
+    site_dir: Path,
+    *,
+    strict: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    configure: Callable[[MkDocsConfig], None] | None = None,
+) -> MkDocsConfig:
+    """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
-    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    `overrides` replace top-level settings of mkdocs.yml before MkDocs validates them; `configure` then
+    adjusts the loaded configuration (e.g. single theme settings, keeping the rest of the theme as
+    written). Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    try:
+        # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
+        config = load_config(
+            str(project.mkdocs_yml),
+            docs_dir=str(project.docs_dir),
+            site_dir=str(site_dir),
+            strict=strict,
+            hooks=[],
+            **(overrides or {}),
+        )
+        if configure is not None:
+            configure(config)
+        build(config)
+    except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
+        reason = str(exc) if isinstance(exc, exceptions.MkDocsException) else f"{type(exc).__name__}: {exc}"
+        raise DiagnosticError(
+            [
+                error(
+                    Where(project.mkdocs_yml),
+                    Code.BUILD_FAILED,
+                    f"MkDocs build failed: {reason}",
+                    "see the MkDocs messages above; the previous output was kept",
+                )
+            ]
+        ) from None
+    return config
+
+
+def build_site(project: Project, *, strict: bool = False) -> Path:
+    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+
+    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    """
     site = project.site_dir
     _refuse_link(site, "site")
     for pattern in (".site-new-*", ".site-old-*"):  # left by a build that was killed before it cleaned up
@@ -112,24 +159,7 @@ def build_site(project: Project, *, strict: bool = False) -> Path:
     # Beside the site, so that the swap is a rename within one file system.
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
     try:
-        # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
-        config = load_config(
-            str(project.mkdocs_yml), docs_dir=str(project.docs_dir), site_dir=str(staging), strict=strict, hooks=[]
-        )
-        build(config)
-    except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the site stays
-        shutil.rmtree(staging, ignore_errors=True)
-        reason = str(exc) if isinstance(exc, exceptions.MkDocsException) else f"{type(exc).__name__}: {exc}"
-        raise DiagnosticError(
-            [
-                error(
-                    Where(project.mkdocs_yml),
-                    Code.BUILD_FAILED,
-                    f"MkDocs build failed: {reason}",
-                    "see the MkDocs messages above; the previous site was kept",
-                )
-            ]
-        ) from None
+        run_mkdocs(project, staging, strict=strict)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
