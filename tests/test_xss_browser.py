@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import build
+from generator.pipeline import build, bundle
+from generator.project import Project
 
 from .browser import artifact, browser
 from .conftest import copy_tree
@@ -30,8 +31,8 @@ _DOM_PROBE = """() => {
           && /^\\s*(javascript|data):/i.test(attr.value)) found.push(`${el.tagName} ${attr.name}=${attr.value}`);
     }
   }
-  // The theme has forms (search, palette) but no base; the content area holds none of these.
-  const tags = 'base, .md-content :is(iframe, form, embed, object, style, svg, img, script)';
+  // The theme has forms (search, palette) but no base; the content (site or single file) holds none of these.
+  const tags = 'base, :is(.md-content, .fs-section) :is(iframe, form, embed, object, style, svg, img, script)';
   for (const el of document.querySelectorAll(tags)) found.push(el.tagName);
   for (const el of document.querySelectorAll('script')) {
     if (!el.src && /pwned|alert/.test(el.textContent)) found.push('inline script from data');
@@ -41,10 +42,15 @@ _DOM_PROBE = """() => {
 
 
 @pytest.fixture(scope="module")
-def served_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+def poisoned(tmp_path_factory) -> Project:
     project = copy_tree("basic", tmp_path_factory.mktemp("xss"))
     poison(project)
-    _, site = build(project, strict=True)
+    return project
+
+
+@pytest.fixture(scope="module")
+def served_site(poisoned) -> Iterator[tuple[str, Path]]:
+    _, site = build(poisoned, strict=True)
     handler = functools.partial(QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -120,4 +126,15 @@ def test_search_results_show_payloads_as_text(served_site, chromium):
     results = page.inner_text(".md-search-result")
     assert f"Joe Biden {PAYLOADS[0]}" in results, results  # the first poisoned field, shown as text
     _assert_nothing_ran(page, dialogs, "search results")
+    page.close()
+
+
+def test_single_file_bundle_runs_nothing(poisoned, chromium):
+    _, bundles = bundle(poisoned, strict=True)
+    page, dialogs = _open(chromium, "file://")
+    page.goto(bundles.single_html.path.as_uri(), wait_until="load")
+    page.wait_for_timeout(50)
+    text = page.inner_text("main")
+    assert all(payload in text for payload in PAYLOADS)
+    _assert_nothing_ran(page, dialogs, "single-file bundle")
     page.close()
