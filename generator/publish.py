@@ -47,7 +47,8 @@ def _files_below(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _refuse_link(path: Path, what: str) -> None:
+def refuse_link(path: Path, what: str) -> None:
+    """An output folder must be a real folder: writing through a link would reach outside the repo."""
     if path.is_symlink():
         raise DiagnosticError(
             [
@@ -68,7 +69,7 @@ def write_docs(project: Project, pages: dict[str, str]) -> Written:
     neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
     """
     docs = project.docs_dir
-    _refuse_link(docs, "docs")
+    refuse_link(docs, "docs")
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
     for rel, data in _files_below(project.templates_dir / "assets").items():
         wanted[f"assets/{rel}"] = data
@@ -152,7 +153,7 @@ def build_site(project: Project, *, strict: bool = False) -> Path:
     Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
     """
     site = project.site_dir
-    _refuse_link(site, "site")
+    refuse_link(site, "site")
     for pattern in (".site-new-*", ".site-old-*"):  # left by a build that was killed before it cleaned up
         for leftover in site.parent.glob(pattern):
             shutil.rmtree(leftover, ignore_errors=True)

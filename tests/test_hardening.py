@@ -357,7 +357,7 @@ def test_symlinks_in_the_docs_folder_are_removed_not_followed(basic):
     assert (basic.docs_dir / "actors" / "joe-biden.md").is_file()
 
 
-def test_a_symlinked_docs_or_site_folder_is_refused(basic, capsys):
+def test_symlinked_output_folders_are_refused(basic, capsys):
     project = _with_templates(basic)
     shutil.rmtree(project.docs_dir)
     project.docs_dir.symlink_to(_outside(project), target_is_directory=True)
@@ -369,6 +369,11 @@ def test_a_symlinked_docs_or_site_folder_is_refused(basic, capsys):
     project.site_dir.symlink_to(_outside(project), target_is_directory=True)
     assert main(["--root", str(project.root), "build"]) == 1
     assert "site folder is a symlink" in capsys.readouterr().err
+    assert list(_outside(project).iterdir()) == []
+    project.site_dir.unlink()
+    project.dist_dir.symlink_to(_outside(project), target_is_directory=True)
+    assert main(["--root", str(project.root), "bundle"]) == 1
+    assert "dist folder is a symlink" in capsys.readouterr().err
     assert list(_outside(project).iterdir()) == []
 
 
