@@ -87,17 +87,12 @@ def split_front_matter(text: str) -> FrontMatter:
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column (in characters) of text[index]."""
-    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
-
-
 def forbidden_character(path: Path, text: str) -> Diagnostic | None:
     found = _FORBIDDEN.search(text)
     if found is None:
         return None
     char = found.group()
-    line, col = _position(text, found.start())
+    line, col = yamlsafe.position(text, found.start())
     if char == "\r":
         hint = "save the file with LF (or CRLF) line ends"
     elif char == "\x00":

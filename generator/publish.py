@@ -78,7 +78,8 @@ def write_docs(project: Project, pages: dict[str, str]) -> Written:
     for path in _walk(docs):
         if path.is_symlink():
             path.unlink()
-            removed.append(path.relative_to(docs).as_posix())
+            if (rel := path.relative_to(docs).as_posix()) not in wanted:
+                removed.append(rel)
     for rel, data in sorted(wanted.items()):
         target = docs / rel
         if target.is_file() and target.read_bytes() == data:

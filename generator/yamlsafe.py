@@ -65,6 +65,11 @@ class YamlProblem(Exception):
     hint: str = field(default="")
 
 
+def position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of text[index]."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
 def _mark(event: yaml.Event) -> tuple[int, int]:
     m = event.start_mark
     return (m.line + 1, m.column + 1) if m is not None else (0, 0)
@@ -86,8 +91,7 @@ def parse(text: str) -> Node | None:
         at = exc.position
         if _OFFSETS_IN_BYTES:
             at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
-        line = text.count("\n", 0, at) + 1
-        col = at - text.rfind("\n", 0, at)
+        line, col = position(text, at)
         raise YamlProblem(
             "syntax", f"character U+{exc.character:04X} is not allowed in YAML", line, col, "remove it"
         ) from None
