@@ -472,7 +472,7 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     c.where,
                     Code.QUOTE_NOT_FOUND,
                     f"quote not found in source '{c.source}'",
-                    "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)",
+                    _quote_hint(folded[c.source], c.quote),
                 )
             elif match.count > 1:
                 yield warning(
@@ -481,3 +481,14 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     f"quote occurs more than once in '{c.source}'",
                     "quote a few more words so it points to one place",
                 )
+
+
+_PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint
+
+
+def _quote_hint(source: quotes.Folded, quote: str) -> str:
+    near = quotes.closest(source, quote)
+    if near is None:
+        return "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
+    passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
+    return f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
