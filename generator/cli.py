@@ -14,28 +14,30 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, DiagnosticError
 from .project import Project
+from .report import Format, render
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
-    for d in diagnostics:
-        print(d.format(root), file=sys.stderr)
-    errors = sum(d.is_error for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=sys.stderr)
+def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = Format.TEXT) -> None:
+    # Text is for people (stderr, beside other messages); github and json are read from stdout by tools.
+    text = render(diagnostics, root, fmt)
+    if fmt is Format.TEXT:
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import check
 
     result = check(project)
-    _print_diagnostics(result.diagnostics, project.root)
+    _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
         f = result.facts
         print(
             f"ok: {len(f.sources)} sources, {len(f.actors)} actors, {len(f.events)} events, "
-            f"{len(f.topics)} topics, {len(f.positions)} positions, {len(f.claims)} claims"
+            f"{len(f.topics)} topics, {len(f.positions)} positions, {len(f.claims)} claims",
+            file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
         )
     return 1 if blocking else 0
 
@@ -53,7 +55,7 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
     _show_mkdocs_warnings()
     generated, site = build(project, strict=args.strict)
-    _print_diagnostics(generated.result.diagnostics, project.root)
+    _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     print(f"built {len(generated.pages)} pages into {site}")
     return 0
 
@@ -66,15 +68,27 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        type=str.lower,
+        choices=[f.value for f in Format],
+        default=Format.TEXT.value,
+        help="how to print problems: text (default), github (workflow annotations) or json",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _format_option(c)
     c.set_defaults(run=cmd_check)
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
+    _format_option(b)
     b.set_defaults(run=cmd_build)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
@@ -88,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(project, args)
     except DiagnosticError as exc:
-        _print_diagnostics(exc.diagnostics, project.root)
+        _print_diagnostics(exc.diagnostics, project.root, Format(getattr(args, "format", "text")))
         return 1
     except KeyboardInterrupt:
         return 130

@@ -144,7 +144,12 @@ class _Converter:
         present = {k.value for k, _ in node.items}
         for name, (f, _) in fields.items():
             if is_required(f) and name not in present:
-                self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", str(f.metadata.get("doc", "")))
+                self.fail(
+                    node,
+                    Code.MISSING_FIELD,
+                    f"missing required field '{name}'",
+                    f"add '{name}:' ({str(f.metadata.get('doc', '')).rstrip('.')})",
+                )
                 ok = False
         if not ok:
             return _INVALID
