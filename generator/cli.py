@@ -60,6 +60,20 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(project: Project, args: argparse.Namespace) -> int:
+    from .schema import schema_text, write_schemas
+
+    if args.write:
+        changed = write_schemas(project.root)
+        print(f"schema/: {len(changed)} file{'s' * (len(changed) != 1)} updated")
+        return 0
+    if args.kind is None:
+        print("factsheet schema: name a kind, or use --write to update schema/", file=sys.stderr)
+        return 2
+    sys.stdout.write(schema_text(args.kind))
+    return 0
+
+
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
@@ -90,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     _format_option(b)
     b.set_defaults(run=cmd_build)
+    from .schema import KINDS
+
+    j = sub.add_parser("schema", help="print the JSON Schema of a kind of fact file (for editors)")
+    j.add_argument("kind", nargs="?", choices=list(KINDS), help="which file kind")
+    j.add_argument("--write", action="store_true", help="write every schema into schema/ (committed)")
+    j.set_defaults(run=cmd_schema)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.set_defaults(run=cmd_serve)

@@ -159,7 +159,7 @@ class _Converter:
             at = next((v for k, v in node.items if k.value == anchor_field), node)
         return cls(**values, where=self.where(at))
 
-    def value(self, node: Node, tp: object, name: str) -> object:
+    def value(self, node: Node, tp: object, name: str, text_limits: bool = True) -> object:
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -168,7 +168,8 @@ class _Converter:
             return self.value(node, args[0], name)
         if origin is typing.Annotated:
             base, *marks = typing.get_args(tp)
-            value = self.value(node, base, name)
+            # A Text mark sets its own limits (line breaks, length); the plain-text defaults must not apply first.
+            value = self.value(node, base, name, text_limits=not any(isinstance(m, Text) for m in marks))
             for mark in marks:
                 if value is _INVALID:
                     break
@@ -194,7 +195,7 @@ class _Converter:
         if node.is_null:
             return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", "give it a value or remove the field")
         if tp is str:
-            return self.text(node, node.value, name, multiline=False, max_length=2000)
+            return self.text(node, node.value, name, multiline=False, max_length=2000) if text_limits else node.value
         if tp is bool:
             if node.plain and node.value in ("true", "false"):
                 return node.value == "true"
