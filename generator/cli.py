@@ -74,6 +74,14 @@ def cmd_schema(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(project: Project, args: argparse.Namespace) -> int:
+    from .scaffold import create
+
+    path = create(project, args.kind, args.name, args.id)
+    print(f"created {path.relative_to(project.root)}: fill it in, then run `factsheet check`")
+    return 0
+
+
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
@@ -110,6 +118,13 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("kind", nargs="?", choices=list(KINDS), help="which file kind")
     j.add_argument("--write", action="store_true", help="write every schema into schema/ (committed)")
     j.set_defaults(run=cmd_schema)
+    from .scaffold import KINDS as NEW_KINDS
+
+    n = sub.add_parser("new", help="write a new fact file from a commented template")
+    n.add_argument("kind", choices=list(NEW_KINDS), help="what to create")
+    n.add_argument("name", help="its name (title, question or stance); the id is derived from it")
+    n.add_argument("--id", help="the id to use instead of one derived from the name")
+    n.set_defaults(run=cmd_new)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.set_defaults(run=cmd_serve)

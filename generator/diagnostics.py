@@ -51,6 +51,7 @@ class Code(Enum):
     BODY_CHANGED = "body-changed"
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
+    FILE_EXISTS = "file-exists"
 
 
 @dataclass(frozen=True, order=True)

@@ -208,7 +208,7 @@ class _Converter:
                 node,
                 Code.INVALID_VALUE,
                 f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
-                _did_you_mean(node.value, allowed),
+                _did_you_mean(node.value, allowed) or f"write one of: {', '.join(allowed)}",
             )
         if tp is FactDate:
             try:
