@@ -82,6 +82,17 @@ def cmd_new(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(project: Project, args: argparse.Namespace) -> int:
+    from .factdiff import diff_revisions, to_markdown
+
+    text = to_markdown(diff_revisions(project, args.base, args.head))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
@@ -125,6 +136,11 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("name", help="its name (title, question or stance); the id is derived from it")
     n.add_argument("--id", help="the id to use instead of one derived from the name")
     n.set_defaults(run=cmd_new)
+    d = sub.add_parser("diff", help="the changes to the facts between two git revisions, as Markdown")
+    d.add_argument("base", nargs="?", help="base revision (default: the merge base with main)")
+    d.add_argument("head", nargs="?", help="head revision (default: the working tree)")
+    d.add_argument("--output", type=Path, help="write the Markdown into this file instead of printing it")
+    d.set_defaults(run=cmd_diff)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.set_defaults(run=cmd_serve)

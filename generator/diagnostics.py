@@ -52,6 +52,7 @@ class Code(Enum):
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
     FILE_EXISTS = "file-exists"
+    GIT_FAILED = "git-failed"
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _FOLD = str.maketrans(
@@ -146,7 +147,18 @@ def closest(source: Folded, quote: str) -> NearMiss | None:
     return NearMiss(" ".join(passage), word_difference(needle, passage), round(ratio, 3))
 
 
-def word_difference(yours: list[str], theirs: list[str]) -> str:
+def _plain(text: str) -> str:
+    return text
+
+
+def word_difference(
+    yours: list[str],
+    theirs: list[str],
+    *,
+    removed: Callable[[str], str] = lambda t: f"[-{t}-]",
+    added: Callable[[str], str] = lambda t: f"{{+{t}+}}",
+    escape: Callable[[str], str] = _plain,
+) -> str:
     """`... by Mr [-Biden.-]{+Putin.+}`: only the changed words, each with a few words around them."""
     ops = difflib.SequenceMatcher(a=yours, b=theirs, autojunk=False).get_opcodes()
     parts: list[str] = []
@@ -155,18 +167,17 @@ def word_difference(yours: list[str], theirs: list[str]) -> str:
             same = yours[a1:a2]
             first, last = i == 0, i == len(ops) - 1
             if len(same) > 2 * _CONTEXT_WORDS and not (first or last):
-                parts.append(" ".join([*same[:_CONTEXT_WORDS], "…", *same[-_CONTEXT_WORDS:]]))
+                same = [*same[:_CONTEXT_WORDS], "…", *same[-_CONTEXT_WORDS:]]
             elif first and len(same) > _CONTEXT_WORDS:
-                parts.append(" ".join(["…", *same[-_CONTEXT_WORDS:]]))
+                same = ["…", *same[-_CONTEXT_WORDS:]]
             elif last and len(same) > _CONTEXT_WORDS:
-                parts.append(" ".join([*same[:_CONTEXT_WORDS], "…"]))
-            else:
-                parts.append(" ".join(same))
+                same = [*same[:_CONTEXT_WORDS], "…"]
+            parts.append(escape(" ".join(same)))
             continue
         change = ""
         if a2 > a1:
-            change += f"[-{' '.join(yours[a1:a2])}-]"
+            change += removed(" ".join(yours[a1:a2]))
         if b2 > b1:
-            change += f"{{+{' '.join(theirs[b1:b2])}+}}"
+            change += added(" ".join(theirs[b1:b2]))
         parts.append(change)
     return " ".join(parts)
