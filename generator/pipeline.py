@@ -13,7 +13,7 @@ from .diagnostics import Code, DiagnosticError, error
 from .load import load_project
 from .model import Where
 from .project import Project
-from .publish import Written, build_site, write_docs
+from .publish import Written, build_site, source_date_epoch, write_docs
 from .render import render_pages
 from .validate import CheckResult
 from .validate import check as validate
@@ -65,4 +65,5 @@ def generate(project: Project, *, strict: bool = False) -> Generated:
 def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure."""
     generated = generate(project, strict=strict)
-    return generated, build_site(project, strict=strict)
+    epoch = source_date_epoch(project, generated.result.facts)
+    return generated, build_site(project, strict=strict, epoch=epoch)

@@ -7,15 +7,21 @@ and swapped in only when the build succeeded: a failed build leaves the previous
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import git
 from .diagnostics import Code, DiagnosticError, error
-from .model import Where
+from .model import FactBase, Where
 from .project import Project
+
+EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"  # https://reproducible-builds.org/specs/source-date-epoch/
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,42 @@ def write_docs(project: Project, pages: dict[str, str]) -> Written:
     return Written(changed, removed)
 
 
-def build_site(project: Project, *, strict: bool = False) -> Path:
+def source_date_epoch(project: Project, facts: FactBase) -> int:
+    """The build's date, fixed by its inputs so that two builds of one commit are byte-identical.
+
+    SOURCE_DATE_EPOCH when set; else the time of the last commit that touched the inputs; outside git,
+    the newest publication date of the sources (a date the content itself gives).
+    """
+    if (value := os.environ.get(EPOCH_VARIABLE, "")).isdigit():
+        return int(value)
+    inputs = (project.facts_dir, project.seeds_dir, project.templates_dir, project.mkdocs_yml)
+    committed = git.last_commit_time(project.root, tuple(str(p) for p in inputs))
+    if committed is not None:
+        return committed
+    dates = [s.date for s in facts.sources.values() if s.date is not None]
+    if not dates:
+        return 0
+    newest = max(dates)
+    return calendar.timegm((newest.year, newest.month or 1, newest.day or 1, 0, 0, 0))
+
+
+@contextlib.contextmanager
+def _pinned_epoch(epoch: int | None) -> Iterator[None]:
+    # MkDocs reads the variable for its dates (sitemap, gzip header); set it only for the build.
+    if epoch is None or EPOCH_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[EPOCH_VARIABLE] = str(epoch)
+    try:
+        yield
+    finally:
+        os.environ.pop(EPOCH_VARIABLE, None)
+
+
+def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
+    `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
     Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
     """
     from mkdocs import exceptions
@@ -93,7 +132,8 @@ def build_site(project: Project, *, strict: bool = False) -> Path:
         config = load_config(
             str(project.mkdocs_yml), docs_dir=str(project.docs_dir), site_dir=str(staging), strict=strict, hooks=[]
         )
-        build(config)
+        with _pinned_epoch(epoch):
+            build(config)
     except (exceptions.MkDocsException, OSError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise DiagnosticError(
