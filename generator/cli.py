@@ -42,6 +42,32 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
     return 1 if blocking else 0
 
 
+def cmd_stats(project: Project, args: argparse.Namespace) -> int:
+    from .pipeline import check
+    from .stats import compute
+
+    result = check(project)
+    if result.errors:
+        _print_diagnostics(result.diagnostics, project.root)
+        return 1
+    stats = compute(result.facts)
+    print("facts by kind:")
+    for kind, n in stats.counts.items():
+        print(f"  {kind:<10} {n:>5}")
+    print("citations per source:")
+    for s in stats.sources:
+        print(
+            f"  {s.source_id:<45} {s.citations:>4} citations, {s.passages:>3} passages, "
+            f"{s.cited}/{s.paragraphs - s.boilerplate} paragraphs cited ({s.boilerplate} boilerplate)"
+        )
+    print(f"uncited paragraphs: {stats.uncited}")
+    for s in stats.sources:
+        for p in s.uncited:
+            excerpt = p.text if len(p.text) <= 100 else p.text[:97] + "..."
+            print(f"  {project.seeds_dir.name}/{s.source_id}.md:{p.line}: paragraph {p.number}: {excerpt}")
+    return 0
+
+
 def _show_mkdocs_warnings() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("mkdocs: %(levelname)s: %(message)s"))
@@ -141,6 +167,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("head", nargs="?", help="head revision (default: the working tree)")
     d.add_argument("--output", type=Path, help="write the Markdown into this file instead of printing it")
     d.set_defaults(run=cmd_diff)
+    st = sub.add_parser("stats", help="counts by kind, citations per source, paragraphs no fact cites yet")
+    st.set_defaults(run=cmd_stats)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.set_defaults(run=cmd_serve)

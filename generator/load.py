@@ -40,6 +40,7 @@ class Document:
     path: Path
     node: yamlsafe.Node | None
     body: str = ""  # seeds only: the article text after the front matter, verbatim
+    body_line: int = 0  # seeds only: the file line on which the body starts
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     node, problem = parse_yaml(path, fm)
     if problem:
         return None, [problem]
-    return Document(Source, path, node, body=body), []
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return Document(Source, path, node, body=body, body_line=body_line), []
 
 
 def load_project(project: Project) -> Loaded:

@@ -332,8 +332,27 @@ class Source:
     original_sha256: Line | None = field(
         default=None, metadata=doc("SHA-256 of the original text; the check compares the body with it.")
     )
+    boilerplate: list[Line] = field(
+        default_factory=list,
+        metadata=doc(
+            "Paragraphs of the body that state no fact (comment prompts, 'source link', credits, captions "
+            "without facts), copied exactly; coverage reports do not count them as uncited."
+        ),
+    )
     body: str = field(default="", metadata={"internal": True})
+    body_line: int = field(default=0, metadata={"internal": True})
     where: Where = where_field()
+
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Offsets [start, end) of each non-blank line of the body: its paragraphs, numbered from 1."""
+        spans, pos = [], 0
+        for line in self.body.split("\n"):
+            start = pos + (len(line) - len(line.lstrip()))
+            end = pos + len(line.rstrip())
+            if end > start:
+                spans.append((start, end))
+            pos += len(line) + 1
+        return spans
 
     @property
     def label(self) -> str:

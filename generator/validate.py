@@ -304,7 +304,7 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
     if obj is _INVALID:
         return None, conv.diagnostics, conv.references
     if isinstance(obj, Source):
-        obj = dataclasses.replace(obj, body=doc.body)
+        obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
         id_node = next(v for k, v in typing.cast(Mapping, doc.node).items if k.value == "id")
@@ -375,6 +375,15 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 "translated is true but translation_note is missing",
                 "say what makes it read as a translation",
             )
+        paragraphs = {" ".join(obj.body[a:b].split()) for a, b in obj.paragraphs()}
+        for line in obj.boilerplate:
+            if " ".join(line.split()) not in paragraphs:
+                yield error(
+                    obj.where,
+                    Code.INVALID_VALUE,
+                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
+                    "copy the whole line exactly as it stands in the article text",
+                )
         if obj.original_sha256 is not None:
             digest = hashlib.sha256(obj.body.encode("utf-8")).hexdigest()
             if digest != obj.original_sha256:
