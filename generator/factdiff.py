@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import git, quotes
 from .load import load_project
-from .model import ENTITY_TYPES, ClockTime, FactBase, FactDate, SheetInfo, Source, all_citations
+from .model import BY_KIND, ClockTime, FactBase, FactDate, SheetInfo, Source, all_citations, file_for
 from .project import Project
 from .validate import check, fields_of
 
@@ -117,16 +117,13 @@ def diff_revisions(project: Project, base: str | None = None, head: str | None =
 
 def _collections(facts: FactBase) -> dict[str, dict[str, object]]:
     out: dict[str, dict[str, object]] = {INFO_ID: {INFO_ID: facts.info}}
-    for cls in (*ENTITY_TYPES, Source):
-        out[cls.KIND] = getattr(facts, cls.FOLDER if cls is not Source else "sources")
+    for kind, cls in BY_KIND.items():
+        out[kind] = getattr(facts, cls.FOLDER if cls is not Source else "sources")
     return out
 
 
 def _path(kind: str, id_: str) -> str:
-    if kind == INFO_ID:
-        return "facts/factsheet.yaml"
-    cls = next(c for c in (*ENTITY_TYPES, Source) if kind == c.KIND)
-    return f"seeds/{id_}.md" if cls is Source else f"facts/{cls.FOLDER}/{id_}.yaml"
+    return "facts/factsheet.yaml" if kind == INFO_ID else file_for(kind, id_)
 
 
 def _label(obj: object) -> str:
@@ -173,10 +170,8 @@ def _field_changes(before: object, after: object) -> list[FieldChange]:
         old, new = show(getattr(before, name)), show(getattr(after, name))
         if old != new:
             changes.append(FieldChange(name, old, new))
-    if isinstance(before, Source) and before.body != after.body:  # type: ignore[union-attr]
-        changes.append(
-            FieldChange("article text", f"{len(before.body)} characters", f"{len(after.body)} characters")  # type: ignore[union-attr]
-        )
+    if isinstance(before, Source) and isinstance(after, Source) and before.body != after.body:
+        changes.append(FieldChange("article text", f"{len(before.body)} characters", f"{len(after.body)} characters"))
     return changes
 
 

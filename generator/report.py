@@ -8,7 +8,6 @@ form, sorted by place.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from enum import Enum
 from pathlib import Path
@@ -23,14 +22,6 @@ class Format(Enum):
     TEXT = "text"
     GITHUB = "github"
     JSON = "json"
-
-
-def relative_path(d: Diagnostic, root: Path | None) -> str:
-    path = d.where.path
-    if root is not None:
-        with contextlib.suppress(ValueError):
-            path = path.relative_to(root)
-    return path.as_posix()
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:
@@ -48,7 +39,7 @@ def as_text(diagnostics: list[Diagnostic], root: Path | None) -> str:
 def as_records(diagnostics: list[Diagnostic], root: Path | None) -> list[dict[str, object]]:
     return [
         {
-            "path": relative_path(d, root),
+            "path": d.path_from(root),
             "line": d.where.line,
             "col": d.where.col,
             "severity": d.severity.value,
@@ -89,7 +80,7 @@ def as_github(diagnostics: list[Diagnostic], root: Path | None) -> str:
         props = ",".join(
             f"{k}={_escape_property(str(v))}"
             for k, v in (
-                ("file", relative_path(d, root)),
+                ("file", d.path_from(root)),
                 ("line", d.where.line),
                 ("col", d.where.col),
                 ("title", d.code.value),

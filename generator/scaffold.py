@@ -16,11 +16,11 @@ from enum import Enum
 from pathlib import Path
 
 from .diagnostics import Code, DiagnosticError, error
-from .model import ENTITY_TYPES, SLUG_MAX, SLUG_RE, ClockTime, FactDate, Source, Where
+from .model import BY_KIND, SLUG_MAX, SLUG_RE, ClockTime, FactDate, Source, Where
 from .project import Project
 from .validate import fields_of, is_required
 
-KINDS: dict[str, type] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
+KINDS = BY_KIND
 # The field that holds what the editor typed as the new fact's name.
 NAME_FIELD = {
     "actor": "name",

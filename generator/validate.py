@@ -42,6 +42,7 @@ from .model import (
     Voice,
     Where,
     all_citations,
+    file_for,
 )
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
@@ -433,7 +434,7 @@ def check(loaded: Loaded) -> CheckResult:
             hint = (
                 f"'{ref.id}' is a {other}, not a {ref.kind}"
                 if other
-                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_file_for(ref.kind, ref.id)}"
+                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {file_for(ref.kind, ref.id)}"
             )
             diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
 
@@ -454,13 +455,6 @@ def check(loaded: Loaded) -> CheckResult:
 
 def _short(where: Where) -> str:
     return f"{where.path.parent.name}/{where.path.name} line {where.line}"
-
-
-def _file_for(kind: str, id_: str) -> str:
-    for t in (*ENTITY_TYPES, Source):
-        if kind == t.KIND:
-            return f"seeds/{id_}.md" if t is Source else f"facts/{t.FOLDER}/{id_}.yaml"
-    return id_  # pragma: no cover
 
 
 def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
