@@ -41,7 +41,9 @@ def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict
         pages = render_pages(build_pages(result.facts), project.templates_dir)
     except jinja2.TemplateSyntaxError as exc:
         where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
-        raise DiagnosticError([error(where, Code.BUILD_FAILED, f"template error: {exc.message}")]) from None
+        raise DiagnosticError(
+            [error(where, Code.BUILD_FAILED, f"template error: {exc.message}", "fix the template at this line")]
+        ) from None
     except (jinja2.TemplateError, ValueError) as exc:
         raise DiagnosticError(
             [

@@ -200,7 +200,12 @@ class _Converter:
         if tp is bool:
             if node.plain and node.value in ("true", "false"):
                 return node.value == "true"
-            return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be true or false, not '{node.value}'")
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"'{name}' must be true or false, not '{node.value}'",
+                "write true or false, without quotes",
+            )
         if isinstance(tp, type) and issubclass(tp, Enum):
             allowed = [m.value for m in tp]
             if node.value in allowed:

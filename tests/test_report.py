@@ -211,3 +211,11 @@ def test_every_code_is_explained_in_the_editors_guide():
     guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     missing = [code.value for code in Code if f"`{code.value}`" not in guide]
     assert not missing, f"explain these codes in CONTRIBUTING.md: {missing}"
+
+
+def test_every_problem_in_the_broken_fixture_says_what_to_do(capsys):
+    from .conftest import FIXTURES
+
+    assert main(["--root", str(FIXTURES / "broken"), "check", "--format", "json"]) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert records and [r for r in records if not r["hint"]] == []
