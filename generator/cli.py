@@ -15,6 +15,8 @@ from pathlib import Path
 from .diagnostics import Diagnostic, DiagnosticError
 from .project import Project
 from .report import Format, render
+from .scaffold import KINDS as NEW_KINDS
+from .schema import KINDS as SCHEMA_KINDS
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = Format.TEXT) -> None:
@@ -82,7 +84,10 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     _show_mkdocs_warnings()
     generated, site = build(project, strict=args.strict)
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
-    print(f"built {len(generated.pages)} pages into {site}")
+    print(
+        f"built {len(generated.pages)} pages into {site}",
+        file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
+    )
     return 0
 
 
@@ -149,14 +154,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     _format_option(b)
     b.set_defaults(run=cmd_build)
-    from .schema import KINDS
-
     j = sub.add_parser("schema", help="print the JSON Schema of a kind of fact file (for editors)")
-    j.add_argument("kind", nargs="?", choices=list(KINDS), help="which file kind")
+    j.add_argument("kind", nargs="?", choices=list(SCHEMA_KINDS), help="which file kind")
     j.add_argument("--write", action="store_true", help="write every schema into schema/ (committed)")
     j.set_defaults(run=cmd_schema)
-    from .scaffold import KINDS as NEW_KINDS
-
     n = sub.add_parser("new", help="write a new fact file from a commented template")
     n.add_argument("kind", choices=list(NEW_KINDS), help="what to create")
     n.add_argument("name", help="its name (title, question or stance); the id is derived from it")

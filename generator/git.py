@@ -66,12 +66,15 @@ def files_at(root: Path, rev: str, folders: tuple[str, ...]) -> dict[PurePosixPa
     if not blobs:
         return {}
     # One `cat-file --batch` for all blobs: "<sha> blob <size>\n<content>\n" per request.
-    out = subprocess.run(
+    done = subprocess.run(
         ["git", "-C", str(root), "cat-file", "--batch"],
         input="".join(f"{sha}\n" for _, sha in blobs).encode(),
         capture_output=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if done.returncode != 0:
+        raise _failed(root, f"git cat-file failed at {rev}", "check that the repository is complete (git fsck)")
+    out = done.stdout
     files: dict[PurePosixPath, bytes] = {}
     pos = 0
     for path, _ in blobs:
