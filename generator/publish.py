@@ -94,14 +94,18 @@ def source_date_epoch(project: Project, facts: FactBase) -> int:
 @contextlib.contextmanager
 def _pinned_epoch(epoch: int | None) -> Iterator[None]:
     # MkDocs reads the variable for its dates (sitemap, gzip header); set it only for the build.
-    if epoch is None or EPOCH_VARIABLE in os.environ:
+    before = os.environ.get(EPOCH_VARIABLE)
+    if epoch is None or (before or "").isdigit():
         yield
         return
-    os.environ[EPOCH_VARIABLE] = str(epoch)
+    os.environ[EPOCH_VARIABLE] = str(epoch)  # also replaces a malformed value, which MkDocs would crash on
     try:
         yield
     finally:
-        os.environ.pop(EPOCH_VARIABLE, None)
+        if before is None:
+            os.environ.pop(EPOCH_VARIABLE, None)
+        else:
+            os.environ[EPOCH_VARIABLE] = before
 
 
 def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
