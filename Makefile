@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site bundle test check serve lint snapshots clean
+.PHONY: site bundle test check serve lint snapshots schemas clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(STAMP)
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
+
+# Rewrite schema/*.json (editors' JSON Schemas) after a change to generator/model.py.
+schemas: $(STAMP)
+	$(BIN)/factsheet schema --write
 
 clean:
 	rm -rf $(VENV) site dist generated/*.md generated/*/

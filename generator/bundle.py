@@ -70,13 +70,16 @@ class Bundles:
     single_html: Artifact
 
 
-def make_bundles(project: Project, pages: dict[str, str], *, strict: bool = False) -> Bundles:
+def make_bundles(project: Project, pages: dict[str, str], *, epoch: int, strict: bool = False) -> Bundles:
     """Build both offline artifacts into the dist folder from the generated pages (already written to
-    the docs folder). Each artifact is replaced only once it is complete. Raises DiagnosticError."""
-    stamp = zip_timestamp(project)
+    the docs folder), dated `epoch` (see publish.source_date_epoch). Each artifact is replaced only once
+    it is complete. Raises DiagnosticError."""
+    stamp = zip_timestamp(epoch)
     with tempfile.TemporaryDirectory(prefix="factsheet-offline-") as tmp:
         site = Path(tmp) / "site"
-        config = run_mkdocs(project, site, strict=strict, overrides=OFFLINE_SETTINGS, configure=_for_file_urls)
+        config = run_mkdocs(
+            project, site, strict=strict, overrides=OFFLINE_SETTINGS, configure=_for_file_urls, epoch=epoch
+        )
         for name in WORKER_SHIM:
             shutil.copyfile(project.templates_dir / BUNDLE_TEMPLATES / name, site / "assets" / "javascripts" / name)
         zipped = zip_folder(site, ZIP_FOLDER, stamp)
@@ -110,26 +113,10 @@ def _write(target: Path, data: bytes) -> Artifact:
     return Artifact(target, len(data))
 
 
-def zip_timestamp(project: Project) -> tuple[int, int, int, int, int, int]:
-    """The time every zip entry carries: SOURCE_DATE_EPOCH when set (reproducible builds), else 1980-01-01."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        when = ZIP_EPOCH_MIN
-    else:
-        try:
-            when = datetime.fromtimestamp(int(value), UTC)
-        except (ValueError, OverflowError, OSError):
-            raise DiagnosticError(
-                [
-                    error(
-                        Where(project.root),
-                        Code.INVALID_VALUE,
-                        f"SOURCE_DATE_EPOCH is not a time: {value!r}",
-                        "set it to whole seconds since 1970-01-01 UTC, or unset it",
-                    )
-                ]
-            ) from None
-        when = min(max(when, ZIP_EPOCH_MIN), ZIP_EPOCH_MAX)
+def zip_timestamp(epoch: int) -> tuple[int, int, int, int, int, int]:
+    """The time every zip entry carries: the build's date, clamped to the range zip can store."""
+    when = datetime.fromtimestamp(min(epoch, int(ZIP_EPOCH_MAX.timestamp())), UTC)
+    when = min(max(when, ZIP_EPOCH_MIN), ZIP_EPOCH_MAX)
     return (when.year, when.month, when.day, when.hour, when.minute, when.second)
 
 

@@ -128,7 +128,9 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, Diagnostic | None
             )
         raw = path.read_bytes()
     except OSError as exc:
-        return None, error(where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}")
+        return None, error(
+            where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}", "check the file's permissions"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, error(where, Code.BOM, "file starts with a byte-order mark", "save it as UTF-8 without BOM")
     try:

@@ -377,6 +377,13 @@ class SheetInfo:
 
 ENTITY_TYPES: tuple[type, ...] = (Actor, Event, Topic, Position, Claim)
 Entity = Actor | Event | Topic | Position | Claim | Source
+BY_KIND: dict[str, type] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
+
+
+def file_for(kind: str, id_: str) -> str:
+    """Where the fact of `kind` (a key of BY_KIND) with id `id_` lives, relative to the fact sheet."""
+    cls = BY_KIND[kind]
+    return f"seeds/{id_}.md" if cls is Source else f"facts/{cls.FOLDER}/{id_}.yaml"
 
 
 @dataclass(frozen=True)
