@@ -232,6 +232,16 @@ def test_system_file_is_never_read(tmp_path, capsys):
     assert "root:" not in capsys.readouterr().err  # nothing of /etc/passwd leaks into messages
 
 
+def test_messages_cannot_steer_the_terminal(basic, capsys):
+    """Values and file names echoed in messages are shown, never interpreted (escape sequences, bidi)."""
+    (basic.facts_dir / "actors" / "\x1b[2J\u202eevil.yaml").write_text('"\\e[2J\\e[31mx\\u202e": 1\n')
+    assert main(["--root", str(basic.root), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "unknown field '\\u001b[2J\\u001b[31mx\\u202e'" in err
+    assert "facts/actors/\\u001b[2J\\u202eevil.yaml:1:1: error: " in err
+
+
 # Property tests: random input never produces a traceback -------------------------------------------
 
 _MARKUP = st.sampled_from([*"<>&\"'`*_[](){}#!|\\-+.:=~^$%@/?;,\n\t -", "&amp;", "{{", "}}", "--8<--", "\\("])
