@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test check serve lint snapshots bench clean
+.PHONY: site bundle test check serve lint snapshots schemas bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 site: $(STAMP)
 	$(BIN)/factsheet build
+
+# The offline bundles for readers without network or web server: dist/factsheet-offline.zip, dist/factsheet.html.
+bundle: $(STAMP)
+	$(BIN)/factsheet bundle
 
 check: $(STAMP)
 	$(BIN)/factsheet check
@@ -28,6 +32,10 @@ test: $(STAMP)
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
+
+# Rewrite schema/*.json (editors' JSON Schemas) after a change to generator/model.py.
+schemas: $(STAMP)
+	$(BIN)/factsheet schema --write
 
 # The benchmark (bench/): `make bench` runs 100, 1,000 and 10,000 facts (takes minutes), `make bench N=1000`
 # one size. Writes bench/results.json and prints the table for docs/performance.md.

@@ -25,6 +25,7 @@ class Code(Enum):
     FILE_TOO_LARGE = "file-too-large"
     NOT_UTF8 = "not-utf8"
     BOM = "byte-order-mark"
+    FORBIDDEN_CHARACTER = "forbidden-character"
     NOT_A_REGULAR_FILE = "not-a-regular-file"
     UNEXPECTED_FILE = "unexpected-file"
     YAML_SYNTAX = "yaml-syntax"
@@ -51,6 +52,9 @@ class Code(Enum):
     BODY_CHANGED = "body-changed"
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
+    BROKEN_LINK = "broken-link"
+    FILE_EXISTS = "file-exists"
+    GIT_FAILED = "git-failed"
 
 
 @dataclass(frozen=True, order=True)
@@ -65,24 +69,38 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def format(self, root: Path | None = None) -> str:
-        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+    def path_from(self, root: Path | None) -> str:
+        """The file's path relative to `root` (as given when it lies elsewhere), with forward slashes."""
         path = self.where.path
         if root is not None:
             with contextlib.suppress(ValueError):
                 path = path.relative_to(root)
+        return visible(path.as_posix())
+
+    def format(self, root: Path | None = None) -> str:
+        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+        path = self.path_from(root)
         text = f"{path}:{self.where.line}:{self.where.col}: {self.severity.value}: {self.message} [{self.code.value}]"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
 
 
+def visible(text: str) -> str:
+    """Text for a terminal or a CI log: characters that print nothing or steer the terminal (escape
+    sequences, bidi overrides) taken from file names or values become visible \\u escapes. Line breaks
+    stay: multi-line messages are allowed, and each output format deals with them."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)
+
+
 def error(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.ERROR, code, message, hint)
+    return Diagnostic(where, Severity.ERROR, code, visible(message), visible(hint))
 
 
 def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.WARNING, code, message, hint)
+    return Diagnostic(where, Severity.WARNING, code, visible(message), visible(hint))
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

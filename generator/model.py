@@ -14,8 +14,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: with match, "$" allows a final newline
 SLUG_MAX = 80
+# Ids that would name a generated list page: actors/index.md and sources/index.md.
+RESERVED_IDS = frozenset({"index"})
 
 
 @dataclass(frozen=True, order=True)
@@ -108,7 +110,7 @@ class FactDate:
 
     @classmethod
     def parse(cls, text: str) -> FactDate:
-        m = _DATE_RE.match(text)
+        m = _DATE_RE.fullmatch(text)
         if not m:
             raise ValueError("expected YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = (int(g) if g else 0 for g in m.groups())
@@ -152,7 +154,7 @@ class ClockTime:
 
     @classmethod
     def parse(cls, text: str) -> ClockTime:
-        m = _TIME_RE.match(text)
+        m = _TIME_RE.fullmatch(text)
         if not m:
             raise ValueError("expected HH:MM on the 24-hour clock, e.g. 15:35")
         return cls(int(m.group(1)), int(m.group(2)))
@@ -332,8 +334,27 @@ class Source:
     original_sha256: Line | None = field(
         default=None, metadata=doc("SHA-256 of the original text; the check compares the body with it.")
     )
+    boilerplate: list[Line] = field(
+        default_factory=list,
+        metadata=doc(
+            "Paragraphs of the body that state no fact (comment prompts, 'source link', credits, captions "
+            "without facts), copied exactly; coverage reports do not count them as uncited."
+        ),
+    )
     body: str = field(default="", metadata={"internal": True})
+    body_line: int = field(default=0, metadata={"internal": True})
     where: Where = where_field()
+
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Offsets [start, end) of each non-blank line of the body: its paragraphs, numbered from 1."""
+        spans, pos = [], 0
+        for line in self.body.split("\n"):
+            start = pos + (len(line) - len(line.lstrip()))
+            end = pos + len(line.rstrip())
+            if end > start:
+                spans.append((start, end))
+            pos += len(line) + 1
+        return spans
 
     @property
     def label(self) -> str:
@@ -356,6 +377,13 @@ class SheetInfo:
 
 ENTITY_TYPES: tuple[type, ...] = (Actor, Event, Topic, Position, Claim)
 Entity = Actor | Event | Topic | Position | Claim | Source
+BY_KIND: dict[str, type] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
+
+
+def file_for(kind: str, id_: str) -> str:
+    """Where the fact of `kind` (a key of BY_KIND) with id `id_` lives, relative to the fact sheet."""
+    cls = BY_KIND[kind]
+    return f"seeds/{id_}.md" if cls is Source else f"facts/{cls.FOLDER}/{id_}.yaml"
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,25 @@ and swapped in only when the build succeeded: a failed build leaves the previous
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from . import git
 from .diagnostics import Code, DiagnosticError, error
-from .model import Where
+from .model import FactBase, Where
 from .project import Project
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"  # https://reproducible-builds.org/specs/source-date-epoch/
 
 
 @dataclass(frozen=True)
@@ -24,92 +34,205 @@ class Written:
     removed: list[str]
 
 
+def _walk(folder: Path) -> list[Path]:
+    """Every file, folder and symlink below `folder`, deepest first; symlinks are listed, never followed."""
+    found: list[Path] = []
+    for top, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+        found.extend(Path(top, name) for name in sorted(dirs + files))
+    return sorted(found, key=lambda p: (-len(p.parts), p))
+
+
 def _files_below(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return {}
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
+        for p in sorted(_walk(folder))
         if p.is_file() and not p.is_symlink()
     }
 
 
+def refuse_link(path: Path, what: str) -> None:
+    """An output folder must be a real folder: writing through a link would reach outside the repo."""
+    if path.is_symlink():
+        raise DiagnosticError(
+            [
+                error(
+                    Where(path),
+                    Code.BUILD_FAILED,
+                    f"the {what} folder is a symlink",
+                    "remove the link; it is written as a real folder so nothing outside the repo is touched",
+                )
+            ]
+        )
+
+
 def write_docs(project: Project, pages: dict[str, str]) -> Written:
-    """Make the docs folder hold exactly `pages` plus the template assets."""
+    """Make the docs folder hold exactly `pages` plus the template assets.
+
+    The docs folder is ours: a symlink found in it is removed, never written through or followed, so
+    neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
+    """
+    docs = project.docs_dir
+    refuse_link(docs, "docs")
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
     for rel, data in _files_below(project.templates_dir / "assets").items():
         wanted[f"assets/{rel}"] = data
-    docs = project.docs_dir
     docs.mkdir(parents=True, exist_ok=True)
     changed, removed = [], []
+    for path in _walk(docs):
+        if path.is_symlink():
+            path.unlink()
+            if (rel := path.relative_to(docs).as_posix()) not in wanted:
+                removed.append(rel)
     for rel, data in sorted(wanted.items()):
         target = docs / rel
-        if target.is_symlink():
-            target.unlink()
-        elif target.is_file() and target.read_bytes() == data:
+        if target.is_file() and target.read_bytes() == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
         changed.append(rel)
-    for path in sorted(docs.rglob("*"), reverse=True):
+    for path in _walk(docs):
         rel = path.relative_to(docs).as_posix()
         if rel.startswith(".") or rel in wanted:
             continue
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir():
             if not any(path.iterdir()):
                 path.rmdir()
         else:
             path.unlink()
             removed.append(rel)
-    return Written(changed, removed)
+    return Written(changed, sorted(removed))
 
 
-def build_site(project: Project, *, strict: bool = False) -> Path:
-    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+def source_date_epoch(project: Project, facts: FactBase) -> int:
+    """The build's date, fixed by its inputs so that two builds of one commit are byte-identical.
 
-    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    SOURCE_DATE_EPOCH when set; else the time of the last commit that touched the inputs; outside git,
+    the newest publication date of the sources (a date the content itself gives).
+    """
+    value = os.environ.get(EPOCH_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit():
+            # The reproducible-builds spec asks tools to fail rather than guess on a malformed value.
+            raise DiagnosticError(
+                [
+                    error(
+                        Where(project.root),
+                        Code.INVALID_VALUE,
+                        f"{EPOCH_VARIABLE} is not a time: {value!r}",
+                        "set it to whole seconds since 1970-01-01 UTC, or unset it",
+                    )
+                ]
+            )
+        return int(value)
+    inputs = (project.facts_dir, project.seeds_dir, project.templates_dir, project.mkdocs_yml)
+    committed = git.last_commit_time(project.root, tuple(str(p) for p in inputs))
+    if committed is not None:
+        return committed
+    dates = [s.date for s in facts.sources.values() if s.date is not None]
+    if not dates:
+        return 0
+    newest = max(dates)
+    return calendar.timegm((newest.year, newest.month or 1, newest.day or 1, 0, 0, 0))
+
+
+@contextlib.contextmanager
+def _pinned_epoch(epoch: int | None) -> Iterator[None]:
+    # MkDocs reads the variable for its dates (sitemap, gzip header); set it only for the build.
+    if epoch is None or os.environ.get(EPOCH_VARIABLE):
+        yield
+        return
+    os.environ[EPOCH_VARIABLE] = str(epoch)
+    try:
+        yield
+    finally:
+        os.environ.pop(EPOCH_VARIABLE, None)
+
+
+def run_mkdocs(
+    project: Project,
+    site_dir: Path,
+    *,
+    strict: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    configure: Callable[[MkDocsConfig], None] | None = None,
+    epoch: int | None = None,
+) -> MkDocsConfig:
+    """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
+
+    `overrides` replace top-level settings of mkdocs.yml before MkDocs validates them; `configure` then
+    adjusts the loaded configuration (e.g. single theme settings, keeping the rest of the theme as
+    written); `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    site = project.site_dir
-    if site.is_symlink():
-        raise DiagnosticError(
-            [
-                error(
-                    Where(site),
-                    Code.BUILD_FAILED,
-                    "the site folder is a symlink",
-                    "remove the link; the site is built into a real folder",
-                )
-            ]
-        )
-    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=project.root))
     try:
         # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
         config = load_config(
-            str(project.mkdocs_yml), docs_dir=str(project.docs_dir), site_dir=str(staging), strict=strict, hooks=[]
+            str(project.mkdocs_yml),
+            docs_dir=str(project.docs_dir),
+            site_dir=str(site_dir),
+            strict=strict,
+            hooks=[],
+            **(overrides or {}),
         )
-        build(config)
-    except (exceptions.MkDocsException, OSError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        if configure is not None:
+            configure(config)
+        with _pinned_epoch(epoch):
+            build(config)
+    except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
+        reason = str(exc) if isinstance(exc, exceptions.MkDocsException) else f"{type(exc).__name__}: {exc}"
         raise DiagnosticError(
             [
                 error(
                     Where(project.mkdocs_yml),
                     Code.BUILD_FAILED,
-                    f"MkDocs build failed: {exc}",
-                    "see the MkDocs messages above; the previous site was kept",
+                    f"MkDocs build failed: {reason}",
+                    "see the MkDocs messages above; the previous output was kept",
                 )
             ]
         ) from None
+    return config
+
+
+def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
+    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+
+    `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    """
+    site = project.site_dir
+    refuse_link(site, "site")
+    for pattern in (".site-new-*", ".site-old-*"):  # left by a build that was killed before it cleaned up
+        for leftover in site.parent.glob(pattern):
+            shutil.rmtree(leftover, ignore_errors=True)
+    # Beside the site, so that the swap is a rename within one file system.
+    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
+    try:
+        run_mkdocs(project, staging, strict=strict, epoch=epoch)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _swap(staging, site)
+    try:
+        _swap(staging, site)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DiagnosticError(
+            [
+                error(
+                    Where(site),
+                    Code.BUILD_FAILED,
+                    f"could not put the new site in place: {exc.strerror or exc}",
+                    "check the permissions of the site folder and its parent; the previous site was kept",
+                )
+            ]
+        ) from None
     return site
 
 
@@ -120,5 +243,10 @@ def _swap(staging: Path, site: Path) -> None:
         return
     old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
     os.replace(site, old / "site")
-    os.replace(staging, site)
+    try:
+        os.replace(staging, site)
+    except OSError:
+        os.replace(old / "site", site)  # put the previous site back before reporting
+        old.rmdir()
+        raise
     shutil.rmtree(old, ignore_errors=True)

@@ -13,6 +13,7 @@ import hashlib
 import re
 import types
 import typing
+import unicodedata
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded
 from .model import (
     ENTITY_TYPES,
+    RESERVED_IDS,
     SLUG_MAX,
     SLUG_RE,
     Actor,
@@ -43,15 +45,35 @@ from .model import (
     Voice,
     Where,
     all_citations,
+    file_for,
 )
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 _INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
-# Invisible characters that can make two ids look equal or reorder text on screen (Trojan Source).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SUSPECT = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+# Unicode categories never allowed in text: controls, format characters (zero-width, bidi, soft hyphen,
+# tag characters: invisible, they make two names look equal or reorder text on screen), private use,
+# surrogates, and the line and paragraph separators. By category, so new invisibles are covered too.
+_UNSEEN = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that print nothing
+_NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
+
+
+def unseen_character(value: str, multiline: bool) -> tuple[int, str] | None:
+    """Offset and description of the first character a reader would not see as text, if any.
+
+    Spaces are fine; tabs and line breaks only in multi-line text.
+    """
+    allowed = "\t\n\r" if multiline else ""
+    # Only the characters that are not printable ASCII need a look: most text has few or none.
+    for found in _NOT_PRINTABLE_ASCII.finditer(value):
+        i, char = found.start(), found.group()
+        if char in allowed:
+            continue
+        if unicodedata.category(char) in _UNSEEN or char in _BLANK_LETTERS:
+            name = unicodedata.name(char, "control character")
+            return i, f"U+{ord(char):04X} ({name})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -146,9 +168,9 @@ class _Converter:
                 values[key.value] = value
         if not ok or not plan.required.keys() <= values.keys():
             present = {k.value for k, _ in node.items}
-            for name, doc_text in plan.required.items():
+            for name, hint in plan.required.items():
                 if name not in present:
-                    self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", doc_text)
+                    self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", hint)
                     ok = False
         if not ok:
             return _INVALID
@@ -157,10 +179,10 @@ class _Converter:
             at = next((v for k, v in node.items if k.value == plan.anchor_field), node)
         return cls(**values, where=self.where(at))
 
-    def value(self, node: Node, tp: object, name: str) -> object:
-        return converter_for(tp)(self, node, name)
+    def value(self, node: Node, tp: object, name: str, text_limits: bool = True) -> object:
+        return converter_for(tp, text_limits)(self, node, name)
 
-    def scalar(self, node: Node, tp: object, name: str) -> object:
+    def scalar(self, node: Node, tp: object, name: str, text_limits: bool = True) -> object:
         """A leaf value: text, a boolean, an enum member, a date or a time."""
         if not isinstance(node, Scalar):
             return self.fail(
@@ -172,11 +194,16 @@ class _Converter:
         if node.is_null:
             return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", "give it a value or remove the field")
         if tp is str:
-            return self.text(node, node.value, name, multiline=False, max_length=2000)
+            return self.text(node, node.value, name, multiline=False, max_length=2000) if text_limits else node.value
         if tp is bool:
             if node.plain and node.value in ("true", "false"):
                 return node.value == "true"
-            return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be true or false, not '{node.value}'")
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"'{name}' must be true or false, not '{node.value}'",
+                "write true or false, without quotes",
+            )
         if isinstance(tp, type) and issubclass(tp, Enum):
             allowed = [m.value for m in tp]
             if node.value in allowed:
@@ -185,7 +212,7 @@ class _Converter:
                 node,
                 Code.INVALID_VALUE,
                 f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
-                _did_you_mean(node.value, allowed),
+                _did_you_mean(node.value, allowed) or f"write one of: {', '.join(allowed)}",
             )
         if tp is FactDate:
             try:
@@ -205,30 +232,17 @@ class _Converter:
         raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
 
     def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
-        # Nearly every text is fine: one search decides that, the checks below say what is wrong.
-        if (
-            _SUSPECT.search(value) is None
-            and len(value) <= max_length
-            and (multiline or "\n" not in value)
-            and not value.isspace()
-            and value
-        ):
-            return value
-        if _INVISIBLE.search(value):
+        unseen = unseen_character(value, multiline)
+        if unseen is not None:
+            offset, char = unseen
             return self.fail(
                 node,
                 Code.INVALID_TEXT,
-                f"'{name}' contains an invisible or direction-changing character",
-                "retype the text; zero-width and bidi control characters are refused",
-            )
-        if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
-            return self.fail(
-                node,
-                Code.INVALID_TEXT,
-                f"'{name}' contains a control character or line break",
-                "keep it on one line, without tabs or control characters"
+                f"'{name}' contains {char} at character {offset + 1}",
+                "keep it on one line and retype it: tabs, line breaks, control, zero-width and bidi characters "
+                "are refused"
                 if not multiline
-                else "remove control characters",
+                else "retype the text: control, zero-width and bidi characters are refused",
             )
         if len(value) > max_length:
             return self.fail(
@@ -238,24 +252,33 @@ class _Converter:
             return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", "give it a value or remove the field")
         return value
 
+    def slug(self, node: Node, value: str, hint: str) -> object:
+        if SLUG_RE.fullmatch(value) and len(value) <= SLUG_MAX:
+            return value
+        shown = f"'{value}'" if value.isprintable() and len(value) <= SLUG_MAX else "this"
+        rule = f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters"
+        return self.fail(node, Code.INVALID_ID, f"{shown} is not a valid id", f"{hint}; {rule}" if hint else rule)
+
     def refine(self, node: Node, value: object, mark: object, name: str) -> object:
         if isinstance(mark, Text):
             return self.text(node, typing.cast(str, value), name, mark.multiline, mark.max_length)
         if isinstance(mark, Ref):
+            # A reference is an id, never a path: '../x' or '/etc/passwd' fail here, before any lookup.
+            if self.slug(node, typing.cast(str, value), f"'{name}' is the id of a {mark.kind}, not a path") is _INVALID:
+                return _INVALID
             self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
             return value
         if mark == "slug":
-            slug = typing.cast(str, value)
-            if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX:
+            if value in RESERVED_IDS:
                 return self.fail(
                     node,
                     Code.INVALID_ID,
-                    f"'{slug}' is not a valid id",
-                    f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters",
+                    f"the id '{value}' is reserved",
+                    "it names a list page of the site; choose another",
                 )
-            return slug
+            return self.slug(node, typing.cast(str, value), "")
         if mark == "url":
-            if not _URL.match(typing.cast(str, value)):
+            if not _URL.fullmatch(typing.cast(str, value)):
                 return self.fail(
                     node,
                     Code.INVALID_URL,
@@ -280,7 +303,7 @@ Convert = typing.Callable[[_Converter, Node, str], object]
 
 
 @cache
-def converter_for(tp: object) -> Convert:
+def converter_for(tp: object, text_limits: bool = True) -> Convert:
     """The conversion for a type hint, worked out once per type rather than once per value."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -294,7 +317,8 @@ def converter_for(tp: object) -> Convert:
         return optional
     if origin is typing.Annotated:
         base, *marks = typing.get_args(tp)
-        convert_base = converter_for(base)
+        # A Text mark sets its own limits (line breaks, length); the plain-text defaults must not apply first.
+        convert_base = converter_for(base, not any(isinstance(m, Text) for m in marks))
         refiners = [_refiner(mark) for mark in marks]
 
         def annotated(conv: _Converter, node: Node, name: str) -> object:
@@ -321,7 +345,7 @@ def converter_for(tp: object) -> Convert:
         return sequence
     if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in (FactDate, ClockTime):
         return lambda conv, node, name: conv.record(tp, node)
-    return lambda conv, node, name: conv.scalar(node, tp, name)
+    return lambda conv, node, name: conv.scalar(node, tp, name, text_limits)
 
 
 def _refiner(mark: object) -> typing.Callable[[_Converter, Node, object, str], object]:
@@ -334,7 +358,7 @@ def _refiner(mark: object) -> typing.Callable[[_Converter, Node, object, str], o
 @dataclass(frozen=True)
 class _RecordPlan:
     fields: dict[str, Convert]
-    required: dict[str, str]  # name -> its doc, the hint when it is missing
+    required: dict[str, str]  # name -> the hint when it is missing
     anchor_field: str | None
 
 
@@ -343,7 +367,11 @@ def _record_plan(cls: type) -> _RecordPlan:
     fields = fields_of(cls)
     return _RecordPlan(
         {name: converter_for(tp) for name, (_, tp) in fields.items()},
-        {name: str(f.metadata.get("doc", "")) for name, (f, _) in fields.items() if is_required(f)},
+        {
+            name: f"add '{name}:' ({str(f.metadata.get('doc', '')).rstrip('.')})"
+            for name, (f, _) in fields.items()
+            if is_required(f)
+        },
         getattr(cls, "WHERE_FIELD", None),
     )
 
@@ -362,7 +390,7 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
     if obj is _INVALID:
         return None, conv.diagnostics, conv.references
     if isinstance(obj, Source):
-        obj = dataclasses.replace(obj, body=doc.body)
+        obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
         id_node = next(v for k, v in typing.cast(Mapping, doc.node).items if k.value == "id")
@@ -433,6 +461,15 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 "translated is true but translation_note is missing",
                 "say what makes it read as a translation",
             )
+        paragraphs = {" ".join(obj.body[a:b].split()) for a, b in obj.paragraphs()}
+        for line in obj.boilerplate:
+            if " ".join(line.split()) not in paragraphs:
+                yield error(
+                    obj.where,
+                    Code.INVALID_VALUE,
+                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
+                    "copy the whole line exactly as it stands in the article text",
+                )
         if obj.original_sha256 is not None:
             digest = hashlib.sha256(obj.body.encode("utf-8")).hexdigest()
             if digest != obj.original_sha256:
@@ -500,7 +537,7 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
             hint = (
                 f"'{ref.id}' is a {other}, not a {ref.kind}"
                 if other
-                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_file_for(ref.kind, ref.id)}"
+                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {file_for(ref.kind, ref.id)}"
             )
             diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
 
@@ -521,13 +558,6 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
 
 def _short(where: Where) -> str:
     return f"{where.path.parent.name}/{where.path.name} line {where.line}"
-
-
-def _file_for(kind: str, id_: str) -> str:
-    for t in (*ENTITY_TYPES, Source):
-        if kind == t.KIND:
-            return f"seeds/{id_}.md" if t is Source else f"facts/{t.FOLDER}/{id_}.yaml"
-    return id_  # pragma: no cover
 
 
 def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
@@ -554,7 +584,7 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     c.where,
                     Code.QUOTE_NOT_FOUND,
                     f"quote not found in source '{c.source}'",
-                    "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)",
+                    _quote_hint(quotes.fold(source.body), c.quote),
                 )
             elif count > 1:
                 yield warning(
@@ -563,3 +593,14 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     f"quote occurs more than once in '{c.source}'",
                     "quote a few more words so it points to one place",
                 )
+
+
+_PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint
+
+
+def _quote_hint(source: quotes.Folded, quote: str) -> str:
+    near = quotes.closest(source, quote)
+    if near is None:
+        return "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
+    passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
+    return f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
