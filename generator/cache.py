@@ -19,6 +19,7 @@ import pickle
 import secrets
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -92,13 +93,14 @@ def _secret(key_dir: Path) -> bytes | None:
 class FileCache:
     """Results per input file, keyed by (kind, path, sha256 of the bytes). Disabled when `folder` is None."""
 
-    def __init__(self, folder: Path | None, key_dir: Path | None = None) -> None:
+    def __init__(self, folder: Path | None, key_dir: Path | None = None, root: Path | None = None) -> None:
         self.folder = folder
+        self.root = root  # the folder the cache must stay inside, without following links
         self._entries: dict[tuple[str, str, str], object] = {}
         self._used: set[tuple[str, str, str]] = set()
         self._dirty = False
         self._key = _secret(key_dir or _user_cache_home() / "factsheet") if folder is not None else None
-        if self._key is None:
+        if self._key is None or not self._folder_is_safe():
             self.folder = None
         else:
             self._entries = self._read()
@@ -109,7 +111,20 @@ class FileCache:
 
     @classmethod
     def for_project(cls, root: Path, enabled: bool = True) -> FileCache:
-        return cls(root / CACHE_DIR if enabled else None)
+        return cls(root / CACHE_DIR if enabled else None, root=root)
+
+    def _folder_is_safe(self) -> bool:
+        """No part of the cache's path below the project is a link: a repository could ship `.cache` as a
+        symlink to make us read or write somewhere else."""
+        assert self.folder is not None
+        if self.root is None:
+            return not self.folder.is_symlink()
+        path = self.root
+        for part in self.folder.relative_to(self.root).parts:
+            path = path / part
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                return False
+        return True
 
     @property
     def enabled(self) -> bool:
@@ -162,10 +177,11 @@ class FileCache:
         payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if self.folder.is_symlink():
+            if not self._folder_is_safe():
                 return
-            tmp = self.folder / f".{_FILE}.{os.getpid()}.tmp"
-            tmp.write_bytes(self._mac(payload) + payload)
+            fd, tmp = tempfile.mkstemp(prefix=f".{_FILE}.", dir=self.folder)  # a fresh file, never a link
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._mac(payload) + payload)
             os.replace(tmp, self.folder / _FILE)
         except OSError:
             return

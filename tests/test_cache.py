@@ -105,3 +105,13 @@ def test_no_cache_reads_and_writes_nothing(basic, parses):
     parses.clear()
     check(basic, cache=False)
     assert parses, "--no-cache parses every file"
+
+
+def test_a_cache_folder_that_is_a_link_is_never_used(basic, tmp_path, parses):
+    # A repository could ship `.cache` as a symlink, to make the check write (or read) elsewhere.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (basic.root / ".cache").symlink_to(outside, target_is_directory=True)
+    assert formatted(basic) == [] and formatted(basic) == []
+    assert list(outside.rglob("*")) == []
+    assert len(parses) >= 2 * len(list(basic.facts_dir.rglob("*.yaml"))), "no cache: every run parses"
