@@ -39,6 +39,14 @@ def _finalize(value: object) -> Markup:
         return value
     if value is None:
         raise ValueError("a template printed None; test the value with {% if %} first")
+    if type(value) is str:
+        return _text_markup(value)
+    return Markup(md_text(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_markup(value: str) -> Markup:
+    # Names, labels and quotes are printed on many pages each: escape each text once.
     return Markup(md_text(value))
 
 
