@@ -51,6 +51,7 @@ class Code(Enum):
     BODY_CHANGED = "body-changed"
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
+    BROWSER_MISSING = "browser-missing"
 
 
 @dataclass(frozen=True, order=True)

@@ -10,6 +10,7 @@ import jinja2
 
 from .context import build_pages
 from .diagnostics import Code, DiagnosticError, error
+from .export import exports
 from .load import load_project
 from .model import Where
 from .project import Project
@@ -29,6 +30,7 @@ class Generated:
     result: CheckResult
     pages: dict[str, str]
     written: Written
+    exports: dict[str, bytes]
 
 
 def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict[str, str]]:
@@ -57,9 +59,10 @@ def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict
 
 
 def generate(project: Project, *, strict: bool = False) -> Generated:
-    """Check, render, and write the Markdown pages into the docs folder."""
+    """Check, render, and write the Markdown pages and the data exports into the docs folder."""
     result, pages = render(project, strict=strict)
-    return Generated(result, pages, write_docs(project, pages))
+    files = exports(result.facts)
+    return Generated(result, pages, write_docs(project, pages, files), files)
 
 
 def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:

@@ -34,9 +34,10 @@ def _files_below(folder: Path) -> dict[str, bytes]:
     }
 
 
-def write_docs(project: Project, pages: dict[str, str]) -> Written:
-    """Make the docs folder hold exactly `pages` plus the template assets."""
+def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Written:
+    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets."""
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
+    wanted.update(files or {})
     for rel, data in _files_below(project.templates_dir / "assets").items():
         wanted[f"assets/{rel}"] = data
     docs = project.docs_dir

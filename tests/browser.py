@@ -7,31 +7,21 @@ with the reason on a developer's machine.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-# Without these, Chromium tries to reach update and sync services the sandbox cannot reach.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from generator import screenshots
+from generator.screenshots import CHROMIUM_ARGS
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def chromium_path() -> str:
     """The system Chromium, or fail (CI) / skip (laptop) saying why."""
-    found = os.environ.get("CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if shutil.which(p)), None)
+    found = screenshots.chromium_path()
     if found:
         return found
     reason = "Chromium not found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)"
