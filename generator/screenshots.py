@@ -153,8 +153,10 @@ def take(
     out_dir: Path,
     widths: tuple[int, ...] = WIDTHS,
     schemes: tuple[Scheme, ...] = (Scheme.LIGHT,),
+    full_page: bool = True,
 ) -> list[Shot]:
-    """Full-page PNGs `<kind>-<width>[-dark].png` in out_dir, with each page's laid-out width."""
+    """PNGs `<kind>-<width>[-dark].png` in out_dir (the whole page, or the first screen), with each page's
+    laid-out width."""
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
     for kind, path in pages.items():
@@ -164,7 +166,7 @@ def take(
                 try:
                     suffix = "-dark" if scheme is Scheme.DARK else ""
                     file = out_dir / f"{kind}-{width}{suffix}.png"
-                    page.screenshot(path=str(file), full_page=True)
+                    page.screenshot(path=str(file), full_page=full_page)
                     scroll_width = page.evaluate("document.documentElement.scrollWidth")
                     shots.append(Shot(kind, path, width, scheme, file, scroll_width))
                 finally:
