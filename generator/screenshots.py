@@ -132,18 +132,25 @@ def serve(site: Path) -> Iterator[str]:
         thread.join()
 
 
-def open_page(browser: object, url: str, width: int, scheme: Scheme) -> object:
-    """A new page at `url`, `width` CSS pixels wide, in the given colour scheme, fully loaded."""
+@contextlib.contextmanager
+def viewer(browser: object, width: int, scheme: Scheme) -> Iterator[object]:
+    """A browser tab `width` CSS pixels wide that prefers the given colour scheme."""
     context = browser.new_context(
         viewport={"width": width, "height": 900},
         color_scheme="dark" if scheme is Scheme.DARK else "light",
         reduced_motion="reduce",
     )
-    page = context.new_page()
-    page.goto(url, wait_until="load")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def visit(tab: object, url: str, scheme: Scheme) -> None:
+    """Load `url` in the tab and show it in the given scheme."""
+    tab.goto(url, wait_until="load")
     # Material picks the scheme from the media query on first load; set it outright so both are certain.
-    page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme.value)
-    return page
+    tab.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme.value)
 
 
 def take(
@@ -159,19 +166,17 @@ def take(
     laid-out width."""
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
-    for kind, path in pages.items():
-        for scheme in schemes:
-            for width in widths:
-                page = open_page(browser, base_url + path, width, scheme)
-                try:
+    for scheme in schemes:
+        for width in widths:
+            with viewer(browser, width, scheme) as tab:
+                for kind, path in pages.items():
+                    visit(tab, base_url + path, scheme)
                     suffix = "-dark" if scheme is Scheme.DARK else ""
                     file = out_dir / f"{kind}-{width}{suffix}.png"
-                    page.screenshot(path=str(file), full_page=full_page)
-                    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                    tab.screenshot(path=str(file), full_page=full_page)
+                    scroll_width = tab.evaluate("document.documentElement.scrollWidth")
                     shots.append(Shot(kind, path, width, scheme, file, scroll_width))
-                finally:
-                    page.context.close()
-    return shots
+    return sorted(shots, key=lambda s: (list(pages).index(s.kind), s.scheme.name, -s.width))
 
 
 def screenshots(site: Path, out_dir: Path, schemes: tuple[Scheme, ...] = (Scheme.LIGHT,)) -> list[Shot]:

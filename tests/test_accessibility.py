@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import build
-from generator.screenshots import WIDTHS, Scheme, open_page, page_kinds, serve, take
+from generator.screenshots import WIDTHS, Scheme, page_kinds, serve, take, viewer, visit
 
 from .browser import artifact, browser
 from .conftest import REPO, copy_tree
@@ -55,16 +55,14 @@ def test_no_serious_accessibility_violations(served, site, scheme):
     axe = axe_path()
     b, base = served
     found = {}
-    for kind, path in page_kinds(site).items():
-        page = open_page(b, base + path, 1280, scheme)
-        try:
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate(AXE_RUN, WCAG_AA)
-        finally:
-            page.context.close()
-        assert result["passes"], f"axe checked nothing on {path}"
-        if problems := serious(result["violations"]):
-            found[kind] = problems
+    with viewer(b, 1280, scheme) as tab:
+        for kind, path in page_kinds(site).items():
+            visit(tab, base + path, scheme)
+            tab.add_script_tag(path=str(axe))
+            result = tab.evaluate(AXE_RUN, WCAG_AA)
+            assert result["passes"], f"axe checked nothing on {path}"
+            if problems := serious(result["violations"]):
+                found[kind] = problems
     assert not found, found
 
 
