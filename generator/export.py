@@ -105,6 +105,8 @@ def exports(facts: FactBase) -> dict[str, bytes]:
 
 def _plain(value: object) -> object:
     """A model value as JSON data: dataclasses as objects (without internal fields), dates as ISO text."""
+    if isinstance(value, FactDate | ClockTime):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
         for f in dataclasses.fields(value):
@@ -116,8 +118,6 @@ def _plain(value: object) -> object:
         return [_plain(v) for v in value]
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, FactDate | ClockTime):
-        return str(value)
     return value
 
 
