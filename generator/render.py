@@ -74,7 +74,8 @@ def script_json(payload: object) -> str:
 
 def jsonld_meta(payload: object) -> Markup:
     # The front matter carries the script-safe JSON as one YAML string; the theme prints it in the page head.
-    return Markup(json.dumps(script_json(payload), ensure_ascii=False))
+    # ASCII escapes: YAML would fold a raw U+2028 or U+0085 inside the string as a line break.
+    return Markup(json.dumps(script_json(payload)))
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
