@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
-.PHONY: site test check serve lint snapshots screenshots clean
+.PHONY: site bundle test check serve lint snapshots schemas screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 
 site: $(STAMP)
 	$(BIN)/factsheet build
+
+# The offline bundles for readers without network or web server: dist/factsheet-offline.zip, dist/factsheet.html.
+bundle: $(STAMP)
+	$(BIN)/factsheet bundle
 
 check: $(STAMP)
 	$(BIN)/factsheet check
@@ -40,6 +44,10 @@ snapshots: $(STAMP)
 # One page of each kind at 1280 and 390 px wide, light and dark, into screenshots/.
 screenshots: site
 	$(BIN)/factsheet screenshots --dark --out screenshots
+
+# Rewrite schema/*.json (editors' JSON Schemas) after a change to generator/model.py.
+schemas: $(STAMP)
+	$(BIN)/factsheet schema --write
 
 clean:
 	rm -rf $(VENV) site dist screenshots generated/*.md generated/*/ tests/a11y/node_modules

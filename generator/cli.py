@@ -14,30 +14,60 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, DiagnosticError
 from .project import Project
+from .report import Format, render
+from .scaffold import KINDS as NEW_KINDS
+from .schema import KINDS as SCHEMA_KINDS
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic], root: Path) -> None:
-    for d in diagnostics:
-        print(d.format(root), file=sys.stderr)
-    errors = sum(d.is_error for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=sys.stderr)
+def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = Format.TEXT) -> None:
+    # Text is for people (stderr, beside other messages); github and json are read from stdout by tools.
+    text = render(diagnostics, root, fmt)
+    if fmt is Format.TEXT:
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import check
 
     result = check(project)
-    _print_diagnostics(result.diagnostics, project.root)
+    _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
         f = result.facts
         print(
             f"ok: {len(f.sources)} sources, {len(f.actors)} actors, {len(f.events)} events, "
-            f"{len(f.topics)} topics, {len(f.positions)} positions, {len(f.claims)} claims"
+            f"{len(f.topics)} topics, {len(f.positions)} positions, {len(f.claims)} claims",
+            file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
         )
     return 1 if blocking else 0
+
+
+def cmd_stats(project: Project, args: argparse.Namespace) -> int:
+    from .pipeline import check
+    from .stats import compute
+
+    result = check(project)
+    if result.errors:
+        _print_diagnostics(result.diagnostics, project.root)
+        return 1
+    stats = compute(result.facts)
+    print("facts by kind:")
+    for kind, n in stats.counts.items():
+        print(f"  {kind:<10} {n:>5}")
+    print("citations per source:")
+    for s in stats.sources:
+        print(
+            f"  {s.source_id:<45} {s.citations:>4} citations, {s.passages:>3} passages, "
+            f"{s.cited}/{s.paragraphs - s.boilerplate} paragraphs cited ({s.boilerplate} boilerplate)"
+        )
+    print(f"uncited paragraphs: {stats.uncited}")
+    for s in stats.sources:
+        for p in s.uncited:
+            excerpt = p.text if len(p.text) <= 100 else p.text[:97] + "..."
+            print(f"  {project.seeds_dir.name}/{s.source_id}.md:{p.line}: paragraph {p.number}: {excerpt}")
+    return 0
 
 
 def _show_mkdocs_warnings() -> None:
@@ -53,8 +83,58 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
     _show_mkdocs_warnings()
     generated, site = build(project, strict=args.strict)
-    _print_diagnostics(generated.result.diagnostics, project.root)
-    print(f"built {len(generated.pages)} pages into {site}")
+    _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
+    print(
+        f"built {len(generated.pages)} pages into {site}",
+        file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
+    )
+    return 0
+
+
+def cmd_schema(project: Project, args: argparse.Namespace) -> int:
+    from .schema import schema_text, write_schemas
+
+    if args.write:
+        changed = write_schemas(project.root)
+        print(f"schema/: {len(changed)} file{'s' * (len(changed) != 1)} updated")
+        return 0
+    if args.kind is None:
+        print("factsheet schema: name a kind, or use --write to update schema/", file=sys.stderr)
+        return 2
+    sys.stdout.write(schema_text(args.kind))
+    return 0
+
+
+def cmd_new(project: Project, args: argparse.Namespace) -> int:
+    from .scaffold import create
+
+    path = create(project, args.kind, args.name, args.id)
+    print(f"created {path.relative_to(project.root)}: fill it in, then run `factsheet check`")
+    return 0
+
+
+def cmd_diff(project: Project, args: argparse.Namespace) -> int:
+    from .factdiff import diff_revisions, to_markdown
+
+    text = to_markdown(diff_revisions(project, args.base, args.head))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
+    from .pipeline import bundle
+
+    _show_mkdocs_warnings()
+    generated, bundles = bundle(project, strict=args.strict)
+    _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
+    for artifact in (bundles.offline_zip, bundles.single_html):
+        print(
+            f"wrote {artifact.path} ({artifact.size / 1024:,.0f} KiB)",
+            file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
+        )
     return 0
 
 
@@ -64,6 +144,16 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     # The MkDocs hook in mkdocs.yml regenerates the pages whenever facts/, seeds/ or templates/ change.
     serve(config_file=str(project.mkdocs_yml), dev_addr=args.dev_addr, livereload=True)
     return 0
+
+
+def _format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        type=str.lower,
+        choices=[f.value for f in Format],
+        default=Format.TEXT.value,
+        help="how to print problems: text (default), github (workflow annotations) or json",
+    )
 
 
 def cmd_screenshots(project: Project, args: argparse.Namespace) -> int:
@@ -83,10 +173,32 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _format_option(c)
     c.set_defaults(run=cmd_check)
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
+    _format_option(b)
     b.set_defaults(run=cmd_build)
+    z = sub.add_parser("bundle", help="build the offline bundles into dist/: a zipped site and one HTML file")
+    z.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
+    _format_option(z)
+    z.set_defaults(run=cmd_bundle)
+    j = sub.add_parser("schema", help="print the JSON Schema of a kind of fact file (for editors)")
+    j.add_argument("kind", nargs="?", choices=list(SCHEMA_KINDS), help="which file kind")
+    j.add_argument("--write", action="store_true", help="write every schema into schema/ (committed)")
+    j.set_defaults(run=cmd_schema)
+    n = sub.add_parser("new", help="write a new fact file from a commented template")
+    n.add_argument("kind", choices=list(NEW_KINDS), help="what to create")
+    n.add_argument("name", help="its name (title, question or stance); the id is derived from it")
+    n.add_argument("--id", help="the id to use instead of one derived from the name")
+    n.set_defaults(run=cmd_new)
+    d = sub.add_parser("diff", help="the changes to the facts between two git revisions, as Markdown")
+    d.add_argument("base", nargs="?", help="base revision (default: the merge base with main)")
+    d.add_argument("head", nargs="?", help="head revision (default: the working tree)")
+    d.add_argument("--output", type=Path, help="write the Markdown into this file instead of printing it")
+    d.set_defaults(run=cmd_diff)
+    st = sub.add_parser("stats", help="counts by kind, citations per source, paragraphs no fact cites yet")
+    st.set_defaults(run=cmd_stats)
     sc = sub.add_parser("screenshots", help="screenshot one page of each kind of the built site at 1280 and 390 px")
     sc.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNGs (default: screenshots)")
     sc.add_argument("--dark", action="store_true", help="also in the dark colour scheme")
@@ -103,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(project, args)
     except DiagnosticError as exc:
-        _print_diagnostics(exc.diagnostics, project.root)
+        _print_diagnostics(exc.diagnostics, project.root, Format(getattr(args, "format", "text")))
         return 1
     except KeyboardInterrupt:
         return 130

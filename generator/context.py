@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from . import quotes
+from .citations import locate
 from .model import (
     Actor,
     ActorKind,
@@ -122,35 +123,12 @@ def fact_target(fact: object) -> Target:
     return Target(page, fact.id)
 
 
-def paragraphs(body: str) -> list[tuple[int, int]]:
-    """Offsets [start, end) of each non-blank line of an article: its paragraphs, numbered from 1."""
-    spans, pos = [], 0
-    for line in body.split("\n"):
-        start = pos + (len(line) - len(line.lstrip()))
-        end = pos + len(line.rstrip())
-        if end > start:
-            spans.append((start, end))
-        pos += len(line) + 1
-    return spans
-
-
 class _Builder:
     def __init__(self, facts: FactBase) -> None:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
-        self.folded = {sid: quotes.fold(s.body) for sid, s in facts.sources.items()}
-        # source id -> quote anchor -> (start, end, quote text, facts citing it)
-        self.quote_uses: dict[str, dict[str, tuple[int, int, str, list[Link]]]] = defaultdict(dict)
-        for fact in facts.facts():
-            for c in all_citations(fact):
-                match = quotes.find(self.folded[c.source], c.quote)
-                if match is None:  # pragma: no cover - the check refuses to build with such a quote
-                    continue
-                anchor = quotes.quote_id(c.quote)
-                uses = self.quote_uses[c.source].setdefault(anchor, (match.start, match.end, c.quote, []))[3]
-                link = Link(self.label(fact), fact_target(fact))
-                if link not in uses:
-                    uses.append(link)
+        self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
+        self.passages = locate(facts)
 
     def label(self, fact: object) -> str:
         if isinstance(fact, Position):
@@ -257,8 +235,8 @@ class _Builder:
             "translated": s.translated,
             "notes": {n: getattr(s, f"{n}_note") for n in ("title", "outlet", "author", "date", "translation", "url")},
             "target": fact_target(s),
-            "citation_count": sum(len(u[3]) for u in self.quote_uses[s.id].values()),
-            "quote_count": len(self.quote_uses[s.id]),
+            "citation_count": sum(len(p.facts) for p in self.passages[s.id]),
+            "quote_count": len(self.passages[s.id]),
         }
 
     def actor_view(self, a: Actor) -> dict[str, object]:
@@ -285,17 +263,16 @@ class _Builder:
         }
 
     def article(self, s: Source) -> list[Paragraph]:
-        uses = self.quote_uses[s.id]
+        passages = self.passages[s.id]
         result = []
-        for number, (start, end) in enumerate(paragraphs(s.body), 1):
+        for number, (start, end) in enumerate(s.paragraphs(), 1):
             cuts = {start, end}
-            for q_start, q_end, _, _ in uses.values():
-                cuts.update(x for x in (q_start, q_end) if start < x < end)
-            points = sorted(cuts)
+            for p in passages:
+                cuts.update(x for x in (p.start, p.end) if start < x < end)
             segments = []
-            for a, b in itertools.pairwise(points):
-                ids = tuple(sorted(k for k, (qs, qe, _, _) in uses.items() if qs < b and qe > a))
-                starts = tuple(sorted(k for k, (qs, _, _, _) in uses.items() if a <= qs < b and qs >= start))
+            for a, b in itertools.pairwise(sorted(cuts)):
+                ids = tuple(sorted(p.anchor for p in passages if p.start < b and p.end > a))
+                starts = tuple(sorted(p.anchor for p in passages if a <= p.start < b))
                 segments.append(Segment(s.body[a:b], ids, starts))
             result.append(Paragraph(number, tuple(segments)))
         return result
@@ -470,10 +447,8 @@ class _Builder:
                         "jsonld": {"@context": SCHEMA_ORG, **self.source_ld(s)},
                         "article": self.article(s),
                         "quotes": [
-                            QuoteUse(k, q, tuple(links))
-                            for k, (_, _, q, links) in sorted(
-                                self.quote_uses[s.id].items(), key=lambda kv: (kv[1][0], kv[0])
-                            )
+                            QuoteUse(p.anchor, p.quote, tuple(Link(self.label(f), fact_target(f)) for f in p.facts))
+                            for p in self.passages[s.id]
                         ],
                     },
                 )
@@ -546,7 +521,7 @@ class _Builder:
         f = self.facts
         names = [quotes.fold_text(n) for n in (a.name, *(x.name for x in a.aliases))]
         cited = {c.source for c in all_citations(a)}
-        mentioned = [sid for sid, folded in self.folded.items() if sid in cited or any(n in folded.text for n in names)]
+        mentioned = [sid for sid, folded in self.folded.items() if sid in cited or any(n in folded for n in names)]
         own = [p for p in f.positions.values() if p.actor == a.id]
         affiliations = dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)
         return {

@@ -51,6 +51,9 @@ class Code(Enum):
     BODY_CHANGED = "body-changed"
     INCONSISTENT = "inconsistent"
     BUILD_FAILED = "build-failed"
+    BROKEN_LINK = "broken-link"
+    FILE_EXISTS = "file-exists"
+    GIT_FAILED = "git-failed"
     BROWSER_MISSING = "browser-missing"
 
 
@@ -66,12 +69,17 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def format(self, root: Path | None = None) -> str:
-        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+    def path_from(self, root: Path | None) -> str:
+        """The file's path relative to `root` (as given when it lies elsewhere), with forward slashes."""
         path = self.where.path
         if root is not None:
             with contextlib.suppress(ValueError):
                 path = path.relative_to(root)
+        return path.as_posix()
+
+    def format(self, root: Path | None = None) -> str:
+        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+        path = self.path_from(root)
         text = f"{path}:{self.where.line}:{self.where.col}: {self.severity.value}: {self.message} [{self.code.value}]"
         if self.hint:
             text += f"\n    hint: {self.hint}"

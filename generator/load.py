@@ -40,6 +40,7 @@ class Document:
     path: Path
     node: yamlsafe.Node | None
     body: str = ""  # seeds only: the article text after the front matter, verbatim
+    body_line: int = 0  # seeds only: the file line on which the body starts
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, Diagnostic | None
             )
         raw = path.read_bytes()
     except OSError as exc:
-        return None, error(where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}")
+        return None, error(
+            where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}", "check the file's permissions"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, error(where, Code.BOM, "file starts with a byte-order mark", "save it as UTF-8 without BOM")
     try:
@@ -157,7 +160,8 @@ def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     node, problem = parse_yaml(path, fm)
     if problem:
         return None, [problem]
-    return Document(Source, path, node, body=body), []
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return Document(Source, path, node, body=body, body_line=body_line), []
 
 
 def load_project(project: Project) -> Loaded:

@@ -332,8 +332,27 @@ class Source:
     original_sha256: Line | None = field(
         default=None, metadata=doc("SHA-256 of the original text; the check compares the body with it.")
     )
+    boilerplate: list[Line] = field(
+        default_factory=list,
+        metadata=doc(
+            "Paragraphs of the body that state no fact (comment prompts, 'source link', credits, captions "
+            "without facts), copied exactly; coverage reports do not count them as uncited."
+        ),
+    )
     body: str = field(default="", metadata={"internal": True})
+    body_line: int = field(default=0, metadata={"internal": True})
     where: Where = where_field()
+
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Offsets [start, end) of each non-blank line of the body: its paragraphs, numbered from 1."""
+        spans, pos = [], 0
+        for line in self.body.split("\n"):
+            start = pos + (len(line) - len(line.lstrip()))
+            end = pos + len(line.rstrip())
+            if end > start:
+                spans.append((start, end))
+            pos += len(line) + 1
+        return spans
 
     @property
     def label(self) -> str:
@@ -356,6 +375,13 @@ class SheetInfo:
 
 ENTITY_TYPES: tuple[type, ...] = (Actor, Event, Topic, Position, Claim)
 Entity = Actor | Event | Topic | Position | Claim | Source
+BY_KIND: dict[str, type] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
+
+
+def file_for(kind: str, id_: str) -> str:
+    """Where the fact of `kind` (a key of BY_KIND) with id `id_` lives, relative to the fact sheet."""
+    cls = BY_KIND[kind]
+    return f"seeds/{id_}.md" if cls is Source else f"facts/{cls.FOLDER}/{id_}.yaml"
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import jinja2
 
+from .bundle import Bundles, make_bundles
 from .context import build_pages
 from .diagnostics import Code, DiagnosticError, error
 from .export import exports
 from .load import load_project
 from .model import Where
 from .project import Project
-from .publish import Written, build_site, write_docs
+from .publish import Written, build_site, source_date_epoch, write_docs
 from .render import render_pages
 from .validate import CheckResult
 from .validate import check as validate
@@ -43,7 +44,9 @@ def render(project: Project, *, strict: bool = False) -> tuple[CheckResult, dict
         pages = render_pages(build_pages(result.facts), project.templates_dir)
     except jinja2.TemplateSyntaxError as exc:
         where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
-        raise DiagnosticError([error(where, Code.BUILD_FAILED, f"template error: {exc.message}")]) from None
+        raise DiagnosticError(
+            [error(where, Code.BUILD_FAILED, f"template error: {exc.message}", "fix the template at this line")]
+        ) from None
     except (jinja2.TemplateError, ValueError) as exc:
         raise DiagnosticError(
             [
@@ -68,4 +71,12 @@ def generate(project: Project, *, strict: bool = False) -> Generated:
 def build(project: Project, *, strict: bool = False) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure."""
     generated = generate(project, strict=strict)
-    return generated, build_site(project, strict=strict)
+    epoch = source_date_epoch(project, generated.result.facts)
+    return generated, build_site(project, strict=strict, epoch=epoch)
+
+
+def bundle(project: Project, *, strict: bool = False) -> tuple[Generated, Bundles]:
+    """Check, generate, and build the offline bundles into the dist folder."""
+    generated = generate(project, strict=strict)
+    epoch = source_date_epoch(project, generated.result.facts)
+    return generated, make_bundles(project, generated.pages, epoch=epoch, strict=strict)

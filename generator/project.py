@@ -26,6 +26,9 @@ class Project:
     site_dir: Path
     """The published HTML site. Default: site/."""
 
+    dist_dir: Path
+    """Offline bundles for readers with no network or web server (`factsheet bundle`). Default: dist/."""
+
     @classmethod
     def at(cls, root: Path, **overrides: Path) -> Project:
         """The project in `root` with the default layout, or other folders where given."""
@@ -35,6 +38,7 @@ class Project:
             "templates_dir": "templates",
             "docs_dir": "generated",
             "site_dir": "site",
+            "dist_dir": "dist",
         }
         return cls(root, **{k: overrides.get(k, root / v) for k, v in defaults.items()})
 

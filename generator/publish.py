@@ -7,15 +7,25 @@ and swapped in only when the build succeeded: a failed build leaves the previous
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from . import git
 from .diagnostics import Code, DiagnosticError, error
-from .model import Where
+from .model import FactBase, Where
 from .project import Project
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"  # https://reproducible-builds.org/specs/source-date-epoch/
 
 
 @dataclass(frozen=True)
@@ -67,15 +77,105 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
     return Written(changed, removed)
 
 
-def build_site(project: Project, *, strict: bool = False) -> Path:
-    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+def source_date_epoch(project: Project, facts: FactBase) -> int:
+    """The build's date, fixed by its inputs so that two builds of one commit are byte-identical.
 
-    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    SOURCE_DATE_EPOCH when set; else the time of the last commit that touched the inputs; outside git,
+    the newest publication date of the sources (a date the content itself gives).
+    """
+    value = os.environ.get(EPOCH_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit():
+            # The reproducible-builds spec asks tools to fail rather than guess on a malformed value.
+            raise DiagnosticError(
+                [
+                    error(
+                        Where(project.root),
+                        Code.INVALID_VALUE,
+                        f"{EPOCH_VARIABLE} is not a time: {value!r}",
+                        "set it to whole seconds since 1970-01-01 UTC, or unset it",
+                    )
+                ]
+            )
+        return int(value)
+    inputs = (project.facts_dir, project.seeds_dir, project.templates_dir, project.mkdocs_yml)
+    committed = git.last_commit_time(project.root, tuple(str(p) for p in inputs))
+    if committed is not None:
+        return committed
+    dates = [s.date for s in facts.sources.values() if s.date is not None]
+    if not dates:
+        return 0
+    newest = max(dates)
+    return calendar.timegm((newest.year, newest.month or 1, newest.day or 1, 0, 0, 0))
+
+
+@contextlib.contextmanager
+def _pinned_epoch(epoch: int | None) -> Iterator[None]:
+    # MkDocs reads the variable for its dates (sitemap, gzip header); set it only for the build.
+    if epoch is None or os.environ.get(EPOCH_VARIABLE):
+        yield
+        return
+    os.environ[EPOCH_VARIABLE] = str(epoch)
+    try:
+        yield
+    finally:
+        os.environ.pop(EPOCH_VARIABLE, None)
+
+
+def run_mkdocs(
+    project: Project,
+    site_dir: Path,
+    *,
+    strict: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    configure: Callable[[MkDocsConfig], None] | None = None,
+    epoch: int | None = None,
+) -> MkDocsConfig:
+    """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
+
+    `overrides` replace top-level settings of mkdocs.yml before MkDocs validates them; `configure` then
+    adjusts the loaded configuration (e.g. single theme settings, keeping the rest of the theme as
+    written); `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    try:
+        # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
+        config = load_config(
+            str(project.mkdocs_yml),
+            docs_dir=str(project.docs_dir),
+            site_dir=str(site_dir),
+            strict=strict,
+            hooks=[],
+            **(overrides or {}),
+        )
+        if configure is not None:
+            configure(config)
+        with _pinned_epoch(epoch):
+            build(config)
+    except (exceptions.MkDocsException, OSError) as exc:
+        raise DiagnosticError(
+            [
+                error(
+                    Where(project.mkdocs_yml),
+                    Code.BUILD_FAILED,
+                    f"MkDocs build failed: {exc}",
+                    "see the MkDocs messages above; the previous output was kept",
+                )
+            ]
+        ) from None
+    return config
+
+
+def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
+    """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+
+    `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    """
     site = project.site_dir
     if site.is_symlink():
         raise DiagnosticError(
@@ -90,23 +190,7 @@ def build_site(project: Project, *, strict: bool = False) -> Path:
         )
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=project.root))
     try:
-        # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
-        config = load_config(
-            str(project.mkdocs_yml), docs_dir=str(project.docs_dir), site_dir=str(staging), strict=strict, hooks=[]
-        )
-        build(config)
-    except (exceptions.MkDocsException, OSError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise DiagnosticError(
-            [
-                error(
-                    Where(project.mkdocs_yml),
-                    Code.BUILD_FAILED,
-                    f"MkDocs build failed: {exc}",
-                    "see the MkDocs messages above; the previous site was kept",
-                )
-            ]
-        ) from None
+        run_mkdocs(project, staging, strict=strict, epoch=epoch)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -7,7 +7,9 @@ map back to the original offsets so the passage can be highlighted as printed.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _FOLD = str.maketrans(
@@ -85,3 +87,97 @@ def find(source: Folded, quote: str) -> Match | None:
         nxt = source.text.find(needle, nxt + 1)
     start, end = source.span(at, at + len(needle))
     return Match(start, end, count)
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """The passage of an article that comes closest to a quote that was not found."""
+
+    passage: str  # folded article text
+    difference: str  # word-level, compact: `[-quote's words-]{+article's words+}` with a little context
+    ratio: float  # 0..1, difflib similarity of quote and passage
+
+
+_MIN_RATIO = 0.6  # below this the "closest" passage is unrelated and would only mislead
+_CONTEXT_WORDS = 3
+
+
+def closest(source: Folded, quote: str) -> NearMiss | None:
+    """The article passage most like `quote`, or None when nothing is close.
+
+    Runs only for quotes that failed, so it may be slower than `find`: a sliding window over the
+    article's words ranks candidate starts by shared words, then difflib compares the best few.
+    """
+    needle = fold_text(quote).split(" ")
+    words = source.text.split(" ")
+    if not needle or not words or not needle[0]:
+        return None
+    n = len(needle)
+    wanted: dict[str, int] = {}
+    for w in needle:
+        wanted[w] = wanted.get(w, 0) + 1
+    window: dict[str, int] = {}
+    shared = 0
+    scores: list[tuple[int, int]] = []  # (shared words, start)
+    for i, w in enumerate(words):
+        window[w] = window.get(w, 0) + 1
+        if window[w] <= wanted.get(w, 0):
+            shared += 1
+        if i >= n:
+            old = words[i - n]
+            if window[old] <= wanted.get(old, 0):
+                shared -= 1
+            window[old] -= 1
+        scores.append((shared, -max(0, i - n + 1)))
+    best_starts = sorted({-s for _, s in sorted(scores, reverse=True)[:8]})
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(" ".join(needle))
+    best: tuple[float, int, int] | None = None
+    for start in best_starts:
+        for length in range(max(1, n - 3), n + 4):
+            candidate = " ".join(words[start : start + length])
+            matcher.set_seq1(candidate)
+            ratio = matcher.ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, start, length)
+    if best is None or best[0] < _MIN_RATIO:
+        return None
+    ratio, start, length = best
+    passage = words[start : start + length]
+    return NearMiss(" ".join(passage), word_difference(needle, passage), round(ratio, 3))
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def word_difference(
+    yours: list[str],
+    theirs: list[str],
+    *,
+    removed: Callable[[str], str] = lambda t: f"[-{t}-]",
+    added: Callable[[str], str] = lambda t: f"{{+{t}+}}",
+    escape: Callable[[str], str] = _plain,
+) -> str:
+    """`... by Mr [-Biden.-]{+Putin.+}`: only the changed words, each with a few words around them."""
+    ops = difflib.SequenceMatcher(a=yours, b=theirs, autojunk=False).get_opcodes()
+    parts: list[str] = []
+    for i, (tag, a1, a2, b1, b2) in enumerate(ops):
+        if tag == "equal":
+            same = yours[a1:a2]
+            first, last = i == 0, i == len(ops) - 1
+            if len(same) > 2 * _CONTEXT_WORDS and not (first or last):
+                same = [*same[:_CONTEXT_WORDS], "…", *same[-_CONTEXT_WORDS:]]
+            elif first and len(same) > _CONTEXT_WORDS:
+                same = ["…", *same[-_CONTEXT_WORDS:]]
+            elif last and len(same) > _CONTEXT_WORDS:
+                same = [*same[:_CONTEXT_WORDS], "…"]
+            parts.append(escape(" ".join(same)))
+            continue
+        change = ""
+        if a2 > a1:
+            change += removed(" ".join(yours[a1:a2]))
+        if b2 > b1:
+            change += added(" ".join(theirs[b1:b2]))
+        parts.append(change)
+    return " ".join(parts)

@@ -43,6 +43,7 @@ from .model import (
     Voice,
     Where,
     all_citations,
+    file_for,
 )
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
@@ -145,7 +146,12 @@ class _Converter:
         present = {k.value for k, _ in node.items}
         for name, (f, _) in fields.items():
             if is_required(f) and name not in present:
-                self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", str(f.metadata.get("doc", "")))
+                self.fail(
+                    node,
+                    Code.MISSING_FIELD,
+                    f"missing required field '{name}'",
+                    f"add '{name}:' ({str(f.metadata.get('doc', '')).rstrip('.')})",
+                )
                 ok = False
         if not ok:
             return _INVALID
@@ -155,7 +161,7 @@ class _Converter:
             at = next((v for k, v in node.items if k.value == anchor_field), node)
         return cls(**values, where=self.where(at))
 
-    def value(self, node: Node, tp: object, name: str) -> object:
+    def value(self, node: Node, tp: object, name: str, text_limits: bool = True) -> object:
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -164,7 +170,8 @@ class _Converter:
             return self.value(node, args[0], name)
         if origin is typing.Annotated:
             base, *marks = typing.get_args(tp)
-            value = self.value(node, base, name)
+            # A Text mark sets its own limits (line breaks, length); the plain-text defaults must not apply first.
+            value = self.value(node, base, name, text_limits=not any(isinstance(m, Text) for m in marks))
             for mark in marks:
                 if value is _INVALID:
                     break
@@ -190,11 +197,16 @@ class _Converter:
         if node.is_null:
             return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", "give it a value or remove the field")
         if tp is str:
-            return self.text(node, node.value, name, multiline=False, max_length=2000)
+            return self.text(node, node.value, name, multiline=False, max_length=2000) if text_limits else node.value
         if tp is bool:
             if node.plain and node.value in ("true", "false"):
                 return node.value == "true"
-            return self.fail(node, Code.WRONG_TYPE, f"'{name}' must be true or false, not '{node.value}'")
+            return self.fail(
+                node,
+                Code.WRONG_TYPE,
+                f"'{name}' must be true or false, not '{node.value}'",
+                "write true or false, without quotes",
+            )
         if isinstance(tp, type) and issubclass(tp, Enum):
             allowed = [m.value for m in tp]
             if node.value in allowed:
@@ -203,7 +215,7 @@ class _Converter:
                 node,
                 Code.INVALID_VALUE,
                 f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
-                _did_you_mean(node.value, allowed),
+                _did_you_mean(node.value, allowed) or f"write one of: {', '.join(allowed)}",
             )
         if tp is FactDate:
             try:
@@ -299,7 +311,7 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
     if obj is _INVALID:
         return None, conv.diagnostics, conv.references
     if isinstance(obj, Source):
-        obj = dataclasses.replace(obj, body=doc.body)
+        obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
         id_node = next(v for k, v in typing.cast(Mapping, doc.node).items if k.value == "id")
@@ -377,6 +389,15 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 "translated is true but translation_note is missing",
                 "say what makes it read as a translation",
             )
+        paragraphs = {" ".join(obj.body[a:b].split()) for a, b in obj.paragraphs()}
+        for line in obj.boilerplate:
+            if " ".join(line.split()) not in paragraphs:
+                yield error(
+                    obj.where,
+                    Code.INVALID_VALUE,
+                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
+                    "copy the whole line exactly as it stands in the article text",
+                )
         if obj.original_sha256 is not None:
             digest = hashlib.sha256(obj.body.encode("utf-8")).hexdigest()
             if digest != obj.original_sha256:
@@ -426,7 +447,7 @@ def check(loaded: Loaded) -> CheckResult:
             hint = (
                 f"'{ref.id}' is a {other}, not a {ref.kind}"
                 if other
-                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {_file_for(ref.kind, ref.id)}"
+                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {file_for(ref.kind, ref.id)}"
             )
             diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
 
@@ -447,13 +468,6 @@ def check(loaded: Loaded) -> CheckResult:
 
 def _short(where: Where) -> str:
     return f"{where.path.parent.name}/{where.path.name} line {where.line}"
-
-
-def _file_for(kind: str, id_: str) -> str:
-    for t in (*ENTITY_TYPES, Source):
-        if kind == t.KIND:
-            return f"seeds/{id_}.md" if t is Source else f"facts/{t.FOLDER}/{id_}.yaml"
-    return id_  # pragma: no cover
 
 
 def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
@@ -480,7 +494,7 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     c.where,
                     Code.QUOTE_NOT_FOUND,
                     f"quote not found in source '{c.source}'",
-                    "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)",
+                    _quote_hint(folded[c.source], c.quote),
                 )
             elif match.count > 1:
                 yield warning(
@@ -489,3 +503,14 @@ def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[D
                     f"quote occurs more than once in '{c.source}'",
                     "quote a few more words so it points to one place",
                 )
+
+
+_PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint
+
+
+def _quote_hint(source: quotes.Folded, quote: str) -> str:
+    near = quotes.closest(source, quote)
+    if near is None:
+        return "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
+    passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
+    return f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'

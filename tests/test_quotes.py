@@ -25,3 +25,29 @@ def test_counts_repeats():
 def test_quote_id_is_stable_under_folding():
     assert quotes.quote_id("a “b”  c") == quotes.quote_id('a "b" c')
     assert quotes.quote_id("a b") != quotes.quote_id("a c")
+
+
+ARTICLE = (
+    "Mr Biden reiterated his threat of unprecedented sanctions if Russia chose to invade Ukraine. "
+    "The call was requested by Mr Putin. It lasted fifty minutes."
+)
+
+
+def test_closest_passage_of_a_misquote_shows_the_changed_words():
+    near = quotes.closest(quotes.fold(ARTICLE), "The call was requested by Mr Biden.")
+    assert near is not None
+    assert near.passage == "The call was requested by Mr Putin."
+    assert near.difference == "… requested by Mr [-Biden.-]{+Putin.+}"
+
+
+def test_closest_passage_folds_typography_and_keeps_context_around_each_change():
+    near = quotes.closest(
+        quotes.fold(ARTICLE), "Mr Biden reiterated his threat of “unprecedented” penalties if Russia chose"
+    )
+    assert near is not None
+    assert near.passage.startswith("Mr Biden reiterated his threat of unprecedented sanctions")
+    assert '[-"unprecedented" penalties-]{+unprecedented sanctions+}' in near.difference
+
+
+def test_no_closest_passage_for_unrelated_words():
+    assert quotes.closest(quotes.fold(ARTICLE), "bananas are yellow and quite tasty") is None

@@ -60,3 +60,14 @@ def test_one_bad_file_does_not_hide_the_others(tmp_path: Path, basic):
     codes = [(d.where.path.name, d.code.value) for d in check(basic).diagnostics]
     assert ("joe-biden.yaml", "quote-not-found") in codes
     assert ("sanctions.yaml", "yaml-syntax") in codes
+
+
+def test_multiline_text_fields_take_line_breaks_and_their_own_length_limit(basic):
+    topic = basic.facts_dir / "topics" / "sanctions.yaml"
+    text = topic.read_text()
+    long_summary = "Two lines.\\n" + "x" * 2500
+    topic.write_text(text.replace('summary: "Economic', f'summary: "{long_summary} Economic'))
+    assert check(basic).diagnostics == []
+    topic.write_text(text.replace('name: "Sanctions"', 'name: "Sanc\\ntions"'))
+    found = [(d.where.path.name, d.code.value) for d in check(basic).diagnostics]
+    assert ("sanctions.yaml", "invalid-text") in found

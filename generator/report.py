@@ -1,0 +1,104 @@
+"""Diagnostics as text for people, as GitHub annotations, or as JSON for tools.
+
+The CLI chooses the format (`--format text|github|json`) and the stream; this module only builds the
+text. The JSON format is a stable contract (documented in CONTRIBUTING.md): a list of objects
+`{path, line, col, severity, code, message, hint}`, paths relative to the fact sheet's root, in POSIX
+form, sorted by place.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity
+
+# GitHub shows at most 10 annotations of each level per step; the rest would be dropped silently.
+GITHUB_ANNOTATIONS_PER_LEVEL = 10
+
+
+class Format(Enum):
+    TEXT = "text"
+    GITHUB = "github"
+    JSON = "json"
+
+
+def summary(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def as_text(diagnostics: list[Diagnostic], root: Path | None) -> str:
+    if not diagnostics:
+        return ""
+    return "\n".join([*(d.format(root) for d in diagnostics), summary(diagnostics)]) + "\n"
+
+
+def as_records(diagnostics: list[Diagnostic], root: Path | None) -> list[dict[str, object]]:
+    return [
+        {
+            "path": d.path_from(root),
+            "line": d.where.line,
+            "col": d.where.col,
+            "severity": d.severity.value,
+            "code": d.code.value,
+            "message": d.message,
+            "hint": d.hint,
+        }
+        for d in diagnostics
+    ]
+
+
+def as_json(diagnostics: list[Diagnostic], root: Path | None) -> str:
+    return json.dumps(as_records(diagnostics, root), ensure_ascii=False, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(diagnostics: list[Diagnostic], root: Path | None) -> str:
+    """Workflow commands: one annotation per problem up to GitHub's cap, the rest as log lines.
+
+    Every problem is in the log as text too, so nothing is lost when the cap is reached; a notice
+    says how many were not annotated.
+    """
+    lines: list[str] = []
+    shown = {Severity.ERROR: 0, Severity.WARNING: 0}
+    left_out = 0
+    for d in diagnostics:
+        if shown[d.severity] >= GITHUB_ANNOTATIONS_PER_LEVEL:
+            left_out += 1
+            continue
+        shown[d.severity] += 1
+        props = ",".join(
+            f"{k}={_escape_property(str(v))}"
+            for k, v in (
+                ("file", d.path_from(root)),
+                ("line", d.where.line),
+                ("col", d.where.col),
+                ("title", d.code.value),
+            )
+        )
+        message = d.message + (f"\n{d.hint}" if d.hint else "")
+        lines.append(f"::{d.severity.value} {props}::{_escape_data(message)}")
+    if diagnostics:
+        lines.append("::group::all problems as text")
+        lines.extend(d.format(root) for d in diagnostics)
+        lines.append("::endgroup::")
+    if left_out:
+        lines.append(
+            f"::notice title=more problems::{summary(diagnostics)}; {left_out} not annotated "
+            f"(GitHub shows {GITHUB_ANNOTATIONS_PER_LEVEL} per level); see 'all problems as text' in the log"
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render(diagnostics: list[Diagnostic], root: Path | None, fmt: Format) -> str:
+    return {Format.TEXT: as_text, Format.GITHUB: as_github, Format.JSON: as_json}[fmt](diagnostics, root)
