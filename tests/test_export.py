@@ -4,6 +4,7 @@ with real parsers and say what the facts say, and every build writes the same by
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -13,6 +14,7 @@ import jsonschema
 import pytest
 
 from generator.export import FORMAT_VERSION, SCHEMA, exports
+from generator.model import Actor, Claim, Event, Position, Source, Topic
 from generator.pipeline import check, generate
 from generator.project import Project
 
@@ -114,3 +116,21 @@ def test_exports_are_written_beside_the_pages_and_deterministic(tmp_path):
     assert first == second
     for path, data in first.items():
         assert (a.docs_dir / path).read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("key", "cls", "extra"),
+    [
+        ("actors", Actor, set()),
+        ("events", Event, {"precision"}),
+        ("topics", Topic, set()),
+        ("positions", Position, set()),
+        ("claims", Claim, set()),
+        ("sources", Source, {"label", "text"}),
+    ],
+)
+def test_schema_names_every_field_of_the_model(key, cls, extra):
+    """A field added to model.py must be added to facts.schema.json (and docs/exports.md) too."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    fields = {f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    assert set(schema["properties"][key]["items"]["properties"]) == fields | extra
