@@ -77,8 +77,9 @@ def page_kinds(site: Path) -> dict[str, str]:
 
 
 def chromium_path() -> str | None:
-    """The system Chromium ($CHROMIUM, else Debian's), or None."""
-    return os.environ.get("CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if shutil.which(p)), None)
+    """The system Chromium ($CHROMIUM, else Debian's), or None when it is not there."""
+    candidates = (os.environ["CHROMIUM"],) if os.environ.get("CHROMIUM") else CHROMIUM_CANDIDATES
+    return next((p for p in candidates if shutil.which(p)), None)
 
 
 def _browser_missing(what: str) -> DiagnosticError:

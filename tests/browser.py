@@ -8,44 +8,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
 from generator import screenshots
-from generator.screenshots import CHROMIUM_ARGS
+from generator.diagnostics import DiagnosticError
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-def chromium_path() -> str:
-    """The system Chromium, or fail (CI) / skip (laptop) saying why."""
-    found = screenshots.chromium_path()
-    if found:
-        return found
-    reason = "Chromium not found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @contextmanager
 def browser() -> Iterator[object]:
-    """A Playwright Browser on the system Chromium, headless."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    """A Playwright Browser on the system Chromium, headless (generator.screenshots.launch)."""
+    with ExitStack() as stack:
         try:
-            yield b
-        finally:
-            b.close()
+            b = stack.enter_context(screenshots.launch())
+        except DiagnosticError as exc:
+            reason = "; ".join(f"{d.message} ({d.hint})" for d in exc.diagnostics)
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        yield b
 
 
 def artifact(name: str) -> Path:
