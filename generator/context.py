@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from . import quotes
 from .citations import locate
+from .export import EXPORT_FILES
 from .model import (
     Actor,
     ActorKind,
@@ -92,16 +93,6 @@ PAGES = {
 
 SCHEMA_ORG = "https://schema.org"
 _LD_ACTOR_TYPES = {ActorKind.PERSON: "Person", ActorKind.ORGANIZATION: "Organization", ActorKind.STATE: "Country"}
-
-# The data exports (export.py) that the home page lists, with their media types.
-EXPORT_FILES = {
-    "data/facts.json": "application/json",
-    "data/facts.schema.json": "application/schema+json",
-    **{f"data/{kind}.csv": "text/csv" for kind in ("actors", "events", "topics", "positions", "claims", "sources")},
-    "data/citations.csv": "text/csv",
-    "data/timeline.ics": "text/calendar",
-}
-
 
 def _utc_offset(e: Event) -> str:
     """The ±HH:MM offset of an event's time zone on its day (the check makes sure the zone exists)."""

@@ -36,6 +36,14 @@ FORMAT_VERSION = "1.0"
 SCHEMA = Path(__file__).resolve().parent / "facts.schema.json"
 _KINDS = ("actors", "events", "topics", "positions", "claims")
 
+EXPORT_FILES = {
+    "data/facts.json": "application/json",
+    "data/facts.schema.json": "application/schema+json",
+    **{f"data/{kind}.csv": "text/csv" for kind in (*_KINDS, "sources", "citations")},
+    "data/timeline.ics": "text/calendar",
+}
+"""Every export file with its media type (the home page lists them, its JSON-LD names the types)."""
+
 
 def exports(facts: FactBase) -> dict[str, bytes]:
     """Every export file, keyed by its path in the docs folder."""
@@ -97,6 +105,7 @@ def exports(facts: FactBase) -> dict[str, bytes]:
         "data/citations.csv": _csv(["kind", "id", "source", "quote"], list(_citation_rows(facts))),
         "data/timeline.ics": timeline_ics(facts),
     }
+    assert files.keys() == EXPORT_FILES.keys()  # a new export is listed there too
     return dict(sorted(files.items()))
 
 
