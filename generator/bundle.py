@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from .diagnostics import Code, DiagnosticError, error
 from .model import Where
 from .project import Project
-from .publish import run_mkdocs
+from .publish import refuse_link, run_mkdocs
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -84,6 +84,7 @@ def make_bundles(project: Project, pages: dict[str, str], *, epoch: int, strict:
             shutil.copyfile(project.templates_dir / BUNDLE_TEMPLATES / name, site / "assets" / "javascripts" / name)
         zipped = zip_folder(site, ZIP_FOLDER, stamp)
         single = single_page(project, pages, config).encode("utf-8")
+    refuse_link(project.dist_dir, "dist")
     project.dist_dir.mkdir(parents=True, exist_ok=True)
     return Bundles(
         _write(project.dist_dir / OFFLINE_ZIP, zipped),

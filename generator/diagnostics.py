@@ -25,6 +25,7 @@ class Code(Enum):
     FILE_TOO_LARGE = "file-too-large"
     NOT_UTF8 = "not-utf8"
     BOM = "byte-order-mark"
+    FORBIDDEN_CHARACTER = "forbidden-character"
     NOT_A_REGULAR_FILE = "not-a-regular-file"
     UNEXPECTED_FILE = "unexpected-file"
     YAML_SYNTAX = "yaml-syntax"
@@ -75,7 +76,7 @@ class Diagnostic:
         if root is not None:
             with contextlib.suppress(ValueError):
                 path = path.relative_to(root)
-        return path.as_posix()
+        return visible(path.as_posix())
 
     def format(self, root: Path | None = None) -> str:
         """`path:line:col: error: message [code]` and, on the next line, the hint."""
@@ -86,12 +87,21 @@ class Diagnostic:
         return text
 
 
+def visible(text: str) -> str:
+    """Text for a terminal or a CI log: characters that print nothing or steer the terminal (escape
+    sequences, bidi overrides) taken from file names or values become visible \\u escapes. Line breaks
+    stay: multi-line messages are allowed, and each output format deals with them."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)
+
+
 def error(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.ERROR, code, message, hint)
+    return Diagnostic(where, Severity.ERROR, code, visible(message), visible(hint))
 
 
 def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.WARNING, code, message, hint)
+    return Diagnostic(where, Severity.WARNING, code, visible(message), visible(hint))
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlsafe
 from .diagnostics import Code, Diagnostic, error
@@ -49,30 +48,63 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
-class StrictFrontMatter(YAMLHandler):
-    """python-frontmatter's YAML handler, made strict.
+class FrontMatterProblem(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
-    The stock handler accepts any run of three or more dashes anywhere as a boundary and silently
-    ignores text before the first one; here the file must start with a line '---' and the front matter
-    ends at the next line that is exactly '---'.
+
+@dataclass(frozen=True)
+class FrontMatter:
+    yaml: str  # starts with the newline that ends the opening '---', so YAML line numbers are file line numbers
+    body: str  # everything after the closing '---' line, verbatim
+
+
+_FENCE = re.compile(r"---[ \t]*\r?")
+_CLOSING_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split a seed into its YAML front matter and its body. Raises FrontMatterProblem.
+
+    Stricter than python-frontmatter, which accepts any run of dashes anywhere as a boundary and
+    silently drops what precedes it: here the first line must be '---' and the front matter ends at
+    the next line that is exactly '---' (LF or CRLF line ends, trailing blanks tolerated).
     """
+    first, newline, rest = text.partition("\n")
+    if not newline or not _FENCE.fullmatch(first):
+        raise FrontMatterProblem("no front matter at the start", 1)
+    closing = _CLOSING_FENCE.search(rest)
+    if closing is None:
+        raise FrontMatterProblem("front matter is not closed by a line '---'", 1)
+    body = rest[closing.end() :]
+    return FrontMatter(yaml="\n" + rest[: closing.start()], body=body[1:] if body.startswith("\n") else body)
 
-    FM_BOUNDARY = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
-    def detect(self, text: str) -> bool:
-        return text.startswith("---\n") or text.startswith("---\r\n")
+# Refused anywhere in an input file, before any parsing: C0 and C1 control characters (tab and LF/CRLF
+# line ends excepted), a lone CR (editors and YAML would count lines differently), and the bidi
+# embedding, override and isolate controls that make text display otherwise than it reads (Trojan Source).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
 
-    def split(self, text: str) -> tuple[str, str]:
-        parts = self.FM_BOUNDARY.split(text, 2)
-        if len(parts) != 3 or parts[0] != "":
-            raise ValueError("front matter is not closed by a line '---'")
-        _, fm, content = parts
-        # The boundary regex stops before the newline that ends the closing '---' line.
-        if content.startswith("\r\n"):
-            content = content[2:]
-        elif content.startswith("\n"):
-            content = content[1:]
-        return fm, content
+
+def forbidden_character(path: Path, text: str) -> Diagnostic | None:
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    line, col = yamlsafe.position(text, found.start())
+    if char == "\r":
+        hint = "save the file with LF (or CRLF) line ends"
+    elif char == "\x00":
+        hint = "a NUL byte: save the file as UTF-8 text (not UTF-16 or a binary format)"
+    elif "\u202a" <= char <= "\u2069":
+        hint = "remove it: direction-changing characters make text display otherwise than it reads"
+    else:
+        hint = "remove it: control characters are invisible (often pasted from a terminal or a PDF)"
+    name = unicodedata.name(char, "control character")
+    return error(
+        Where(path, line, col), Code.FORBIDDEN_CHARACTER, f"forbidden character U+{ord(char):04X} ({name})", hint
+    )
 
 
 def read_text(path: Path, max_bytes: int) -> tuple[str | None, Diagnostic | None]:
@@ -102,7 +134,7 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, Diagnostic | None
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, error(where, Code.BOM, "file starts with a byte-order mark", "save it as UTF-8 without BOM")
     try:
-        return raw.decode("utf-8"), None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -112,6 +144,8 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, Diagnostic | None
             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
             "save the file as UTF-8",
         )
+    problem = forbidden_character(path, text)
+    return (None, problem) if problem else (text, None)
 
 
 def parse_yaml(path: Path, text: str) -> tuple[yamlsafe.Node | None, Diagnostic | None]:
@@ -122,7 +156,18 @@ def parse_yaml(path: Path, text: str) -> tuple[yamlsafe.Node | None, Diagnostic 
         return None, error(where, _YAML_CODES[p.kind], p.message, p.hint)
 
 
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
+def _listing(folder: Path, diagnostics: list[Diagnostic]) -> list[os.DirEntry[str]]:
+    """The folder's entries by name; a symlinked folder is refused like a symlinked file."""
+    if folder.is_symlink():
+        diagnostics.append(
+            error(
+                Where(folder, 1, 1),
+                Code.NOT_A_REGULAR_FILE,
+                "a symlink, not a folder",
+                "replace the link with a real folder; links are refused so nothing outside the repo is read",
+            )
+        )
+        return []
     try:
         with os.scandir(folder) as it:
             return sorted(it, key=lambda e: e.name)
@@ -148,20 +193,16 @@ def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     text, problem = read_text(path, MAX_SEED_BYTES)
     if problem:
         return None, [problem]
-    handler = StrictFrontMatter()
-    hint = "a seed starts with a line '---', then YAML fields, then a line '---', then the article text"
-    if not handler.detect(text):
-        return None, [error(Where(path, 1, 1), Code.FRONT_MATTER, "no front matter at the start", hint)]
     try:
-        fm, body = handler.split(text)
-    except ValueError as exc:
-        return None, [error(Where(path, 1, 1), Code.FRONT_MATTER, str(exc), hint)]
-    # fm begins with the newline after the opening "---", so YAML line numbers are file line numbers.
-    node, problem = parse_yaml(path, fm)
+        parts = split_front_matter(text)
+    except FrontMatterProblem as exc:
+        hint = "a seed starts with a line '---', then YAML fields, then a line '---', then the article text"
+        return None, [error(Where(path, exc.line, 1), Code.FRONT_MATTER, str(exc), hint)]
+    node, problem = parse_yaml(path, parts.yaml)
     if problem:
         return None, [problem]
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return Document(Source, path, node, body=body, body_line=body_line), []
+    body_line = text.count("\n", 0, len(text) - len(parts.body)) + 1
+    return Document(Source, path, node, body=parts.body, body_line=body_line), []
 
 
 def load_project(project: Project) -> Loaded:
@@ -186,15 +227,15 @@ def load_project(project: Project) -> Loaded:
                 "create it with title, description and focus_event (see docs/fact-format.md)",
             )
         )
-    for entry in _listing(project.facts_dir):
+    for entry in _listing(project.facts_dir, diagnostics):
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
         if entry.name == SHEET_FILE:
             take(load_fact_file(SheetInfo, path))
-        elif entry.name in folders and entry.is_dir(follow_symlinks=False):
+        elif entry.name in folders and (entry.is_symlink() or entry.is_dir()):
             kind = folders[entry.name]
-            for item in _listing(path):
+            for item in _listing(path, diagnostics):
                 item_path = Path(item.path)
                 if item.name.startswith("."):
                     continue
@@ -209,7 +250,7 @@ def load_project(project: Project) -> Loaded:
                     f"facts/ holds {SHEET_FILE} and the folders {', '.join(sorted(folders))}",
                 )
             )
-    for entry in _listing(project.seeds_dir):
+    for entry in _listing(project.seeds_dir, diagnostics):
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue

@@ -14,8 +14,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: with match, "$" allows a final newline
 SLUG_MAX = 80
+# Ids that would name a generated list page: actors/index.md and sources/index.md.
+RESERVED_IDS = frozenset({"index"})
 
 
 @dataclass(frozen=True, order=True)
@@ -108,7 +110,7 @@ class FactDate:
 
     @classmethod
     def parse(cls, text: str) -> FactDate:
-        m = _DATE_RE.match(text)
+        m = _DATE_RE.fullmatch(text)
         if not m:
             raise ValueError("expected YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = (int(g) if g else 0 for g in m.groups())
@@ -152,7 +154,7 @@ class ClockTime:
 
     @classmethod
     def parse(cls, text: str) -> ClockTime:
-        m = _TIME_RE.match(text)
+        m = _TIME_RE.fullmatch(text)
         if not m:
             raise ValueError("expected HH:MM on the 24-hour clock, e.g. 15:35")
         return cls(int(m.group(1)), int(m.group(2)))

@@ -34,47 +34,78 @@ class Written:
     removed: list[str]
 
 
+def _walk(folder: Path) -> list[Path]:
+    """Every file, folder and symlink below `folder`, deepest first; symlinks are listed, never followed."""
+    found: list[Path] = []
+    for top, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+        found.extend(Path(top, name) for name in sorted(dirs + files))
+    return sorted(found, key=lambda p: (-len(p.parts), p))
+
+
 def _files_below(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return {}
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
+        for p in sorted(_walk(folder))
         if p.is_file() and not p.is_symlink()
     }
 
 
+def refuse_link(path: Path, what: str) -> None:
+    """An output folder must be a real folder: writing through a link would reach outside the repo."""
+    if path.is_symlink():
+        raise DiagnosticError(
+            [
+                error(
+                    Where(path),
+                    Code.BUILD_FAILED,
+                    f"the {what} folder is a symlink",
+                    "remove the link; it is written as a real folder so nothing outside the repo is touched",
+                )
+            ]
+        )
+
+
 def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Written:
-    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets."""
+    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets.
+
+    The docs folder is ours: a symlink found in it is removed, never written through or followed, so
+    neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
+    """
+    docs = project.docs_dir
+    refuse_link(docs, "docs")
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
     wanted.update(files or {})
     for rel, data in _files_below(project.templates_dir / "assets").items():
         wanted[f"assets/{rel}"] = data
-    docs = project.docs_dir
     docs.mkdir(parents=True, exist_ok=True)
     changed, removed = [], []
+    for path in _walk(docs):
+        if path.is_symlink():
+            path.unlink()
+            if (rel := path.relative_to(docs).as_posix()) not in wanted:
+                removed.append(rel)
     for rel, data in sorted(wanted.items()):
         target = docs / rel
-        if target.is_symlink():
-            target.unlink()
-        elif target.is_file() and target.read_bytes() == data:
+        if target.is_file() and target.read_bytes() == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
         changed.append(rel)
-    for path in sorted(docs.rglob("*"), reverse=True):
+    for path in _walk(docs):
         rel = path.relative_to(docs).as_posix()
         if rel.startswith(".") or rel in wanted:
             continue
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir():
             if not any(path.iterdir()):
                 path.rmdir()
         else:
             path.unlink()
             removed.append(rel)
-    return Written(changed, removed)
+    return Written(changed, sorted(removed))
 
 
 def source_date_epoch(project: Project, facts: FactBase) -> int:
@@ -156,13 +187,14 @@ def run_mkdocs(
             configure(config)
         with _pinned_epoch(epoch):
             build(config)
-    except (exceptions.MkDocsException, OSError) as exc:
+    except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
+        reason = str(exc) if isinstance(exc, exceptions.MkDocsException) else f"{type(exc).__name__}: {exc}"
         raise DiagnosticError(
             [
                 error(
                     Where(project.mkdocs_yml),
                     Code.BUILD_FAILED,
-                    f"MkDocs build failed: {exc}",
+                    f"MkDocs build failed: {reason}",
                     "see the MkDocs messages above; the previous output was kept",
                 )
             ]
@@ -177,24 +209,31 @@ def build_site(project: Project, *, strict: bool = False, epoch: int | None = No
     Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
     """
     site = project.site_dir
-    if site.is_symlink():
-        raise DiagnosticError(
-            [
-                error(
-                    Where(site),
-                    Code.BUILD_FAILED,
-                    "the site folder is a symlink",
-                    "remove the link; the site is built into a real folder",
-                )
-            ]
-        )
-    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=project.root))
+    refuse_link(site, "site")
+    for pattern in (".site-new-*", ".site-old-*"):  # left by a build that was killed before it cleaned up
+        for leftover in site.parent.glob(pattern):
+            shutil.rmtree(leftover, ignore_errors=True)
+    # Beside the site, so that the swap is a rename within one file system.
+    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
     try:
         run_mkdocs(project, staging, strict=strict, epoch=epoch)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _swap(staging, site)
+    try:
+        _swap(staging, site)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DiagnosticError(
+            [
+                error(
+                    Where(site),
+                    Code.BUILD_FAILED,
+                    f"could not put the new site in place: {exc.strerror or exc}",
+                    "check the permissions of the site folder and its parent; the previous site was kept",
+                )
+            ]
+        ) from None
     return site
 
 
@@ -205,5 +244,10 @@ def _swap(staging: Path, site: Path) -> None:
         return
     old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
     os.replace(site, old / "site")
-    os.replace(staging, site)
+    try:
+        os.replace(staging, site)
+    except OSError:
+        os.replace(old / "site", site)  # put the previous site back before reporting
+        old.rmdir()
+        raise
     shutil.rmtree(old, ignore_errors=True)

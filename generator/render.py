@@ -52,7 +52,7 @@ _ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$"
 
 def anchor(value: str) -> Markup:
     """An HTML id (or a space-separated list of them) built from validated ids; anything else is a bug."""
-    if not _ANCHOR.match(value):
+    if not _ANCHOR.fullmatch(value):
         raise ValueError(f"not a safe anchor: {value!r}")
     return Markup(value)
 
@@ -100,6 +100,8 @@ def render_pages(pages: list[Page], templates_dir: Path) -> dict[str, str]:
     env = make_environment(templates_dir)
     out: dict[str, str] = {}
     for page in pages:
+        if page.path in out:  # two pages at one path: the second would silently replace the first
+            raise ValueError(f"two pages would be written to {page.path}")
         template = env.get_template(page.template)
 
         def link(target: Target, _page: str = page.path) -> Markup:

@@ -143,7 +143,7 @@ def create(project: Project, kind: str, name: str, id_: str | None = None) -> Pa
     """Write the template for a new fact; raises DiagnosticError rather than overwrite anything."""
     id_ = id_ if id_ is not None else slugify(name)
     target = path_for(project, kind, id_)
-    if not SLUG_RE.match(id_) or len(id_) > SLUG_MAX:
+    if not SLUG_RE.fullmatch(id_) or len(id_) > SLUG_MAX:
         raise DiagnosticError(
             [
                 error(

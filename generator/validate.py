@@ -13,6 +13,7 @@ import hashlib
 import re
 import types
 import typing
+import unicodedata
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded
 from .model import (
     ENTITY_TYPES,
+    RESERVED_IDS,
     SLUG_MAX,
     SLUG_RE,
     Actor,
@@ -48,10 +50,27 @@ from .model import (
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 _INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
-# Invisible characters that can make two ids look equal or reorder text on screen (Trojan Source).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+# Unicode categories never allowed in text: controls, format characters (zero-width, bidi, soft hyphen,
+# tag characters: invisible, they make two names look equal or reorder text on screen), private use,
+# surrogates, and the line and paragraph separators. By category, so new invisibles are covered too.
+_UNSEEN = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that print nothing
+
+
+def unseen_character(value: str, multiline: bool) -> tuple[int, str] | None:
+    """Offset and description of the first character a reader would not see as text, if any.
+
+    Spaces are fine; tabs and line breaks only in multi-line text.
+    """
+    allowed = "\t\n\r" if multiline else ""
+    for i, char in enumerate(value):
+        if char in allowed or (char.isascii() and char.isprintable()):
+            continue
+        if unicodedata.category(char) in _UNSEEN or char in _BLANK_LETTERS:
+            name = unicodedata.name(char, "control character")
+            return i, f"U+{ord(char):04X} ({name})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -235,21 +254,17 @@ class _Converter:
         raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
 
     def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
-        if _INVISIBLE.search(value):
+        unseen = unseen_character(value, multiline)
+        if unseen is not None:
+            offset, char = unseen
             return self.fail(
                 node,
                 Code.INVALID_TEXT,
-                f"'{name}' contains an invisible or direction-changing character",
-                "retype the text; zero-width and bidi control characters are refused",
-            )
-        if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
-            return self.fail(
-                node,
-                Code.INVALID_TEXT,
-                f"'{name}' contains a control character or line break",
-                "keep it on one line, without tabs or control characters"
+                f"'{name}' contains {char} at character {offset + 1}",
+                "keep it on one line and retype it: tabs, line breaks, control, zero-width and bidi characters "
+                "are refused"
                 if not multiline
-                else "remove control characters",
+                else "retype the text: control, zero-width and bidi characters are refused",
             )
         if len(value) > max_length:
             return self.fail(
@@ -259,24 +274,33 @@ class _Converter:
             return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", "give it a value or remove the field")
         return value
 
+    def slug(self, node: Node, value: str, hint: str) -> object:
+        if SLUG_RE.fullmatch(value) and len(value) <= SLUG_MAX:
+            return value
+        shown = f"'{value}'" if value.isprintable() and len(value) <= SLUG_MAX else "this"
+        rule = f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters"
+        return self.fail(node, Code.INVALID_ID, f"{shown} is not a valid id", f"{hint}; {rule}" if hint else rule)
+
     def refine(self, node: Node, value: object, mark: object, name: str) -> object:
         if isinstance(mark, Text):
             return self.text(node, typing.cast(str, value), name, mark.multiline, mark.max_length)
         if isinstance(mark, Ref):
+            # A reference is an id, never a path: '../x' or '/etc/passwd' fail here, before any lookup.
+            if self.slug(node, typing.cast(str, value), f"'{name}' is the id of a {mark.kind}, not a path") is _INVALID:
+                return _INVALID
             self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
             return value
         if mark == "slug":
-            slug = typing.cast(str, value)
-            if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX:
+            if value in RESERVED_IDS:
                 return self.fail(
                     node,
                     Code.INVALID_ID,
-                    f"'{slug}' is not a valid id",
-                    f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters",
+                    f"the id '{value}' is reserved",
+                    "it names a list page of the site; choose another",
                 )
-            return slug
+            return self.slug(node, typing.cast(str, value), "")
         if mark == "url":
-            if not _URL.match(typing.cast(str, value)):
+            if not _URL.fullmatch(typing.cast(str, value)):
                 return self.fail(
                     node,
                     Code.INVALID_URL,

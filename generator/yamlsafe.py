@@ -15,8 +15,12 @@ import yaml
 
 try:  # LibYAML's parser; the pure-Python one has the same events, only slower.
     from yaml import CSafeLoader as _Loader
+
+    _OFFSETS_IN_BYTES = True  # LibYAML reads UTF-8: its reader errors give byte offsets
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    _OFFSETS_IN_BYTES = False
 
 MAX_DEPTH = 24
 
@@ -61,6 +65,11 @@ class YamlProblem(Exception):
     hint: str = field(default="")
 
 
+def position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of text[index]."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
 def _mark(event: yaml.Event) -> tuple[int, int]:
     m = event.start_mark
     return (m.line + 1, m.column + 1) if m is not None else (0, 0)
@@ -77,6 +86,14 @@ def parse(text: str) -> Node | None:
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlProblem(
             "syntax", message, line, col, "check indentation, colons and quotes around this point"
+        ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow; it has no mark, only an offset
+        at = exc.position
+        if _OFFSETS_IN_BYTES:
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        line, col = position(text, at)
+        raise YamlProblem(
+            "syntax", f"character U+{exc.character:04X} is not allowed in YAML", line, col, "remove it"
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("syntax", str(exc).splitlines()[0], 0, 0, "this is not valid YAML") from None

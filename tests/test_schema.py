@@ -12,7 +12,7 @@ import pytest
 
 from generator import yamlsafe
 from generator.cli import main
-from generator.load import StrictFrontMatter
+from generator.load import split_front_matter
 from generator.schema import KINDS, SCHEMA_DIR, schema_for, schema_text
 
 from .conftest import FIXTURES, REPO
@@ -44,7 +44,7 @@ def validator(kind: str) -> jsonschema.Draft202012Validator:
 def fact_data(path: Path) -> object:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".md":
-        text, _ = StrictFrontMatter().split(text)
+        text = split_front_matter(text).yaml
     return as_editor_reads_it(yamlsafe.parse(text))
 
 
