@@ -160,7 +160,7 @@ def cmd_screenshots(project: Project, args: argparse.Namespace) -> int:
     from .screenshots import Scheme, screenshots
 
     schemes = (Scheme.LIGHT, Scheme.DARK) if args.dark else (Scheme.LIGHT,)
-    shots = screenshots(project.site_dir, args.out.resolve(), schemes)
+    shots = screenshots(project.site_dir, args.out.resolve(), schemes, full_page=not args.first_screen)
     for shot in shots:
         note = f"  (scrolls sideways: {shot.scroll_width}px wide)" if shot.overflows else ""
         print(f"{shot.file}{note}")
@@ -202,6 +202,7 @@ def parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("screenshots", help="screenshot one page of each kind of the built site at 1280 and 390 px")
     sc.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNGs (default: screenshots)")
     sc.add_argument("--dark", action="store_true", help="also in the dark colour scheme")
+    sc.add_argument("--first-screen", action="store_true", help="only the first screenful of each page (faster)")
     sc.set_defaults(run=cmd_screenshots)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")

@@ -180,11 +180,13 @@ def take(
     return sorted(shots, key=lambda s: (list(pages).index(s.kind), s.scheme.name, -s.width))
 
 
-def screenshots(site: Path, out_dir: Path, schemes: tuple[Scheme, ...] = (Scheme.LIGHT,)) -> list[Shot]:
+def screenshots(
+    site: Path, out_dir: Path, schemes: tuple[Scheme, ...] = (Scheme.LIGHT,), *, full_page: bool = True
+) -> list[Shot]:
     """Screenshots of one page of each kind of the built `site` at 1280 and 390 px."""
     if not (site / "index.html").is_file():
         raise DiagnosticError(
             [error(Where(site), Code.BUILD_FAILED, "no built site here", "run `factsheet build` first")]
         )
     with launch() as browser, serve(site) as base:
-        return take(browser, base, page_kinds(site), out_dir, schemes=schemes)
+        return take(browser, base, page_kinds(site), out_dir, schemes=schemes, full_page=full_page)
