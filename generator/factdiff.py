@@ -94,6 +94,9 @@ def read_revision(root: Path, rev: str, name: str) -> Side:
         for folder in FOLDERS:
             (base / folder).mkdir()
         for path, data in files.items():
+            # A crafted commit can hold tree entries such as '..'; never write outside the copy.
+            if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+                continue
             target = base.joinpath(*path.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontmatter.default_handlers import YAMLHandler
+
 from . import yamlsafe
 from .diagnostics import Code, Diagnostic, error
 from .model import ENTITY_TYPES, SheetInfo, Source, Where
@@ -79,6 +81,25 @@ def split_front_matter(text: str) -> FrontMatter:
         raise FrontMatterProblem("front matter is not closed by a line '---'", 1)
     body = rest[closing.end() :]
     return FrontMatter(yaml="\n" + rest[: closing.start()], body=body[1:] if body.startswith("\n") else body)
+
+
+class SeedFrontMatter(YAMLHandler):
+    """python-frontmatter's YAML format handler, made strict for seeds.
+
+    Seeds stay ordinary python-frontmatter documents (other tools can `frontmatter.load` them), but the
+    split is `split_front_matter` and the YAML goes through the strict reader, with positions, instead
+    of the stock handler's lenient split and full YAML loader.
+    """
+
+    def detect(self, text: str) -> bool:
+        return _FENCE.fullmatch(text.partition("\n")[0]) is not None
+
+    def split(self, text: str) -> tuple[str, str]:
+        parts = split_front_matter(text)
+        return parts.yaml, parts.body
+
+    def load(self, fm: str) -> yamlsafe.Node | None:  # type: ignore[override]
+        return yamlsafe.parse(fm)
 
 
 # Refused anywhere in an input file, before any parsing: C0 and C1 control characters (tab and LF/CRLF
@@ -194,15 +215,15 @@ def load_seed_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     if problem:
         return None, [problem]
     try:
-        parts = split_front_matter(text)
+        yaml_text, body = SeedFrontMatter().split(text)
     except FrontMatterProblem as exc:
         hint = "a seed starts with a line '---', then YAML fields, then a line '---', then the article text"
         return None, [error(Where(path, exc.line, 1), Code.FRONT_MATTER, str(exc), hint)]
-    node, problem = parse_yaml(path, parts.yaml)
+    node, problem = parse_yaml(path, yaml_text)
     if problem:
         return None, [problem]
-    body_line = text.count("\n", 0, len(text) - len(parts.body)) + 1
-    return Document(Source, path, node, body=parts.body, body_line=body_line), []
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return Document(Source, path, node, body=body, body_line=body_line), []
 
 
 def load_project(project: Project) -> Loaded:

@@ -427,3 +427,21 @@ def test_leftovers_of_a_killed_build_are_cleaned_up(published):
         (project.root / name / "index.html").write_text("stale")
     assert main(["--root", str(project.root), "build"]) == 0
     assert not list(project.root.glob(".site-*"))
+
+
+def test_seeds_stay_ordinary_python_frontmatter_documents():
+    """Other tools read our seeds with stock python-frontmatter; our strict handler agrees with them."""
+    import frontmatter
+
+    from generator.load import SeedFrontMatter
+    from generator.pipeline import check
+    from generator.project import Project
+
+    facts = check(Project.at(REPO)).facts
+    for path in sorted((REPO / "seeds").glob("*.md")):
+        stock = frontmatter.load(str(path))
+        ours = facts.sources[path.stem]
+        assert stock.metadata["id"] == ours.id and stock.metadata["title"] == ours.title
+        assert stock.content == ours.body.strip()
+        _, body = SeedFrontMatter().split(path.read_text(encoding="utf-8"))
+        assert body == ours.body and SeedFrontMatter().detect(path.read_text(encoding="utf-8"))
