@@ -34,7 +34,7 @@ from generator.project import Project
 from generator.render import md_text, yaml_title
 from generator.validate import convert, unseen_character
 
-from .conftest import copy_tree
+from .conftest import REPO, copy_tree
 from .test_cli import snapshot
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
