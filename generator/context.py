@@ -18,6 +18,7 @@ from .export import EXPORT_FILES
 from .model import (
     Actor,
     ActorKind,
+    Citation,
     Claim,
     ClockTime,
     Event,
@@ -98,6 +99,13 @@ def _utc_offset(e: Event) -> str:
     """The ±HH:MM offset of an event's time zone on its day (the check makes sure the zone exists)."""
     when = dt.datetime(e.date.year, e.date.month, e.date.day, e.time.hour, e.time.minute, tzinfo=ZoneInfo(e.timezone))
     return when.isoformat()[-6:]
+
+
+def _first_per_source(citations: list[Citation]) -> list[Citation]:
+    first: dict[str, Citation] = {}
+    for c in citations:
+        first.setdefault(c.source, c)
+    return list(first.values())
 
 
 _UNKNOWN_DAY = {Precision.MONTH: "Day not known", Precision.YEAR: "Month and day not known"}
@@ -207,6 +215,8 @@ class _Builder:
                     "answer": a.answer,
                     "said_by": self.actor_link(a.said_by),
                     "citations": self.cite(a.citations),
+                    # One mark per source for the table (linked to its first quote); the list below has them all.
+                    "sources": self.cite(_first_per_source(a.citations)),
                     "source_count": len({x.source for x in a.citations}),
                 }
                 for a in c.answers

@@ -85,3 +85,12 @@ def test_actor_page_splits_what_they_said_from_what_was_said_of_them(repo_pages)
     assert {p["id"] for p in page["said"] + page["said_of"]} == own
     assert [a.text for a in page["affiliations"]] == ["United States"]
     assert page["jsonld"]["@type"] == "Person"
+
+
+def test_claims_table_gives_each_version_its_sources_once(repo_pages):
+    facts, pages = repo_pages
+    for claim in pages["claims.md"].context["claims"]:
+        for answer in claim["answers"]:
+            keys = [c.source_key for c in answer["sources"]]
+            assert len(keys) == len(set(keys)) == answer["source_count"]
+            assert {c.source_key for c in answer["citations"]} == set(keys)
