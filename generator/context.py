@@ -175,6 +175,7 @@ class _Builder:
             "place": e.place,
             "actors": [self.actor_link(a) for a in e.actors],
             "citations": self.cite(e.citations),
+            "sources": self.cite(_first_per_source(e.citations)),
             "source_count": self.source_count(e),
         }
 

@@ -88,7 +88,7 @@ def test_actor_page_splits_what_they_said_from_what_was_said_of_them(repo_pages)
 
 
 def test_claims_table_gives_each_version_its_sources_once(repo_pages):
-    facts, pages = repo_pages
+    _, pages = repo_pages
     for claim in pages["claims.md"].context["claims"]:
         for answer in claim["answers"]:
             keys = [c.source_key for c in answer["sources"]]
