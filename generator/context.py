@@ -95,6 +95,7 @@ PAGES = {
 SCHEMA_ORG = "https://schema.org"
 _LD_ACTOR_TYPES = {ActorKind.PERSON: "Person", ActorKind.ORGANIZATION: "Organization", ActorKind.STATE: "Country"}
 
+
 def _utc_offset(e: Event) -> str:
     """The ±HH:MM offset of an event's time zone on its day (the check makes sure the zone exists)."""
     when = dt.datetime(e.date.year, e.date.month, e.date.day, e.time.hour, e.time.minute, tzinfo=ZoneInfo(e.timezone))
