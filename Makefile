@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site bundle test check serve lint snapshots schemas bench clean
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+.PHONY: site bundle test check serve lint snapshots schemas screenshots bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +27,23 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/factsheet serve
 
-test: $(STAMP)
+# axe-core for the accessibility test, pinned by tests/a11y/package-lock.json. Without npm the test
+# skips on a laptop and fails in CI.
+$(AXE): tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the accessibility test cannot run"; fi
+
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --update-snapshots
+
+# One page of each kind at 1280 and 390 px wide, light and dark, into screenshots/.
+screenshots: site
+	$(BIN)/factsheet screenshots --dark --out screenshots
 
 # Rewrite schema/*.json (editors' JSON Schemas) after a change to generator/model.py.
 schemas: $(STAMP)
@@ -44,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run --sizes $(N)
 
 clean:
-	rm -rf $(VENV) site dist .cache generated/*.md generated/*/
+	rm -rf $(VENV) site dist .cache screenshots generated/*.md generated/*/ tests/a11y/node_modules

@@ -175,5 +175,6 @@ def make_corpus(root: Path, n: int, seed: int = 8) -> tuple[Project, Shape]:
     root.mkdir(parents=True, exist_ok=True)
     _Writer(root, shape, seed).corpus()
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", root / "templates")  # mkdocs.yml names templates/theme
     (root / "generated").mkdir(exist_ok=True)
-    return Project.at(root, templates_dir=REPO / "templates"), shape
+    return Project.at(root), shape

@@ -18,11 +18,9 @@ import yaml
 
 from generator.project import Project
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 def _project(root: Path) -> Project:
-    return Project.at(root, templates_dir=REPO / "templates")
+    return Project.at(root)
 
 
 def parse_baseline(root: Path) -> dict[str, object]:
@@ -68,7 +66,7 @@ def check_no_cache(root: Path) -> dict[str, object]:
 
 def build(root: Path) -> dict[str, object]:
     """`factsheet build --no-cache`, timed stage by stage: our own stages, then MkDocs."""
-    from generator import context, load, publish, render, validate
+    from generator import context, export, load, publish, render, validate
 
     project = _project(root)
     times: dict[str, float] = {}
@@ -79,7 +77,7 @@ def build(root: Path) -> dict[str, object]:
     times["validate"] = time.perf_counter() - start - sum(times.values())
     pages = render.render_pages(context.build_pages(result.facts), project.templates_dir)
     times["render"] = time.perf_counter() - start - sum(times.values())
-    publish.write_docs(project, pages)
+    publish.write_docs(project, pages, export.exports(result.facts))  # pages and data files, as `build`
     times["write"] = time.perf_counter() - start - sum(times.values())
     publish.build_site(project)
     times["mkdocs"] = time.perf_counter() - start - sum(times.values())

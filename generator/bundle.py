@@ -194,19 +194,22 @@ def reading_order(pages: dict[str, str], nav: object) -> list[tuple[str, str | N
 class _Relinker(HTMLParser):
     """Re-emits one page's HTML with its ids prefixed and its links pointing into the single file."""
 
-    def __init__(self, page: str, pages: dict[str, str]) -> None:
+    def __init__(self, page: str, pages: dict[str, str], downloads: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=False)
         self.page, self.pages, self.prefix = page, pages, section_id(page)
+        self.downloads = downloads
         self.out: list[str] = []
         self.broken: list[str] = []
 
-    def _href(self, url: str) -> str:
+    def _href(self, url: str) -> str | None:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             return url  # a plain link to the web, e.g. an article's address
         target = self.page
         if parts.path:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(self.page), unquote(parts.path)))
+            if target in self.downloads:
+                return None  # a data file beside the pages (data/facts.json): the single file cannot carry it
             if target not in self.pages:
                 self.broken.append(url)
                 return url
@@ -222,6 +225,8 @@ class _Relinker(HTMLParser):
                 value = f"{self.prefix}--{value}"
             elif name == "href" and value is not None:
                 value = self._href(value)
+                if value is None:
+                    continue  # the link stays as its text
             text.append(f" {name}" if value is None else f' {name}="{html.escape(value)}"')
         self.out.append("".join(text) + close)
 
@@ -247,9 +252,12 @@ class _Relinker(HTMLParser):
         self.out.append(f"<!--{data}-->")
 
 
-def relink(page: str, body: str, pages: dict[str, str]) -> tuple[str, list[str]]:
-    """The HTML of `page` for the single file, and the links in it that lead to no page."""
-    relinker = _Relinker(page, pages)
+def relink(
+    page: str, body: str, pages: dict[str, str], downloads: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """The HTML of `page` for the single file, and the links in it that lead to no page. Links to
+    `downloads` (other files of the docs folder) lose their address and stay as text."""
+    relinker = _Relinker(page, pages, downloads)
     relinker.feed(body)
     relinker.close()
     return "".join(relinker.out), relinker.broken
@@ -274,11 +282,13 @@ def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -
 
     md = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
     sections: list[tuple[Section, str]] = []
+    docs = project.docs_dir
+    downloads = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()) - set(pages)
     for path, nav_title, level in reading_order(pages, config.nav):
         text, meta = get_data(pages[path])
         # Front-matter titles are HTML-escaped by the generator; unescaping first makes this idempotent.
         title = html.escape(html.unescape(str(nav_title or meta.get("title") or path)))
-        body, broken = relink(path, md.reset().convert(text), pages)
+        body, broken = relink(path, md.reset().convert(text), pages, downloads)
         if broken:
             raise DiagnosticError(
                 [

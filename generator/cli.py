@@ -166,6 +166,17 @@ def _format_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_screenshots(project: Project, args: argparse.Namespace) -> int:
+    from .screenshots import Scheme, screenshots
+
+    schemes = (Scheme.LIGHT, Scheme.DARK) if args.dark else (Scheme.LIGHT,)
+    shots = screenshots(project.site_dir, args.out.resolve(), schemes, full_page=not args.first_screen)
+    for shot in shots:
+        note = f"  (scrolls sideways: {shot.scroll_width}px wide)" if shot.overflows else ""
+        print(f"{shot.file}{note}")
+    return 1 if any(s.overflows for s in shots) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
@@ -200,6 +211,11 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(run=cmd_diff)
     st = sub.add_parser("stats", help="counts by kind, citations per source, paragraphs no fact cites yet")
     st.set_defaults(run=cmd_stats)
+    sc = sub.add_parser("screenshots", help="screenshot one page of each kind of the built site at 1280 and 390 px")
+    sc.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNGs (default: screenshots)")
+    sc.add_argument("--dark", action="store_true", help="also in the dark colour scheme")
+    sc.add_argument("--first-screen", action="store_true", help="only the first screenful of each page (faster)")
+    sc.set_defaults(run=cmd_screenshots)
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.add_argument(

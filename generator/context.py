@@ -6,22 +6,30 @@ that the renderer makes relative to the page it appears on.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from . import quotes
 from .citations import locate
+from .export import EXPORT_FILES
 from .model import (
     Actor,
+    ActorKind,
+    Citation,
     Claim,
     ClockTime,
     Event,
+    EventStatus,
     FactBase,
     FactDate,
     Position,
+    Precision,
     Source,
     Topic,
+    Voice,
     all_citations,
 )
 
@@ -74,6 +82,8 @@ class Page:
     context: dict[str, object] = field(default_factory=dict)
 
 
+_MATRIX_ACTORS = 24  # columns of the positions matrix: the real fact sheet has 18 actors with positions
+
 PAGES = {
     "home": "index.md",
     "actors": "actors/index.md",
@@ -82,6 +92,26 @@ PAGES = {
     "claims": "claims.md",
     "sources": "sources/index.md",
 }
+
+
+SCHEMA_ORG = "https://schema.org"
+_LD_ACTOR_TYPES = {ActorKind.PERSON: "Person", ActorKind.ORGANIZATION: "Organization", ActorKind.STATE: "Country"}
+
+
+def _utc_offset(e: Event) -> str:
+    """The ±HH:MM offset of an event's time zone on its day (the check makes sure the zone exists)."""
+    when = dt.datetime(e.date.year, e.date.month, e.date.day, e.time.hour, e.time.minute, tzinfo=ZoneInfo(e.timezone))
+    return when.isoformat()[-6:]
+
+
+def _first_per_source(citations: list[Citation]) -> list[Citation]:
+    first: dict[str, Citation] = {}
+    for c in citations:
+        first.setdefault(c.source, c)
+    return list(first.values())
+
+
+_UNKNOWN_DAY = {Precision.MONTH: "Day not known", Precision.YEAR: "Month and day not known"}
 
 
 def fact_target(fact: object) -> Target:
@@ -159,6 +189,8 @@ class _Builder:
         focus = self.facts.info.focus_event == e.id
         return {
             "id": e.id,
+            "target": fact_target(e),
+            "background": self.is_background(e),
             "title": e.title,
             "date": e.date,
             "end": e.end,
@@ -171,8 +203,19 @@ class _Builder:
             "place": e.place,
             "actors": [self.actor_link(a) for a in e.actors],
             "citations": self.cite(e.citations),
+            "sources": self.cite(_first_per_source(e.citations)),
             "source_count": self.source_count(e),
         }
+
+    def is_background(self, e: Event) -> bool:
+        """True when the event certainly ended before the focus event began (as far as its precision says)."""
+        focus = self.facts.events.get(self.facts.info.focus_event or "")
+        if focus is None or e.id == focus.id:
+            return False
+        last = e.end or e.date
+        # A month- or year-precision date may fall on any day of it: compare its last possible day.
+        latest = (last.year, last.month or 12, last.day or 31)
+        return latest < (focus.date.year, focus.date.month or 1, focus.date.day or 1)
 
     def position_view(self, p: Position) -> dict[str, object]:
         return {
@@ -201,6 +244,8 @@ class _Builder:
                     "answer": a.answer,
                     "said_by": self.actor_link(a.said_by),
                     "citations": self.cite(a.citations),
+                    # One mark per source for the table (linked to its first quote); the list below has them all.
+                    "sources": self.cite(_first_per_source(a.citations)),
                     "source_count": len({x.source for x in a.citations}),
                 }
                 for a in c.answers
@@ -263,6 +308,85 @@ class _Builder:
             result.append(Paragraph(number, tuple(segments)))
         return result
 
+    # JSON-LD (schema.org) ---------------------------------------------------------------------------
+    # Plain dicts; render.py serializes them safely for the page head. Relative URLs resolve against the page.
+
+    def actor_ld(self, a: Actor) -> dict[str, object]:
+        ld: dict[str, object] = {"@context": SCHEMA_ORG, **self.actor_ref(a.id)}
+        if a.summary:
+            ld["description"] = a.summary
+        if a.aliases:
+            ld["alternateName"] = [x.name for x in a.aliases]
+        if a.kind is ActorKind.PERSON and a.roles:
+            ld["jobTitle"] = [r.title for r in a.roles]
+            affiliations = dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)
+            ld["affiliation"] = [self.actor_ref(x) for x in affiliations]
+        return ld
+
+    def actor_ref(self, actor_id: str) -> dict[str, object]:
+        a = self.facts.actors[actor_id]
+        return {"@type": _LD_ACTOR_TYPES[a.kind], "name": a.name}
+
+    def event_ld(self, e: Event) -> dict[str, object]:
+        ld: dict[str, object] = {"@type": "Event", "name": e.title, "startDate": e.date.iso()}
+        if e.time and e.timezone:
+            ld["startDate"] = f"{e.date.iso()}T{e.time}:00{_utc_offset(e)}"
+        if e.end:
+            ld["endDate"] = e.end.iso()
+        if e.status is EventStatus.SCHEDULED:
+            ld["eventStatus"] = f"{SCHEMA_ORG}/EventScheduled"
+        if e.summary:
+            ld["description"] = e.summary
+        if e.place:
+            ld["location"] = {"@type": "Place", "name": e.place}
+        if e.actors:
+            ld["attendee"] = [self.actor_ref(x) for x in e.actors]
+        return ld
+
+    def source_ld(self, s: Source) -> dict[str, object]:
+        ld: dict[str, object] = {"@type": "NewsArticle" if s.outlet else "CreativeWork", "name": s.label}
+        if s.title:
+            ld["headline"] = s.title
+        if s.date:
+            ld["datePublished"] = s.date.iso()
+        if s.author:
+            ld["author"] = {"@type": "Person", "name": s.author}
+        if s.outlet:
+            ld["publisher"] = {"@type": "Organization", "name": s.outlet}
+        if s.url:
+            ld["url"] = s.url
+        return ld
+
+    def listing_ld(self, name: str, items: list[dict[str, object]]) -> dict[str, object]:
+        return {
+            "@context": SCHEMA_ORG,
+            "@type": "ItemList",
+            "name": name,
+            "itemListElement": [{"@type": "ListItem", "position": i, "item": x} for i, x in enumerate(items, 1)],
+        }
+
+    def page_ld(self, name: str) -> dict[str, object]:
+        return {
+            "@context": SCHEMA_ORG,
+            "@type": "WebPage",
+            "name": name,
+            "isPartOf": {"@type": "Dataset", "name": self.facts.info.title},
+        }
+
+    def home_ld(self) -> dict[str, object]:
+        f = self.facts
+        return {
+            "@context": SCHEMA_ORG,
+            "@type": "Dataset",
+            "name": f.info.title,
+            "description": f.info.description,
+            "isBasedOn": [self.source_ld(s) for s in f.sources.values()],
+            "distribution": [
+                {"@type": "DataDownload", "encodingFormat": media_type, "contentUrl": path}
+                for path, media_type in EXPORT_FILES.items()
+            ],
+        }
+
     # Pages ----------------------------------------------------------------------------------------
 
     def pages(self) -> list[Page]:
@@ -288,6 +412,8 @@ class _Builder:
                         "claims": len(f.claims),
                     },
                     "focus": self.event_view(f.events[f.info.focus_event]) if f.info.focus_event else None,
+                    "exports": [Link(path.removeprefix("data/"), Target(path)) for path in EXPORT_FILES],
+                    "jsonld": self.home_ld(),
                 },
             ),
             Page(
@@ -296,17 +422,27 @@ class _Builder:
                 "Actors",
                 {
                     **common,
+                    "jsonld": self.listing_ld("Actors", [self.actor_ref(a) for a in f.actors]),
                     "groups": [
                         (kind, [a for a in actors if a["kind"] == kind]) for kind in ("person", "organization", "state")
                     ],
                 },
             ),
-            Page(PAGES["timeline"], "timeline.md.j2", "Timeline", {**common, "months": self.months(events)}),
+            Page(
+                PAGES["timeline"],
+                "timeline.md.j2",
+                "Timeline",
+                {
+                    **common,
+                    "months": self.months(events),
+                    "jsonld": self.listing_ld("Timeline", [self.event_ld(e) for e in events]),
+                },
+            ),
             Page(
                 PAGES["positions"],
                 "positions.md.j2",
                 "Positions",
-                {**common, "topics": [self.topic_summary(t) for t in topics]},
+                {**common, **self.positions_page(), "jsonld": self.page_ld("Positions")},
             ),
             Page(
                 PAGES["claims"],
@@ -315,15 +451,26 @@ class _Builder:
                 {
                     **common,
                     "claims": [self.claim_view(c) for c in f.claims.values()],
+                    "jsonld": self.page_ld("Where the sources differ"),
                 },
             ),
-            Page(PAGES["sources"], "sources.md.j2", "Sources", {**common, "sources": sources}),
+            Page(
+                PAGES["sources"],
+                "sources.md.j2",
+                "Sources",
+                {
+                    **common,
+                    "sources": sources,
+                    "jsonld": self.listing_ld("Sources", [self.source_ld(s) for s in f.sources.values()]),
+                },
+            ),
         ]
         for a in f.actors.values():
             pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, {**common, **self.actor_page(a)}))
         # One page per topic: the positions index stays short however many positions there are.
         for t in topics:
-            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, {**common, "topic": self.topic_view(t)}))
+            topic = {**common, "topic": self.topic_view(t), "jsonld": self.page_ld(t.name)}
+            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, topic))
         for s in f.sources.values():
             pages.append(
                 Page(
@@ -333,6 +480,7 @@ class _Builder:
                     {
                         **common,
                         "source": self.source_view(s),
+                        "jsonld": {"@context": SCHEMA_ORG, **self.source_ld(s)},
                         "article": self.article(s),
                         "quotes": [
                             QuoteUse(p.anchor, p.quote, tuple(Link(self.label(f), fact_target(f)) for f in p.facts))
@@ -353,23 +501,65 @@ class _Builder:
             "actor_count": len({p.actor for p in self.by_topic[t.id]}),
         }
 
+    def topic_positions(self, t: Topic) -> list[Position]:
+        return sorted(self.by_topic[t.id], key=lambda p: (self.facts.actors[p.actor].name, p.id))
+
     def topic_view(self, t: Topic) -> dict[str, object]:
-        f = self.facts
         return {
             **self.topic_summary(t),
             "citations": self.cite(t.citations),
-            "positions": [
-                self.position_view(p) for p in sorted(self.by_topic[t.id], key=lambda p: (f.actors[p.actor].name, p.id))
-            ],
+            "positions": [self.position_view(p) for p in self.topic_positions(t)],
         }
 
-    def months(self, events: list[Event]) -> list[tuple[str, list[dict[str, object]]]]:
-        """Events grouped under their month (or year, when only the year is known), in order."""
-        groups: dict[str, list[dict[str, object]]] = {}
+    def months(self, events: list[Event]) -> list[dict[str, object]]:
+        """Events grouped by month (or year, when only the year is known), then by day, in order.
+
+        An event known only to the month (or year) gets a group of its own that names no day.
+        """
+        groups: dict[FactDate, dict[FactDate, list[Event]]] = {}
         for e in events:
-            label = FactDate(e.date.year, e.date.month).human()
-            groups.setdefault(label, []).append(self.event_view(e))
-        return list(groups.items())
+            month = FactDate(e.date.year, e.date.month)
+            groups.setdefault(month, {}).setdefault(e.date, []).append(e)
+        return [
+            {
+                "label": month.human(),
+                "id": f"t-{month.iso()}",
+                "days": [
+                    {
+                        "label": day.human() if day.day else _UNKNOWN_DAY[day.precision],
+                        "datetime": day.iso(),
+                        "precision": day.precision.value,
+                        "events": [self.event_view(e) for e in day_events],
+                    }
+                    for day, day_events in days.items()
+                ],
+            }
+            for month, days in groups.items()
+        ]
+
+    def positions_page(self) -> dict[str, object]:
+        f = self.facts
+        topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
+        # Matrix columns: the actors who hold the most positions, at most _MATRIX_ACTORS of them, so that the
+        # page stays readable and small however many actors there are; every position is on its topic's page.
+        held = Counter(p.actor for p in f.positions.values())
+        columns = sorted(held, key=lambda a: (-held[a], f.actors[a].name, a))[:_MATRIX_ACTORS]
+        rows = []
+        for t in topics:
+            by_actor: dict[str, list[Position]] = defaultdict(list)
+            for p in self.topic_positions(t):
+                by_actor[p.actor].append(p)
+            if by_actor:
+                cells = [[self.position_view(p) for p in by_actor.get(a, ())] for a in columns]
+                rows.append({"topic": Link(t.name, fact_target(t)), "cells": cells})
+        return {
+            "topics": [self.topic_summary(t) for t in topics],
+            "matrix": {
+                "actors": [self.actor_link(a) for a in columns],
+                "rows": rows,
+                "capped": len(held) > len(columns),
+            },
+        }
 
     def actor_page(self, a: Actor) -> dict[str, object]:
         f = self.facts
@@ -377,10 +567,15 @@ class _Builder:
         cited = {c.source for c in all_citations(a)}
         named_in = cited.union(*(self.mentions[n] for n in names))
         mentioned = sorted(named_in, key=self.source_order.__getitem__)
+        own = self.by_actor[a.id]
+        affiliations = dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)
         return {
             "actor": self.actor_view(a),
-            "positions": [self.position_view(p) for p in self.by_actor[a.id]],
+            "affiliations": [self.actor_link(x) for x in affiliations],
+            "said": [self.position_view(p) for p in own if p.voice is Voice.DIRECT],
+            "said_of": [self.position_view(p) for p in own if p.voice is Voice.REPORTED],
             "reported": [self.position_view(p) for p in self.by_reporter[a.id]],
+            "jsonld": self.actor_ld(a),
             "events": [self.event_view(e) for e in self.events_of[a.id]],
             "claims": [
                 {"claim": Link(c.question, fact_target(c)), "answer": ans.answer} for c, ans in self.answers_of[a.id]

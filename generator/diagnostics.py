@@ -55,6 +55,7 @@ class Code(Enum):
     BROKEN_LINK = "broken-link"
     FILE_EXISTS = "file-exists"
     GIT_FAILED = "git-failed"
+    BROWSER_MISSING = "browser-missing"
 
 
 @dataclass(frozen=True, order=True)

@@ -12,6 +12,7 @@ from .bundle import Bundles, make_bundles
 from .cache import FileCache
 from .context import build_pages
 from .diagnostics import Code, DiagnosticError, error
+from .export import exports
 from .load import load_project
 from .model import Where
 from .project import Project
@@ -36,6 +37,7 @@ class Generated:
     result: CheckResult
     pages: dict[str, str]
     written: Written
+    exports: dict[str, bytes]
 
 
 def render(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[CheckResult, dict[str, str]]:
@@ -66,9 +68,10 @@ def render(project: Project, *, strict: bool = False, cache: bool = True) -> tup
 
 
 def generate(project: Project, *, strict: bool = False, cache: bool = True) -> Generated:
-    """Check, render, and write the Markdown pages into the docs folder."""
+    """Check, render, and write the Markdown pages and the data exports into the docs folder."""
     result, pages = render(project, strict=strict, cache=cache)
-    return Generated(result, pages, write_docs(project, pages))
+    files = exports(result.facts)
+    return Generated(result, pages, write_docs(project, pages, files), files)
 
 
 def build(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[Generated, Path]:

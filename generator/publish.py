@@ -67,8 +67,8 @@ def refuse_link(path: Path, what: str) -> None:
         )
 
 
-def write_docs(project: Project, pages: dict[str, str]) -> Written:
-    """Make the docs folder hold exactly `pages` plus the template assets.
+def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Written:
+    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets.
 
     The docs folder is ours: a symlink found in it is removed, never written through or followed, so
     neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
@@ -76,6 +76,7 @@ def write_docs(project: Project, pages: dict[str, str]) -> Written:
     docs = project.docs_dir
     refuse_link(docs, "docs")
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
+    wanted.update(files or {})
     for rel, data in _files_below(project.templates_dir / "assets").items():
         wanted[f"assets/{rel}"] = data
     docs.mkdir(parents=True, exist_ok=True)

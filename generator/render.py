@@ -77,6 +77,22 @@ def yaml_title(title: str) -> Markup:
     return Markup(json.dumps(html.escape(" ".join(title.split())), ensure_ascii=False))
 
 
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(payload: object) -> str:
+    """JSON that can sit inside <script type="application/ld+json">: no `<`, `>` or `&` can close the
+    element or start a comment, whatever the fact text holds (they stay JSON escapes)."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.translate(_SCRIPT_SAFE)
+
+
+def jsonld_meta(payload: object) -> Markup:
+    # The front matter carries the script-safe JSON as one YAML string; the theme prints it in the page head.
+    # ASCII escapes: YAML would fold a raw U+2028 or U+0085 inside the string as a line break.
+    return Markup(json.dumps(script_json(payload)))
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -90,6 +106,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["yaml_title"] = yaml_title
     env.filters["md"] = md_text
     env.filters["anchor"] = anchor
+    env.filters["jsonld"] = jsonld_meta
     return env
 
 

@@ -37,6 +37,7 @@ from .model import (
     FactBase,
     FactDate,
     Position,
+    Precision,
     Ref,
     SheetInfo,
     Source,
@@ -438,6 +439,13 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                     f"unknown time zone '{obj.timezone}'",
                     "use an IANA name such as America/New_York, Europe/Moscow or UTC",
                 )
+        if obj.time is not None and obj.date.precision is not Precision.DAY:
+            yield error(
+                obj.where,
+                Code.INVALID_TIME,
+                f"a time of day is given but the date {obj.date} names no day",
+                "remove time and timezone, or give the full date YYYY-MM-DD",
+            )
         if obj.end is not None and obj.end <= obj.date:
             yield error(
                 obj.where,

@@ -7,55 +7,30 @@ with the reason on a developer's machine.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-# Without these, Chromium tries to reach update and sync services the sandbox cannot reach.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from generator import screenshots
+from generator.diagnostics import DiagnosticError
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-
-
-def chromium_path() -> str:
-    """The system Chromium, or fail (CI) / skip (laptop) saying why."""
-    found = os.environ.get("CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if shutil.which(p)), None)
-    if found:
-        return found
-    reason = "Chromium not found (install Debian's chromium, or set CHROMIUM=/path/to/chrome)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @contextmanager
 def browser() -> Iterator[object]:
-    """A Playwright Browser on the system Chromium, headless."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    """A Playwright Browser on the system Chromium, headless (generator.screenshots.launch)."""
+    with ExitStack() as stack:
         try:
-            yield b
-        finally:
-            b.close()
+            b = stack.enter_context(screenshots.launch())
+        except DiagnosticError as exc:
+            reason = "; ".join(f"{d.message} ({d.hint})" for d in exc.diagnostics)
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        yield b
 
 
 def artifact(name: str) -> Path:

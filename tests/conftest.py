@@ -24,15 +24,16 @@ def update_snapshots(request: pytest.FixtureRequest) -> bool:
 
 def copy_tree(name: str, dest: Path) -> Project:
     """A fresh copy of tests/fixtures/<name> (or the repo's own facts for name='repo') as a project in dest,
-    with the repo's mkdocs.yml and templates."""
+    with a copy of the repo's mkdocs.yml and templates."""
     if name == "repo":
         for folder in ("facts", "seeds"):
             shutil.copytree(REPO / folder, dest / folder)
     else:
         shutil.copytree(FIXTURES / name, dest, dirs_exist_ok=True)
     shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", dest / "templates")  # mkdocs.yml names templates/theme
     (dest / "generated").mkdir(exist_ok=True)
-    return Project.at(dest, templates_dir=REPO / "templates")
+    return Project.at(dest)
 
 
 @pytest.fixture

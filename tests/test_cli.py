@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from generator.cli import main
-
-from .conftest import REPO
 
 
 def run_check(root: Path, capsys) -> tuple[int, str]:
@@ -46,7 +43,6 @@ def snapshot(folder: Path) -> dict[Path, bytes]:
 
 
 def test_failed_build_keeps_the_previous_site(basic, capsys):
-    shutil.copytree(REPO / "templates", basic.root / "templates")
     assert main(["--root", str(basic.root), "build"]) == 0
     before = snapshot(basic.site_dir)
     assert (basic.site_dir / "index.html").exists()

@@ -350,11 +350,6 @@ def test_page_titles_survive_front_matter_and_the_theme(text):
 # Publishing: the docs folder is ours, the site is swapped in whole or not at all -----------------
 
 
-def _with_templates(project: Project) -> Project:
-    shutil.copytree(REPO / "templates", project.root / "templates")
-    return Project.at(project.root)
-
-
 def test_symlinks_in_the_docs_folder_are_removed_not_followed(basic):
     outside = _outside(basic)
     (outside / "keep.md").write_text("outside\n")
@@ -368,7 +363,7 @@ def test_symlinks_in_the_docs_folder_are_removed_not_followed(basic):
 
 
 def test_symlinked_output_folders_are_refused(basic, capsys):
-    project = _with_templates(basic)
+    project = basic
     shutil.rmtree(project.docs_dir)
     project.docs_dir.symlink_to(_outside(project), target_is_directory=True)
     with pytest.raises(DiagnosticError) as info:
@@ -389,7 +384,7 @@ def test_symlinked_output_folders_are_refused(basic, capsys):
 
 @pytest.fixture
 def published(basic) -> tuple[Project, dict[Path, bytes]]:
-    project = _with_templates(basic)
+    project = basic
     assert main(["--root", str(project.root), "build"]) == 0
     return project, snapshot(project.site_dir)
 

@@ -1,13 +1,15 @@
 """Fact text is text: whatever an editor types renders back to itself, never as markup."""
 
 import html
+import json
 import re
 
 import markdown
 import pytest
+import yaml
 
 from generator.context import Target
-from generator.render import href, md_text
+from generator.render import href, jsonld_meta, md_text, script_json
 
 EXTENSIONS = ["attr_list", "tables", "toc", "md_in_html", "def_list", "abbr", "footnotes"]
 
@@ -51,3 +53,12 @@ def test_href_is_relative_to_the_page():
     assert href("actors/joe-biden.md", Target("sources/x.md", "q-1")) == "../sources/x.md#q-1"
     assert href("index.md", Target("timeline.md", "e")) == "timeline.md#e"
     assert href("positions.md", Target("positions.md", "p")) == "#p"
+
+
+@pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- x -->", "a & b", "«É» \u2028"])
+def test_script_json_has_no_markup_characters_and_round_trips(text):
+    out = script_json({"name": text})
+    assert not set("<>&") & set(out)
+    assert json.loads(out) == {"name": text}
+    # The front matter carries it as one YAML string that reads back to the same JSON.
+    assert yaml.safe_load(f"jsonld: {jsonld_meta({'name': text})}")["jsonld"] == out

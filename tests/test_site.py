@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -106,3 +107,54 @@ def test_titles_are_text(built_site):
     pages, _ = built_site
     for name, soup in pages.items():
         assert soup.title is not None and "<" not in soup.title.get_text(), name
+
+
+def jsonld(soup: BeautifulSoup) -> dict:
+    (script,) = soup.select('script[type="application/ld+json"]')
+    return json.loads(script.string)
+
+
+def test_every_page_carries_schema_org_json_ld(built_site):
+    pages, _ = built_site
+    types = {}
+    for name, soup in pages.items():
+        if name == "404.html":
+            continue
+        data = jsonld(soup)
+        assert data["@context"] == "https://schema.org", name
+        types[name] = data["@type"]
+    assert types["index.html"] == "Dataset"
+    actor_types = {t for n, t in types.items() if n.startswith("actors/") and n != "actors/index.html"}
+    assert actor_types <= {"Person", "Organization", "Country"} and "Person" in actor_types
+    assert {t for n, t in types.items() if n.startswith("sources/") and n != "sources/index.html"} <= {
+        "NewsArticle",
+        "CreativeWork",
+    }
+    timeline = jsonld(pages["timeline/index.html"])
+    assert {x["item"]["@type"] for x in timeline["itemListElement"]} == {"Event"}
+
+
+def test_exports_are_published_and_linked_from_home(built_site):
+    pages, site = built_site
+    data = json.loads((site / "data" / "facts.json").read_text(encoding="utf-8"))
+    assert data["version"]
+    links = {a["href"] for a in pages["index.html"].select("article a[href]")}
+    assert {"data/facts.json", "data/timeline.ics", "data/actors.csv"} <= links
+
+
+def test_json_ld_cannot_break_out_of_its_script(tmp_path):
+    project = copy_tree("basic", tmp_path / "hostile")
+    actor = project.facts_dir / "actors" / "yuri-ushakov.yaml"
+    name = "</script><script>alert(1)</script><!-- & -->"
+    actor.write_text(
+        actor.read_text(encoding="utf-8").replace('name: "Yuri Ushakov"', f"name: {json.dumps(name)}"),
+        encoding="utf-8",
+    )
+    _, site = build(project, strict=True)
+    html = (site / "actors" / "yuri-ushakov" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert not [
+        s for s in soup.find_all("script") if "alert(1)" in (s.string or "") and s.get("type") != "application/ld+json"
+    ]
+    assert jsonld(soup)["name"] == name
+    assert soup.find("h1").get_text().removesuffix("¶").strip() == name

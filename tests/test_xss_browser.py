@@ -35,6 +35,11 @@ _DOM_PROBE = """() => {
   const tags = 'base, :is(.md-content, .fs-section) :is(iframe, form, embed, object, style, svg, img, script)';
   for (const el of document.querySelectorAll(tags)) found.push(el.tagName);
   for (const el of document.querySelectorAll('script')) {
+    // JSON-LD is data the browser never runs; it must still be one whole JSON value (nothing broke out).
+    if (el.type === 'application/ld+json') {
+      try { JSON.parse(el.textContent); } catch (e) { found.push('JSON-LD that does not parse'); }
+      continue;
+    }
     if (!el.src && /pwned|alert/.test(el.textContent)) found.push('inline script from data');
   }
   return found;

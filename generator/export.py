@@ -1,0 +1,259 @@
+"""Stage 4b: the fact model -> data files for other tools, written beside the pages on every build.
+
+`data/facts.json` (the whole model with citations, versioned, described by `facts.schema.json`), one CSV
+per kind plus `citations.csv`, and `data/timeline.ics` (iCalendar). docs/exports.md documents the fields.
+Every file is a pure function of the facts: sorted, no clock, so builds stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+from enum import Enum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .model import (
+    Actor,
+    Claim,
+    ClockTime,
+    Event,
+    EventStatus,
+    FactBase,
+    FactDate,
+    Position,
+    Precision,
+    Topic,
+    all_citations,
+)
+
+FORMAT_VERSION = "1.0"
+"""Version of the export formats: the major number changes when a field is removed or changes meaning."""
+
+SCHEMA = Path(__file__).resolve().parent / "facts.schema.json"
+_KINDS = ("actors", "events", "topics", "positions", "claims")
+
+EXPORT_FILES = {
+    "data/facts.json": "application/json",
+    "data/facts.schema.json": "application/schema+json",
+    **{f"data/{kind}.csv": "text/csv" for kind in (*_KINDS, "sources", "citations")},
+    "data/timeline.ics": "text/calendar",
+}
+"""Every export file with its media type (the home page lists them, its JSON-LD names the types)."""
+
+
+def exports(facts: FactBase) -> dict[str, bytes]:
+    """Every export file, keyed by its path in the docs folder."""
+    files = {
+        "data/facts.json": _json_bytes(facts_json(facts)),
+        "data/facts.schema.json": SCHEMA.read_bytes(),
+        "data/sources.csv": _csv(
+            ["id", "title", "label", "outlet", "author", "date", "translated", "url"],
+            [[s.id, s.title, s.label, s.outlet, s.author, s.date, s.translated, s.url] for s in facts.sources.values()],
+        ),
+        "data/actors.csv": _csv(
+            ["id", "name", "kind", "summary", "roles", "affiliations", "aliases"],
+            [
+                [
+                    a.id,
+                    a.name,
+                    a.kind,
+                    a.summary,
+                    "; ".join(r.title for r in a.roles),
+                    " ".join(dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)),
+                    "; ".join(x.name for x in a.aliases),
+                ]
+                for a in facts.actors.values()
+            ],
+        ),
+        "data/events.csv": _csv(
+            ["id", "title", "date", "precision", "end", "time", "timezone", "status", "place", "actors", "summary"],
+            [
+                [
+                    e.id,
+                    e.title,
+                    e.date,
+                    e.date.precision,
+                    e.end,
+                    e.time,
+                    e.timezone,
+                    e.status,
+                    e.place,
+                    " ".join(e.actors),
+                    e.summary,
+                ]
+                for e in facts.events.values()
+            ],
+        ),
+        "data/topics.csv": _csv(["id", "name", "summary"], [[t.id, t.name, t.summary] for t in facts.topics.values()]),
+        "data/positions.csv": _csv(
+            ["id", "actor", "topic", "stance", "voice", "reported_by", "date"],
+            [[p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.date] for p in facts.positions.values()],
+        ),
+        # One row per answer: a claim is its question and two or more differing answers.
+        "data/claims.csv": _csv(
+            ["id", "question", "topic", "answer_number", "answer", "said_by", "sources"],
+            [
+                [c.id, c.question, c.topic, n, a.answer, a.said_by, " ".join(sorted({x.source for x in a.citations}))]
+                for c in facts.claims.values()
+                for n, a in enumerate(c.answers, 1)
+            ],
+        ),
+        "data/citations.csv": _csv(["kind", "id", "source", "quote"], list(_citation_rows(facts))),
+        "data/timeline.ics": timeline_ics(facts),
+    }
+    assert files.keys() == EXPORT_FILES.keys()  # a new export is listed there too
+    return dict(sorted(files.items()))
+
+
+# facts.json -------------------------------------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    """A model value as JSON data: dataclasses as objects (without internal fields), dates as ISO text."""
+    if isinstance(value, FactDate | ClockTime):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            if f.metadata.get("internal"):
+                continue
+            out[f.name] = _plain(getattr(value, f.name))
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def facts_json(facts: FactBase) -> dict[str, object]:
+    data: dict[str, object] = {"version": FORMAT_VERSION, "info": _plain(facts.info)}
+    sources = []
+    for s in facts.sources.values():
+        entry = _plain(s)
+        entry["label"] = s.label
+        entry["text"] = s.body
+        sources.append(entry)
+    data["sources"] = sources
+    for kind in _KINDS:
+        entries = []
+        for fact in getattr(facts, kind).values():
+            entry = _plain(fact)
+            if isinstance(fact, Event):
+                entry["precision"] = fact.date.precision.value
+            entries.append(entry)
+        data[kind] = entries
+    return data
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+# CSV ---------------------------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    text = " ".join(str(value).split())
+    # Spreadsheets run a cell starting with these as a formula: keep fact text as text (CWE-1236).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _citation_rows(facts: FactBase) -> list[list[object]]:
+    kinds = {Actor: "actor", Event: "event", Topic: "topic", Position: "position", Claim: "claim"}
+    return [[kinds[type(fact)], fact.id, c.source, c.quote] for fact in facts.facts() for c in all_citations(fact)]
+
+
+# iCalendar (RFC 5545) --------------------------------------------------------------------------------
+
+
+def _ics_text(value: str) -> str:
+    text = " ".join(value.split())
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space, never inside a character."""
+    data, parts = line.encode("utf-8"), []
+    while len(data) > 75:
+        cut = 75 if not parts else 74
+        while (data[cut] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
+            cut -= 1
+        parts.append(data[:cut].decode("utf-8"))
+        data = data[cut:]
+    parts.append(data.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def _day(d: FactDate) -> dt.date:
+    return dt.date(d.year, d.month, d.day)
+
+
+def calendar_events(facts: FactBase) -> list[Event]:
+    """The events that go into the calendar: those dated to the day. An event known only to the month
+    or the year has no day to put it on, and a calendar entry would pretend to one."""
+    return [e for e in facts.events.values() if e.date.precision is Precision.DAY]
+
+
+def _dtstamp(facts: FactBase) -> str:
+    # Pinned to the data, not the clock: the latest day any event or source names, at midnight UTC.
+    days = [
+        _day(d)
+        for d in (*(e.date for e in facts.events.values()), *(s.date for s in facts.sources.values()))
+        if d is not None and d.precision is Precision.DAY
+    ]
+    return f"{max(days, default=dt.date(1970, 1, 1)):%Y%m%d}T000000Z"
+
+
+def timeline_ics(facts: FactBase) -> bytes:
+    stamp = _dtstamp(facts)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//factsheet//timeline export {FORMAT_VERSION}//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_text(facts.info.title)}",
+    ]
+    for e in sorted(calendar_events(facts), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id)):
+        lines += ["BEGIN:VEVENT", f"UID:{e.id}@factsheet", f"DTSTAMP:{stamp}"]
+        if e.time and e.timezone:
+            local = dt.datetime.combine(_day(e.date), dt.time(e.time.hour, e.time.minute), ZoneInfo(e.timezone))
+            lines.append(f"DTSTART:{local.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
+        else:
+            lines.append(f"DTSTART;VALUE=DATE:{_day(e.date):%Y%m%d}")
+            last = _day(e.end) if e.end and e.end.precision is Precision.DAY else _day(e.date)
+            lines.append(f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}")
+        lines.append(f"SUMMARY:{_ics_text(e.title)}")
+        description = [e.summary or ""]
+        if e.status is EventStatus.SCHEDULED:
+            description.append("Scheduled: had not yet taken place when the sources were written.")
+        sources = sorted({c.source for c in e.citations})
+        description.append("Sources: " + "; ".join(facts.sources[s].label for s in sources) + ".")
+        lines.append(f"DESCRIPTION:{_ics_text(' '.join(d for d in description if d))}")
+        if e.place:
+            lines.append(f"LOCATION:{_ics_text(e.place)}")
+        if e.status is EventStatus.SCHEDULED:
+            lines.append("STATUS:TENTATIVE")
+        else:
+            lines.append("STATUS:CONFIRMED")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")

@@ -1,0 +1,136 @@
+"""The data exports: facts.json validates against its committed schema, the CSVs and the calendar parse
+with real parsers and say what the facts say, and every build writes the same bytes."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+
+import icalendar
+import jsonschema
+import pytest
+
+from generator.export import FORMAT_VERSION, SCHEMA, exports
+from generator.model import Actor, Claim, Event, Position, Source, Topic
+from generator.pipeline import check, generate
+from generator.project import Project
+
+from .conftest import REPO, copy_tree
+
+
+@pytest.fixture(scope="module")
+def repo_facts():
+    result = check(Project.at(REPO))
+    assert not result.errors
+    return result.facts
+
+
+@pytest.fixture(scope="module")
+def files(repo_facts) -> dict[str, bytes]:
+    return exports(repo_facts)
+
+
+def test_facts_json_validates_against_its_schema(files, repo_facts):
+    data = json.loads(files["data/facts.json"])
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["version"] == FORMAT_VERSION
+    assert files["data/facts.schema.json"] == SCHEMA.read_bytes()
+    for kind in ("actors", "events", "topics", "positions", "claims", "sources"):
+        assert [x["id"] for x in data[kind]] == list(getattr(repo_facts, kind)), kind
+    # The whole model with its citations: every quote is there, with its source.
+    exported = {(c["source"], c["quote"]) for p in data["positions"] for c in p["citations"]}
+    assert exported == {(c.source, c.quote) for p in repo_facts.positions.values() for c in p.citations}
+    assert all(s["text"] == repo_facts.sources[s["id"]].body for s in data["sources"])
+
+
+def test_schema_rejects_what_the_model_forbids(files):
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    data = json.loads(files["data/facts.json"])
+    data["events"][0]["status"] = "rumoured"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_csv_per_kind_parses_with_one_row_per_fact(files, repo_facts):
+    for kind in ("actors", "events", "topics", "positions", "sources"):
+        rows = list(csv.DictReader(io.StringIO(files[f"data/{kind}.csv"].decode("utf-8"), newline="")))
+        assert [r["id"] for r in rows] == list(getattr(repo_facts, kind)), kind
+    claims = list(csv.DictReader(io.StringIO(files["data/claims.csv"].decode("utf-8"), newline="")))
+    assert len(claims) == sum(len(c.answers) for c in repo_facts.claims.values())
+    citations = list(csv.DictReader(io.StringIO(files["data/citations.csv"].decode("utf-8"), newline="")))
+    assert {(r["kind"], r["id"]) for r in citations} >= {("position", p) for p in repo_facts.positions}
+    events = {r["id"]: r for r in csv.DictReader(io.StringIO(files["data/events.csv"].decode("utf-8")))}
+    assert events["annexation-of-crimea-2014"]["precision"] == "year"
+    assert events["biden-putin-call-2021-12-30"]["time"] == "15:35"
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(basic: Project):
+    actor = basic.facts_dir / "actors" / "yuri-ushakov.yaml"
+    text = actor.read_text(encoding="utf-8")
+    actor.write_text(text.replace('name: "Yuri Ushakov"', 'name: "=HYPERLINK(1)"'), encoding="utf-8")
+    files = exports(check(basic).facts)
+    rows = list(csv.DictReader(io.StringIO(files["data/actors.csv"].decode("utf-8"))))
+    assert "'=HYPERLINK(1)" in [r["name"] for r in rows]
+
+
+def test_calendar_has_one_event_per_dated_event(files, repo_facts):
+    cal = icalendar.Calendar.from_ical(files["data/timeline.ics"])
+    vevents = {str(v["UID"]): v for v in cal.walk("VEVENT")}
+    day_events = {e.id for e in repo_facts.events.values() if e.date.day}
+    # A month- or year-precision event has no day to go on: it is left out rather than pinned to the 1st.
+    assert set(vevents) == {f"{e}@factsheet" for e in day_events}
+    call = vevents["biden-putin-call-2021-12-30@factsheet"]
+    assert call.decoded("DTSTART") == dt.datetime(2021, 12, 30, 20, 35, tzinfo=dt.UTC)  # 15:35 in New York
+    talks = vevents["geneva-talks-2022-01-10@factsheet"]
+    assert talks.decoded("DTSTART") == dt.date(2022, 1, 10)  # all-day: a DATE, not a DATE-TIME
+    assert talks.decoded("DTEND") == dt.date(2022, 1, 11)
+    assert str(talks["STATUS"]) == "TENTATIVE"
+    assert str(call["SUMMARY"]) == repo_facts.events["biden-putin-call-2021-12-30"].title
+    stamps = {v.decoded("DTSTAMP") for v in vevents.values()}
+    assert len(stamps) == 1
+    for line in files["data/timeline.ics"].split(b"\r\n"):
+        assert len(line) <= 75
+
+
+def test_calendar_escapes_text(basic: Project):
+    event = basic.facts_dir / "events" / "biden-putin-call-2021-12-30.yaml"
+    text = event.read_text(encoding="utf-8")
+    title = "Call; with, commas\\ and a very long title " + "é" * 60
+    event.write_text(text.replace('"Biden and Putin speak by phone"', json.dumps(title)), encoding="utf-8")
+    result = check(basic)
+    assert not result.errors, result.errors
+    ics = exports(result.facts)["data/timeline.ics"]
+    (vevent,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == title
+
+
+def test_exports_are_written_beside_the_pages_and_deterministic(tmp_path):
+    a = copy_tree("basic", tmp_path / "a")
+    b = copy_tree("basic", tmp_path / "b")
+    first, second = generate(a).exports, generate(b).exports
+    assert first == second
+    for path, data in first.items():
+        assert (a.docs_dir / path).read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("key", "cls", "extra"),
+    [
+        ("actors", Actor, set()),
+        ("events", Event, {"precision"}),
+        ("topics", Topic, set()),
+        ("positions", Position, set()),
+        ("claims", Claim, set()),
+        ("sources", Source, {"label", "text"}),
+    ],
+)
+def test_schema_names_every_field_of_the_model(key, cls, extra):
+    """A field added to model.py must be added to facts.schema.json (and docs/exports.md) too."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    fields = {f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    assert set(schema["properties"][key]["items"]["properties"]) == fields | extra
