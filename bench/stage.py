@@ -74,6 +74,7 @@ def build(root: Path) -> dict[str, object]:
     loaded = load.load_project(project)
     times["load"] = time.perf_counter() - start
     result = validate.check(loaded)
+    del loaded  # as in `factsheet build`, the parsed documents are not kept past the check
     times["validate"] = time.perf_counter() - start - sum(times.values())
     pages = render.render_pages(context.build_pages(result.facts), project.templates_dir)
     times["render"] = time.perf_counter() - start - sum(times.values())
