@@ -5,7 +5,9 @@
 For each N it writes a corpus (bench/corpus.py) into a temporary folder and runs every stage in a
 fresh process (bench/stage.py): a bare CSafeLoader parse of the same files, `check` without cache, with
 an empty cache, and again after one file changed, the full build (ours stage by stage, then MkDocs),
-and a default Material build of as many trivial pages, all in the navigation. It prints a table and
+and two default Material builds: the naive site the targets mean (one page per fact, every page in the
+navigation; measured up to --naive-max facts, extrapolated above), and as many trivial pages as our
+site has, all in the navigation. It prints a table and
 writes JSON with the times, the baselines and each target's ratio. Targets are ratios within one run:
 the machine is noisy, absolute seconds are not stable.
 """
@@ -41,7 +43,11 @@ TARGETS = (
     Target("own_share", 0.15, "our stages (load, validate, render, write) / full build, at every N"),
     Target("check_vs_parse", 1.5, "cold `check` / bare CSafeLoader parse of the same files, at the largest N"),
     Target("warm_vs_cold", 0.10, "`check` after one file changed (cached) / cold `check`, at the largest N"),
-    Target("build_vs_material", 0.35, "full build / default Material build of as many pages in the nav, at 1,000"),
+    Target(
+        "build_vs_material",
+        0.35,
+        "full build / default Material build of one page per fact, all in the nav (naive site), at 1,000",
+    ),
     Target("peak_rss_mb", 500.0, "peak memory of any stage at the largest N, MB"),
 )
 
@@ -67,17 +73,18 @@ def touch_one_fact(root: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace('stance: "', 'stance: "Edited. ', 1), encoding="utf-8")
 
 
-def measure(n: int, workdir: Path) -> dict[str, object]:
+def measure(n: int, workdir: Path, naive: bool) -> dict[str, object]:
     root = workdir / f"n{n}"
     _, shape = make_corpus(root, n)
     stages: dict[str, dict[str, object]] = {}
     for name in ("parse_baseline", "check_no_cache", "check_cold"):
         stages[name] = run_stage(name, root)
     touch_one_fact(root)
-    for name in ("check_warm", "build", "material_baseline"):
+    for name in ("check_warm", "build", "material_same_pages", *(["material_naive"] if naive else [])):
         stages[name] = run_stage(name, root)
     build = stages["build"]
     own = sum(float(build["stages"][s]) for s in OWN_STAGES)
+    naive_seconds = stages["material_naive"]["seconds"] if naive else None
     return {
         "facts": shape.facts,
         "shape": shape.__dict__,
@@ -92,16 +99,35 @@ def measure(n: int, workdir: Path) -> dict[str, object]:
             **{f"build_{k}": v for k, v in build["stages"].items()},
             "build_own": own,
             "build": build["seconds"],
-            "material_baseline": stages["material_baseline"]["seconds"],
+            "material_same_pages": stages["material_same_pages"]["seconds"],
+            "material_naive": naive_seconds,
         },
+        "material_naive_extrapolated": False,
         "peak_rss_mb": {k: v["peak_rss_mb"] for k, v in stages.items()},
         "ratios": {
             "own_share": own / float(build["seconds"]),
             "check_vs_parse": float(stages["check_cold"]["seconds"]) / float(stages["parse_baseline"]["seconds"]),
             "warm_vs_cold": float(stages["check_warm"]["seconds"]) / float(stages["check_cold"]["seconds"]),
-            "build_vs_material": float(build["seconds"]) / float(stages["material_baseline"]["seconds"]),
+            "build_vs_material": float(build["seconds"]) / float(naive_seconds) if naive_seconds else None,
+            "build_vs_material_same_pages": float(build["seconds"]) / float(stages["material_same_pages"]["seconds"]),
         },
     }
+
+
+def extrapolate_naive(runs: dict[int, dict]) -> None:
+    """Fill the naive baseline where it was not measured, from t = b*N + c*N^2 through the two largest
+    measured sizes (Material's navigation makes it quadratic), and mark it as extrapolated."""
+    measured = sorted(n for n, r in runs.items() if r["seconds"]["material_naive"])
+    if len(measured) < 2:
+        return
+    (n1, n2), (t1, t2) = measured[-2:], [float(runs[n]["seconds"]["material_naive"]) for n in measured[-2:]]
+    c = (t2 / n2 - t1 / n1) / (n2 - n1)
+    b = t1 / n1 - c * n1
+    for n, r in runs.items():
+        if r["seconds"]["material_naive"] is None:
+            r["seconds"]["material_naive"] = b * n + c * n * n
+            r["material_naive_extrapolated"] = True
+            r["ratios"]["build_vs_material"] = float(r["seconds"]["build"]) / r["seconds"]["material_naive"]
 
 
 def verdicts(runs: dict[int, dict]) -> list[dict[str, object]]:
@@ -123,7 +149,7 @@ def verdicts(runs: dict[int, dict]) -> list[dict[str, object]]:
         "check_vs_parse": at(largest, "ratios", "check_vs_parse"),
         "warm_vs_cold": at(largest, "ratios", "warm_vs_cold"),
         "build_vs_material": at(1000, "ratios", "build_vs_material") if 1000 in runs else None,
-        "peak_rss_mb": max(v for k, v in runs[largest]["peak_rss_mb"].items() if k != "material_baseline")
+        "peak_rss_mb": max(v for k, v in runs[largest]["peak_rss_mb"].items() if not k.startswith("material_"))
         if peak
         else None,
     }
@@ -171,19 +197,33 @@ def machine() -> dict[str, object]:
 
 
 def table(runs: dict[int, dict], targets: list[dict]) -> str:
-    cols = ("parse_baseline", "check_cold", "check_warm", "build_own", "build_mkdocs", "build", "material_baseline")
+    cols = (
+        "parse_baseline",
+        "check_cold",
+        "check_warm",
+        "build_own",
+        "build_mkdocs",
+        "build",
+        "material_same_pages",
+        "material_naive",
+    )
     lines = [
         "| facts | pages | input MB | " + " | ".join(cols) + " | peak RSS MB |",
         "|---:" * (len(cols) + 4) + "|",
     ]
     for _, r in sorted(runs.items()):
         s = r["seconds"]
-        peak = max(v for k, v in r["peak_rss_mb"].items() if k != "material_baseline")
+        peak = max(v for k, v in r["peak_rss_mb"].items() if not k.startswith("material_"))
         lines.append(
             f"| {r['facts']} | {r['pages']} | {r['input_bytes'] / 1e6:.1f} | "
-            + " | ".join(f"{s[c]:.2f}" for c in cols)
+            + " | ".join(
+                f"{s[c]:.2f}" + ("*" if c == "material_naive" and r["material_naive_extrapolated"] else "")
+                for c in cols
+            )
             + f" | {peak:.0f} |"
         )
+    if any(r["material_naive_extrapolated"] for r in runs.values()):
+        lines += ["", "\\* extrapolated from the two largest measured sizes (t = bN + cN²), not measured"]
     lines += ["", "| target | limit | measured | met |", "|---|---:|---:|---|"]
     for t in targets:
         value = "n/a" if t["value"] is None else f"{t['value']:.3g}"
@@ -195,14 +235,16 @@ def table(runs: dict[int, dict], targets: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="numbers of facts")
+    p.add_argument("--naive-max", type=int, default=1000, help="largest N for which the naive Material site is built")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results.json", help="where the JSON goes")
     args = p.parse_args(argv)
     runs: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="factsheet-bench-") as tmp:
         for n in args.sizes:
             started = time.perf_counter()
-            runs[n] = measure(n, Path(tmp))
+            runs[n] = measure(n, Path(tmp), naive=n <= args.naive_max)
             print(f"N={n}: {Shape.of(n).pages} pages, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    extrapolate_naive(runs)
     targets = verdicts(runs)
     report = {
         "machine": machine(),

@@ -20,14 +20,16 @@ import secrets
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-VERSION = b"factsheet-cache 1"
+VERSION = b"factsheet-cache 2"
 CACHE_DIR = Path(".cache") / "factsheet"
 _FILE = "files.pickle"
 _DIGEST = hashlib.sha256().digest_size
+_RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
 _ALLOWED_MODULES = {"generator.cache", "generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
 
@@ -39,13 +41,12 @@ class Unparsable:
     problem: object  # Diagnostic
 
 
-@dataclass(frozen=True)
-class Converted:
-    """A file checked on its own: the model object (None if invalid), its diagnostics and references."""
+Key = tuple[str, str, str]  # (model class name, path, sha256 of the bytes)
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 
-    obj: object | None
-    diagnostics: list
-    references: list
+
+def stamp(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 def _user_cache_home() -> Path:
@@ -91,19 +92,28 @@ def _secret(key_dir: Path) -> bytes | None:
 
 
 class FileCache:
-    """Results per input file, keyed by (kind, path, sha256 of the bytes). Disabled when `folder` is None."""
+    """Per input file, keyed by (kind, path, sha256 of the bytes): a small summary of its check, read
+    eagerly, and its model object, unpickled only when asked for. Beside them, a stat index (path ->
+    size, mtime, inode, ctime, key), so an unchanged file is neither read nor hashed, and remembered
+    quote lookups. Disabled when `folder` is None."""
 
     def __init__(self, folder: Path | None, key_dir: Path | None = None, root: Path | None = None) -> None:
         self.folder = folder
         self.root = root  # the folder the cache must stay inside, without following links
-        self._entries: dict[tuple[str, str, str], object] = {}
-        self._used: set[tuple[str, str, str]] = set()
+        self._started_ns = time.time_ns()
+        self._index: dict[str, tuple[Stamp, Key]] = {}
+        self._summaries: dict[Key, object] = {}
+        self._values: dict[Key, bytes] = {}  # pickled model objects, unpickled on demand
+        self._fresh: dict[Key, object] = {}  # objects converted in this run, pickled on save
+        self._quotes: dict[tuple[str, str], int] = {}
+        self._used: set[Key] = set()
+        self._used_quotes: set[tuple[str, str]] = set()
         self._dirty = False
         self._key = _secret(key_dir or _user_cache_home() / "factsheet") if folder is not None else None
         if self._key is None or not self._folder_is_safe():
             self.folder = None
         else:
-            self._entries = self._read()
+            self._read()
 
     @classmethod
     def disabled(cls) -> FileCache:
@@ -131,50 +141,96 @@ class FileCache:
         return self.folder is not None
 
     @staticmethod
-    def key(kind: type, path: Path, raw: bytes) -> tuple[str, str, str]:
+    def key(kind: type, path: Path, raw: bytes) -> Key:
         return (kind.__name__, str(path), hashlib.sha256(raw).hexdigest())
 
-    def get(self, key: tuple[str, str, str]) -> object | None:
-        if key in self._entries:
+    def known(self, kind: type, path: str, info: os.stat_result) -> Key | None:
+        """The key of a file whose stat is exactly as when it was hashed, without reading it."""
+        found = self._index.get(path)
+        if found is None or found[0] != stamp(info):
+            return None
+        key = found[1]
+        return key if key[0] == kind.__name__ and key in self._summaries else None
+
+    def remember(self, path: str, info: os.stat_result, key: Key) -> None:
+        """Record the stat of a file read before being hashed as `key`. A file changed within the last
+        seconds is not recorded: another write in the same clock tick could keep size and times."""
+        if self.folder is None or max(info.st_mtime_ns, info.st_ctime_ns) > self._started_ns - _RACY_NS:
+            return
+        if self._index.get(path) != (stamp(info), key):
+            self._index[path] = (stamp(info), key)
+            self._dirty = True
+
+    def summary(self, key: Key) -> object | None:
+        if key in self._summaries:
             self._used.add(key)
-            return self._entries[key]
+            return self._summaries[key]
         return None
 
-    def put(self, key: tuple[str, str, str], value: object) -> None:
+    def value(self, key: Key) -> object | None:
+        """The model object stored with `key`. The payload is signed by this user, so a refusal here is
+        our own bug, not an attack; it is raised."""
+        if key in self._fresh:
+            return self._fresh[key]
+        data = self._values.get(key)
+        return None if data is None else _Unpickler(io.BytesIO(data)).load()
+
+    def put(self, key: Key, summary: object, value: object | None = None) -> None:
         if self.folder is None:
             return
-        self._entries[key] = value
+        self._summaries[key] = summary
+        self._values.pop(key, None)
+        if value is not None:
+            self._fresh[key] = value
         self._used.add(key)
         self._dirty = True
+
+    def quote_count(self, memo: tuple[str, str]) -> int | None:
+        count = self._quotes.get(memo)
+        if count is not None:
+            self._used_quotes.add(memo)
+        return count
+
+    def put_quote_count(self, memo: tuple[str, str], count: int) -> None:
+        if self.folder is not None:
+            self._quotes[memo] = count
+            self._used_quotes.add(memo)
+            self._dirty = True
 
     def _mac(self, payload: bytes) -> bytes:
         assert self._key is not None
         return hmac.new(self._key, _stamp() + payload, hashlib.sha256).digest()
 
-    def _read(self) -> dict[tuple[str, str, str], object]:
+    def _read(self) -> None:
         assert self.folder is not None
         path = self.folder / _FILE
         try:
             if not stat.S_ISREG(path.lstat().st_mode):
-                return {}
+                return
             data = path.read_bytes()
         except OSError:
-            return {}
+            return
         mac, payload = data[:_DIGEST], data[_DIGEST:]
         if not hmac.compare_digest(mac, self._mac(payload)):
-            return {}
+            return
         try:
-            entries = _Unpickler(io.BytesIO(payload)).load()
-        except Exception:  # a corrupt entry is a miss, whatever the unpickler raises
-            return {}
-        return entries if isinstance(entries, dict) else {}
+            index, summaries, values, quotes = _Unpickler(io.BytesIO(payload)).load()
+        except Exception:  # a corrupt cache is a miss, whatever the unpickler raises
+            return
+        if all(isinstance(x, dict) for x in (index, summaries, values, quotes)):
+            self._index, self._summaries, self._values, self._quotes = index, summaries, values, quotes
 
     def save(self) -> None:
         """Write the entries used in this run (stale ones are dropped). Failing to write is harmless."""
-        if self.folder is None or not (self._dirty or len(self._used) != len(self._entries)):
+        stale = len(self._used) != len(self._summaries) or len(self._used_quotes) != len(self._quotes)
+        if self.folder is None or not (self._dirty or stale):
             return
-        entries = {k: v for k, v in self._entries.items() if k in self._used}
-        payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        summaries = {k: v for k, v in self._summaries.items() if k in self._used}
+        values = {k: self._values[k] for k in summaries if k in self._values}
+        values.update((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in self._fresh.items())
+        index = {p: entry for p, entry in self._index.items() if entry[1] in summaries}
+        quotes = {k: v for k, v in self._quotes.items() if k in self._used_quotes}
+        payload = pickle.dumps((index, summaries, values, quotes), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self._folder_is_safe():

@@ -35,10 +35,10 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
     _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
-        f = result.facts
+        n = result.counts
         print(
-            f"ok: {len(f.sources)} sources, {len(f.actors)} actors, {len(f.events)} events, "
-            f"{len(f.topics)} topics, {len(f.positions)} positions, {len(f.claims)} claims",
+            f"ok: {n['sources']} sources, {n['actors']} actors, {n['events']} events, "
+            f"{n['topics']} topics, {n['positions']} positions, {n['claims']} claims",
             file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
         )
     return 1 if blocking else 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlsafe
-from .cache import Converted, FileCache, Unparsable
+from .cache import FileCache, Key, Unparsable
 from .diagnostics import Code, Diagnostic, error
 from .model import ENTITY_TYPES, SheetInfo, Source, Where
 from .project import Project
@@ -43,7 +43,7 @@ class Document:
     node: yamlsafe.Node | None
     body: str = ""  # seeds only: the article text after the front matter, verbatim
     body_line: int = 0  # seeds only: the file line on which the body starts
-    cache_key: tuple[str, str, str] | None = None  # set when the file's checked result may be cached
+    cache_key: Key | None = None  # set when the file's checked result may be cached
     cached: bool = False  # the check's result for these exact bytes is in the cache: node was not parsed
 
 
@@ -204,16 +204,23 @@ def _unexpected(path: Path, hint: str) -> Diagnostic:
 
 
 def _parse_cached(
-    kind: type, path: Path, text: str, yaml_text: str, cache: FileCache, body: str = "", body_line: int = 0
+    kind: type,
+    path: Path,
+    text: str,
+    yaml_text: str,
+    cache: FileCache,
+    info: os.stat_result | None,
+    body: str = "",
+    body_line: int = 0,
 ) -> tuple[Document | None, list[Diagnostic]]:
     """Parse `yaml_text` (all or part of `text`), unless the cache holds the result for these bytes."""
     key = FileCache.key(kind, path, text.encode("utf-8")) if cache.enabled else None
     if key is not None:
-        hit = cache.get(key)
-        if isinstance(hit, Unparsable):
-            return None, [hit.problem]
-        if isinstance(hit, Converted):
-            return Document(kind, path, None, body, body_line, key, cached=True), []
+        if info is not None:
+            cache.remember(str(path), info, key)
+        hit = _cached(kind, path, key, cache)
+        if hit is not None:
+            return hit
     node, problem = parse_yaml(path, yaml_text)
     if problem:
         if key is not None:
@@ -222,14 +229,43 @@ def _parse_cached(
     return Document(kind, path, node, body, body_line, key), []
 
 
+def _cached(kind: type, path: Path, key: Key, cache: FileCache) -> tuple[Document | None, list[Diagnostic]] | None:
+    hit = cache.summary(key)
+    if hit is None:
+        return None
+    if isinstance(hit, Unparsable):
+        return None, [hit.problem]
+    return Document(kind, path, None, cache_key=key, cached=True), []
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    # Taken before the file is read: if it changes in between, the next run sees another stat.
+    try:
+        return path.lstat()
+    except OSError:
+        return None
+
+
 def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
+    cache = cache or FileCache.disabled()
+    info = _stat(path) if cache.enabled else None
+    if info is not None and (key := cache.known(kind, str(path), info)) and (hit := _cached(kind, path, key, cache)):
+        return hit
     text, problem = read_text(path, MAX_FACT_BYTES)
     if problem:
         return None, [problem]
-    return _parse_cached(kind, path, text, text, cache or FileCache.disabled())
+    return _parse_cached(kind, path, text, text, cache, info)
 
 
 def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
+    cache = cache or FileCache.disabled()
+    info = _stat(path) if cache.enabled else None
+    if (
+        info is not None
+        and (key := cache.known(Source, str(path), info))
+        and (hit := _cached(Source, path, key, cache))
+    ):
+        return hit
     text, problem = read_text(path, MAX_SEED_BYTES)
     if problem:
         return None, [problem]
@@ -239,13 +275,14 @@ def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document
         hint = "a seed starts with a line '---', then YAML fields, then a line '---', then the article text"
         return None, [error(Where(path, exc.line, 1), Code.FRONT_MATTER, str(exc), hint)]
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return _parse_cached(Source, path, text, yaml_text, cache or FileCache.disabled(), body, body_line)
+    return _parse_cached(Source, path, text, yaml_text, cache, info, body, body_line)
 
 
 def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
     """Read every input file of the project; never raises for bad input.
 
-    With a cache, files whose bytes were checked before are read and hashed but not parsed again."""
+    With a cache, files whose bytes were checked before are not parsed again, and those whose stat
+    (size, mtime, inode, ctime) is as when they were hashed are not even read."""
     cache = cache or FileCache.disabled()
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
@@ -276,7 +313,7 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
         elif entry.name in folders and (entry.is_symlink() or entry.is_dir()):
             kind = folders[entry.name]
             for item in _listing(path, diagnostics):
-                item_path = Path(item.path)
+                item_path = path / item.name
                 if item.name.startswith("."):
                     continue
                 if not item.name.endswith(".yaml"):

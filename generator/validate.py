@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import re
 import types
@@ -22,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from . import quotes
-from .cache import Converted, FileCache
+from .cache import FileCache
 from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded
 from .model import (
@@ -86,8 +87,15 @@ class Reference:
 
 @dataclass(frozen=True)
 class CheckResult:
-    facts: FactBase
     diagnostics: list[Diagnostic]
+    counts: dict[str, int]  # valid facts by kind ('sources', 'actors', ...), without building them
+    load_facts: typing.Callable[[], FactBase] = dataclasses.field(repr=False, compare=False)
+
+    @functools.cached_property
+    def facts(self) -> FactBase:
+        # Built on first use: `check` alone needs only the diagnostics, and cached objects are unpickled
+        # only here.
+        return self.load_facts()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -489,116 +497,166 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 )
 
 
-def _convert_cached(doc: Document, cache: FileCache) -> tuple[object | None, list[Diagnostic], list[Reference]]:
-    # A file's own checks depend only on its bytes, kind and path, which is the cache key.
+class FileCheck(typing.NamedTuple):
+    """What the checks across files need from one file, kept in the cache for every file (small: no
+    model object, no paths; places are line and column in this file). A tuple, as it is unpickled for
+    every file on every cached check."""
+
+    valid: bool  # converted to a model object
+    id: str | None  # None for the sheet's own file
+    line: int
+    col: int
+    problems: tuple[Diagnostic, ...]  # from converting the file
+    entity_problems: tuple[Diagnostic, ...]  # rules within the entity; not reported for a duplicate id
+    references: tuple[tuple[str, str, int, int], ...]  # (kind, id, line, col)
+    citations: tuple[tuple[str, str, int, int], ...]  # (source, quote, line, col), aliases' and roles' too
+    body_sha: str | None = None  # sources only: the key of remembered quote lookups
+
+
+def _alias_checks(obj: object) -> Iterator[Diagnostic]:
+    for alias in getattr(obj, "aliases", []):
+        for c in alias.citations:
+            if quotes.fold_text(alias.name) not in quotes.fold_text(c.quote):
+                yield error(
+                    c.where,
+                    Code.ALIAS_NOT_IN_QUOTE,
+                    f"the quote does not contain the alias '{alias.name}'",
+                    "quote the words where this spelling is printed",
+                )
+
+
+def check_file(doc: Document) -> tuple[FileCheck, object | None]:
+    """Everything about one file that depends only on its bytes, kind and path (the cache key)."""
+    obj, problems, refs = convert(doc)
+    references = tuple((r.kind, r.id, r.where.line, r.where.col) for r in refs)
+    if obj is None:
+        return FileCheck(False, None, 0, 0, tuple(problems), (), references, ()), None
+    where = getattr(obj, "where", Where(doc.path))
+    own = (*_entity_checks(obj), *_alias_checks(obj)) if not isinstance(obj, SheetInfo) else ()
+    citations = tuple((c.source, c.quote, c.where.line, c.where.col) for c in all_citations(obj))
+    body_sha = hashlib.sha256(obj.body.encode("utf-8")).hexdigest() if isinstance(obj, Source) else None
+    return (
+        FileCheck(
+            True, getattr(obj, "id", None), where.line, where.col, tuple(problems), own, references, citations, body_sha
+        ),
+        obj,
+    )
+
+
+def _check_cached(doc: Document, cache: FileCache) -> tuple[FileCheck, typing.Callable[[], object]]:
+    if doc.cached and doc.cache_key is not None:
+        found = cache.summary(doc.cache_key)
+        if isinstance(found, FileCheck):
+            key = doc.cache_key
+            return found, lambda: cache.value(key)
+    summary, obj = check_file(doc)
     if doc.cache_key is not None:
-        hit = cache.get(doc.cache_key)
-        if isinstance(hit, Converted):
-            return hit.obj, hit.diagnostics, hit.references
-        if doc.cached:  # pragma: no cover - load saw the entry in this same cache
-            raise RuntimeError(f"cache entry for {doc.path} vanished")
-    result = convert(doc)
-    if doc.cache_key is not None:
-        cache.put(doc.cache_key, Converted(*result))
-    return result
+        cache.put(doc.cache_key, summary, obj)
+    return summary, lambda: obj
 
 
 def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
     """Validate everything loaded; always returns, with every problem found in one pass.
 
     Per-file results come from `cache` when the loader found them there (same bytes, kind and path);
-    the cross-checks between files (ids, references, quotes) always run."""
+    the cross-checks between files (ids, references, quotes) always run, on the files' summaries, with
+    quote lookups remembered per (article text, quote)."""
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
-    references: list[Reference] = []
-    by_kind: dict[type, dict[str, object]] = {t: {} for t in (*ENTITY_TYPES, Source)}
-    first_seen: dict[str, Where] = {}
-    info: SheetInfo | None = None
+    references: list[tuple[Path, tuple[str, str, int, int]]] = []
+    by_kind: dict[type, dict[str, tuple[Path, FileCheck, typing.Callable[[], object]]]] = {
+        t: {} for t in (*ENTITY_TYPES, Source)
+    }
+    first_seen: dict[str, tuple[Path, int]] = {}
+    info: typing.Callable[[], object] | None = None
 
     for doc in loaded.documents:
-        obj, problems, refs = _convert_cached(doc, cache)
-        diagnostics.extend(problems)
-        references.extend(refs)
-        if obj is None:
+        summary, value = _check_cached(doc, cache)
+        diagnostics.extend(summary.problems)
+        references.extend((doc.path, r) for r in summary.references)
+        if not summary.valid:
             continue
-        if isinstance(obj, SheetInfo):
-            info = obj
+        if summary.id is None:
+            info = value
             continue
-        if obj.id in first_seen:
+        if summary.id in first_seen:
             diagnostics.append(
                 error(
-                    obj.where,
+                    Where(doc.path, summary.line, summary.col),
                     Code.DUPLICATE_ID,
-                    f"id '{obj.id}' is already used in {_short(first_seen[obj.id])}",
+                    f"id '{summary.id}' is already used in {_short(first_seen[summary.id])}",
                     "ids are unique across the whole fact sheet; choose another",
                 )
             )
             continue
-        first_seen[obj.id] = obj.where
-        by_kind[type(obj)][obj.id] = obj
-        diagnostics.extend(_entity_checks(obj))
+        first_seen[summary.id] = (doc.path, summary.line)
+        by_kind[doc.kind][summary.id] = (doc.path, summary, value)
+        diagnostics.extend(summary.entity_problems)
 
     kinds = {t.KIND: by_kind[t] for t in by_kind}
-    for ref in references:
-        if ref.id not in kinds[ref.kind]:
-            other = next((k for k, ids in kinds.items() if ref.id in ids), None)
+    for path, (kind, ref_id, line, col) in references:
+        if ref_id not in kinds[kind]:
+            other = next((k for k, ids in kinds.items() if ref_id in ids), None)
             hint = (
-                f"'{ref.id}' is a {other}, not a {ref.kind}"
+                f"'{ref_id}' is a {other}, not a {kind}"
                 if other
-                else _did_you_mean(ref.id, kinds[ref.kind]) or f"create {file_for(ref.kind, ref.id)}"
+                else _did_you_mean(ref_id, kinds[kind]) or f"create {file_for(kind, ref_id)}"
             )
-            diagnostics.append(error(ref.where, Code.UNKNOWN_REFERENCE, f"no {ref.kind} with id '{ref.id}'", hint))
+            where = Where(path, line, col)
+            diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
 
-    sources = typing.cast(dict[str, Source], by_kind[Source])
-    diagnostics.extend(_check_quotes(sources, [f for t in ENTITY_TYPES for f in by_kind[t].values()]))
+    diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
 
-    if info is None:
-        info = SheetInfo(title="Fact sheet", description="(facts/factsheet.yaml is missing or invalid)")
+    def load_facts() -> FactBase:
+        def ordered(t: type) -> dict:
+            return {i: by_kind[t][i][2]() for i in sorted(by_kind[t])}
 
-    def ordered(t: type) -> dict:
-        return dict(sorted(by_kind[t].items()))
+        sheet = info() if info is not None else None
+        if not isinstance(sheet, SheetInfo):
+            sheet = SheetInfo(title="Fact sheet", description="(facts/factsheet.yaml is missing or invalid)")
+        return FactBase(
+            sheet, ordered(Source), ordered(Actor), ordered(Event), ordered(Topic), ordered(Position), ordered(Claim)
+        )
 
-    facts = FactBase(
-        info, ordered(Source), ordered(Actor), ordered(Event), ordered(Topic), ordered(Position), ordered(Claim)
-    )
-    return CheckResult(facts, sorted_diagnostics(diagnostics))
-
-
-def _short(where: Where) -> str:
-    return f"{where.path.parent.name}/{where.path.name} line {where.line}"
+    counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in by_kind}
+    return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
 
 
-def _check_quotes(sources: dict[str, Source], facts: list[object]) -> Iterator[Diagnostic]:
+def _short(place: tuple[Path, int]) -> str:
+    path, line = place
+    return f"{path.parent.name}/{path.name} line {line}"
+
+
+_Checked = tuple[Path, FileCheck, typing.Callable[[], object]]
+
+
+def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
-    for fact in facts:
-        for alias in getattr(fact, "aliases", []):
-            for c in alias.citations:
-                if quotes.fold_text(alias.name) not in quotes.fold_text(c.quote):
-                    yield error(
-                        c.where,
-                        Code.ALIAS_NOT_IN_QUOTE,
-                        f"the quote does not contain the alias '{alias.name}'",
-                        "quote the words where this spelling is printed",
-                    )
-        for c in all_citations(fact):
-            source = sources.get(c.source)
+    for path, summary, _ in facts:
+        for source_id, quote, line, col in summary.citations:
+            source = sources.get(source_id)
             if source is None:
                 continue  # already reported as an unknown reference
-            if c.source not in folded:
-                folded[c.source] = quotes.fold_text(source.body)
-            count = quotes.occurrences(folded[c.source], c.quote)
+            memo = (typing.cast(str, source[1].body_sha), quote)
+            count = cache.quote_count(memo)
+            if count is None:
+                if source_id not in folded:
+                    folded[source_id] = quotes.fold_text(typing.cast(Source, source[2]()).body)
+                count = quotes.occurrences(folded[source_id], quote)
+                cache.put_quote_count(memo, count)
             if count == 0:
+                body = typing.cast(Source, source[2]()).body
                 yield error(
-                    c.where,
+                    Where(path, line, col),
                     Code.QUOTE_NOT_FOUND,
-                    f"quote not found in source '{c.source}'",
-                    _quote_hint(quotes.fold(source.body), c.quote),
+                    f"quote not found in source '{source_id}'",
+                    _quote_hint(quotes.fold(body), quote),
                 )
             elif count > 1:
                 yield warning(
-                    c.where,
+                    Where(path, line, col),
                     Code.QUOTE_AMBIGUOUS,
-                    f"quote occurs more than once in '{c.source}'",
+                    f"quote occurs more than once in '{source_id}'",
                     "quote a few more words so it points to one place",
                 )
 

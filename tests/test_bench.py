@@ -31,11 +31,31 @@ def test_bench_smoke(tmp_path, capsys):
         "build_own",
         "build_mkdocs",
         "build",
-        "material_baseline",
+        "material_same_pages",
+        "material_naive",
     ):
         assert r["seconds"][key] > 0, key
-    assert set(r["ratios"]) == {"own_share", "check_vs_parse", "warm_vs_cold", "build_vs_material"}
+    assert set(r["ratios"]) == {
+        "own_share",
+        "check_vs_parse",
+        "warm_vs_cold",
+        "build_vs_material",
+        "build_vs_material_same_pages",
+    }
     assert all(v > 0 for v in r["peak_rss_mb"].values())
     assert {t["target"] for t in report["targets"]} == {t.name for t in run.TARGETS}
     assert report["machine"]["cores"] and report["machine"]["mkdocs"]
     assert "| facts | pages |" in capsys.readouterr().out
+
+
+def test_naive_baseline_is_extrapolated_only_where_not_measured():
+    def run_of(naive: float | None) -> dict:
+        return {"seconds": {"build": 10.0, "material_naive": naive}, "ratios": {}, "material_naive_extrapolated": False}
+
+    runs = {100: run_of(1.0), 1000: run_of(30.0), 10000: run_of(None)}
+    run.extrapolate_naive(runs)
+    assert not runs[1000]["material_naive_extrapolated"] and runs[10000]["material_naive_extrapolated"]
+    # Through both points: b*100 + c*100^2 = 1 and b*1000 + c*1000^2 = 30.
+    b, c = 0.01 - 100 * ((0.03 - 0.01) / 900), (0.03 - 0.01) / 900
+    assert abs(runs[10000]["seconds"]["material_naive"] - (b * 1e4 + c * 1e8)) < 1e-6
+    assert runs[10000]["ratios"]["build_vs_material"] == 10.0 / runs[10000]["seconds"]["material_naive"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, yamlsafe
+from generator import cache, load, yamlsafe
 from generator.pipeline import check
 from generator.project import Project
 
@@ -91,9 +91,9 @@ def test_tampered_or_foreign_cache_is_a_miss(basic, parses, monkeypatch, tmp_pat
 def test_cache_refuses_anything_but_model_classes(basic, parses):
     check(basic)
     files = cache.FileCache.for_project(basic.root)
-    payload = pickle.dumps({("Actor", "x", "y"): os.getcwd}, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(({}, {("Actor", "x", "y"): os.getcwd}, {}, {}), protocol=pickle.HIGHEST_PROTOCOL)
     cache_file(basic).write_bytes(files._mac(payload) + payload)  # signed with the right key
-    assert cache.FileCache.for_project(basic.root).get(("Actor", "x", "y")) is None
+    assert cache.FileCache.for_project(basic.root).summary(("Actor", "x", "y")) is None
     parses.clear()
     assert formatted(basic) == [] and parses
 
@@ -115,3 +115,71 @@ def test_a_cache_folder_that_is_a_link_is_never_used(basic, tmp_path, parses):
     assert formatted(basic) == [] and formatted(basic) == []
     assert list(outside.rglob("*")) == []
     assert len(parses) >= 2 * len(list(basic.facts_dir.rglob("*.yaml"))), "no cache: every run parses"
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[Path]:
+    """Every input file read from now on; files are trusted by their stat as soon as they are written
+    (the two-second guard against same-tick edits is off, so every edit below changes the size)."""
+    seen: list[Path] = []
+    real = load.read_text
+
+    def counting(path: Path, max_bytes: int):
+        seen.append(path)
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(load, "read_text", counting)
+    monkeypatch.setattr(cache, "_RACY_NS", 0)
+    return seen
+
+
+def same_as_cold(project: Project) -> list[str]:
+    warm = formatted(project)
+    assert warm == formatted(project, cache=False)
+    return warm
+
+
+def test_unchanged_files_are_not_read_and_warm_equals_cold_after_edits(basic, reads):
+    assert same_as_cold(basic) == []
+    reads.clear()
+    assert formatted(basic) == []
+    assert reads == [], "an unchanged file is known by its stat"
+
+    # Edit: a quote that is not in its source.
+    topic = basic.facts_dir / "topics" / "sanctions.yaml"
+    topic.write_text(topic.read_text().replace("unprecedented sanctions", "unprecedented penalties"))
+    reads.clear()
+    out = same_as_cold(basic)
+    assert reads[0] == topic and len(out) == 1 and "quote-not-found" in out[0]
+
+    # Delete: references to the actor now fail in every file that names it.
+    actor = basic.facts_dir / "actors" / "joe-biden.yaml"
+    saved = actor.read_text()
+    actor.unlink()
+    out = same_as_cold(basic)
+    assert sum("no actor with id 'joe-biden'" in line for line in out) >= 2
+
+    # Add: the actor back, and a new file with a duplicate id.
+    actor.write_text(saved)
+    (basic.facts_dir / "actors" / "joe-biden-2.yaml").write_text(saved)
+    out = same_as_cold(basic)
+    assert any("duplicate-id" in line or "already used" in line for line in out)
+    (basic.facts_dir / "actors" / "joe-biden-2.yaml").unlink()
+
+    # Edit a seed: the quotes citing it are looked up again in the new text.
+    seed = basic.seeds_dir / "serious-50-minute-conversation.md"
+    seed.write_text(seed.read_text().replace("threat of unprecedented", "threat of severe"))
+    topic.write_text(topic.read_text().replace("unprecedented penalties", "unprecedented sanctions"))
+    out = same_as_cold(basic)
+    assert any("body-changed" in line or "differs from the original" in line for line in out)
+    assert sum("quote-not-found" in line for line in out) >= 1
+
+
+def test_the_stat_index_falls_back_to_the_content(basic, reads):
+    check(basic)
+    fact = basic.facts_dir / "topics" / "sanctions.yaml"
+    info = fact.stat()
+    os.utime(fact, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))  # touched, same bytes
+    reads.clear()
+    assert same_as_cold(basic) == []
+    assert reads[0] == fact
