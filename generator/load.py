@@ -7,6 +7,7 @@ file that cannot be read is left out and the rest still loads, so one run report
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -39,12 +40,16 @@ class Document:
     """One input file, parsed but not yet validated."""
 
     kind: type  # the model class it should become: Actor, Event, ..., Source or SheetInfo
-    path: Path
+    file: str  # its path; a Path is made only when asked for (a cached check reports few places)
     node: yamlsafe.Node | None
     body: str = ""  # seeds only: the article text after the front matter, verbatim
     body_line: int = 0  # seeds only: the file line on which the body starts
     cache_key: Key | None = None  # set when the file's checked result may be cached
     cached: bool = False  # the check's result for these exact bytes is in the cache: node was not parsed
+
+    @functools.cached_property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,7 @@ def _parse_cached(
     if key is not None:
         if info is not None:
             cache.remember(str(path), info, key)
-        hit = _cached(kind, path, key, cache)
+        hit = _cached(kind, str(path), key, cache)
         if hit is not None:
             return hit
     node, problem = parse_yaml(path, yaml_text)
@@ -226,16 +231,30 @@ def _parse_cached(
         if key is not None:
             cache.put(key, Unparsable(problem))
         return None, [problem]
-    return Document(kind, path, node, body, body_line, key), []
+    return Document(kind, str(path), node, body, body_line, key), []
 
 
-def _cached(kind: type, path: Path, key: Key, cache: FileCache) -> tuple[Document | None, list[Diagnostic]] | None:
+def _cached(kind: type, file: str, key: Key, cache: FileCache) -> tuple[Document | None, list[Diagnostic]] | None:
     hit = cache.summary(key)
     if hit is None:
         return None
     if isinstance(hit, Unparsable):
         return None, [hit.problem]
-    return Document(kind, path, None, cache_key=key, cached=True), []
+    return Document(kind, file, None, cache_key=key, cached=True), []
+
+
+def _unchanged(
+    kind: type, entry: os.DirEntry[str], cache: FileCache
+) -> tuple[Document | None, list[Diagnostic]] | None:
+    """The cached result for a file whose stat is as when it was hashed, without reading it."""
+    if not cache.enabled:
+        return None
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    key = cache.known(kind, entry.path, info)
+    return _cached(kind, entry.path, key, cache) if key is not None else None
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -249,8 +268,6 @@ def _stat(path: Path) -> os.stat_result | None:
 def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
     cache = cache or FileCache.disabled()
     info = _stat(path) if cache.enabled else None
-    if info is not None and (key := cache.known(kind, str(path), info)) and (hit := _cached(kind, path, key, cache)):
-        return hit
     text, problem = read_text(path, MAX_FACT_BYTES)
     if problem:
         return None, [problem]
@@ -260,12 +277,6 @@ def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tu
 def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
     cache = cache or FileCache.disabled()
     info = _stat(path) if cache.enabled else None
-    if (
-        info is not None
-        and (key := cache.known(Source, str(path), info))
-        and (hit := _cached(Source, path, key, cache))
-    ):
-        return hit
     text, problem = read_text(path, MAX_SEED_BYTES)
     if problem:
         return None, [problem]
@@ -309,17 +320,16 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
         if entry.name.startswith("."):
             continue
         if entry.name == SHEET_FILE:
-            take(load_fact_file(SheetInfo, path, cache))
+            take(_unchanged(SheetInfo, entry, cache) or load_fact_file(SheetInfo, path, cache))
         elif entry.name in folders and (entry.is_symlink() or entry.is_dir()):
             kind = folders[entry.name]
             for item in _listing(path, diagnostics):
-                item_path = path / item.name
                 if item.name.startswith("."):
                     continue
                 if not item.name.endswith(".yaml"):
-                    diagnostics.append(_unexpected(item_path, "fact files end in .yaml"))
+                    diagnostics.append(_unexpected(path / item.name, "fact files end in .yaml"))
                     continue
-                take(load_fact_file(kind, item_path, cache))
+                take(_unchanged(kind, item, cache) or load_fact_file(kind, path / item.name, cache))
         else:
             diagnostics.append(
                 _unexpected(
@@ -334,5 +344,5 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
         if not entry.name.endswith(".md"):
             diagnostics.append(_unexpected(path, "seed files end in .md"))
             continue
-        take(load_seed_file(path, cache))
+        take(_unchanged(Source, entry, cache) or load_seed_file(path, cache))
     return Loaded(documents, diagnostics)

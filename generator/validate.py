@@ -543,15 +543,18 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     )
 
 
+_Checked = tuple[Document, FileCheck, typing.Callable[[], object]]  # a file, its summary, its model object
+
+
 def _check_cached(doc: Document, cache: FileCache) -> tuple[FileCheck, typing.Callable[[], object]]:
     if doc.cached and doc.cache_key is not None:
         found = cache.summary(doc.cache_key)
-        if isinstance(found, FileCheck):
+        if isinstance(found, tuple):
             key = doc.cache_key
-            return found, lambda: cache.value(key)
+            return FileCheck._make(found), lambda: cache.value(key)
     summary, obj = check_file(doc)
     if doc.cache_key is not None:
-        cache.put(doc.cache_key, summary, obj)
+        cache.put(doc.cache_key, tuple(summary), obj)  # a plain tuple pickles twice as fast
     return summary, lambda: obj
 
 
@@ -563,17 +566,15 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
     quote lookups remembered per (article text, quote)."""
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
-    references: list[tuple[Path, tuple[str, str, int, int]]] = []
-    by_kind: dict[type, dict[str, tuple[Path, FileCheck, typing.Callable[[], object]]]] = {
-        t: {} for t in (*ENTITY_TYPES, Source)
-    }
-    first_seen: dict[str, tuple[Path, int]] = {}
+    references: list[tuple[Document, tuple[str, str, int, int]]] = []
+    by_kind: dict[type, dict[str, _Checked]] = {t: {} for t in (*ENTITY_TYPES, Source)}
+    first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
 
     for doc in loaded.documents:
         summary, value = _check_cached(doc, cache)
         diagnostics.extend(summary.problems)
-        references.extend((doc.path, r) for r in summary.references)
+        references.extend((doc, r) for r in summary.references)
         if not summary.valid:
             continue
         if summary.id is None:
@@ -589,12 +590,12 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
                 )
             )
             continue
-        first_seen[summary.id] = (doc.path, summary.line)
-        by_kind[doc.kind][summary.id] = (doc.path, summary, value)
+        first_seen[summary.id] = (doc, summary.line)
+        by_kind[doc.kind][summary.id] = (doc, summary, value)
         diagnostics.extend(summary.entity_problems)
 
     kinds = {t.KIND: by_kind[t] for t in by_kind}
-    for path, (kind, ref_id, line, col) in references:
+    for doc, (kind, ref_id, line, col) in references:
         if ref_id not in kinds[kind]:
             other = next((k for k, ids in kinds.items() if ref_id in ids), None)
             hint = (
@@ -602,7 +603,7 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
                 if other
                 else _did_you_mean(ref_id, kinds[kind]) or f"create {file_for(kind, ref_id)}"
             )
-            where = Where(path, line, col)
+            where = Where(doc.path, line, col)
             diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
 
     diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
@@ -622,17 +623,14 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
     return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
 
 
-def _short(place: tuple[Path, int]) -> str:
-    path, line = place
-    return f"{path.parent.name}/{path.name} line {line}"
-
-
-_Checked = tuple[Path, FileCheck, typing.Callable[[], object]]
+def _short(place: tuple[Document, int]) -> str:
+    doc, line = place
+    return f"{doc.path.parent.name}/{doc.path.name} line {line}"
 
 
 def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
-    for path, summary, _ in facts:
+    for doc, summary, _ in facts:
         for source_id, quote, line, col in summary.citations:
             source = sources.get(source_id)
             if source is None:
@@ -647,14 +645,14 @@ def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: Fi
             if count == 0:
                 body = typing.cast(Source, source[2]()).body
                 yield error(
-                    Where(path, line, col),
+                    Where(doc.path, line, col),
                     Code.QUOTE_NOT_FOUND,
                     f"quote not found in source '{source_id}'",
                     _quote_hint(quotes.fold(body), quote),
                 )
             elif count > 1:
                 yield warning(
-                    Where(path, line, col),
+                    Where(doc.path, line, col),
                     Code.QUOTE_AMBIGUOUS,
                     f"quote occurs more than once in '{source_id}'",
                     "quote a few more words so it points to one place",
