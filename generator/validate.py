@@ -107,6 +107,12 @@ class CheckResult:
 
 
 @cache
+def _enum_members(tp: type[Enum]) -> dict[str, Enum]:
+    # Looked up once per enum: reading `.value` goes through a Python descriptor, slow in a hot loop.
+    return {m.value: m for m in tp}
+
+
+@cache
 def fields_of(cls: type) -> dict[str, tuple[dataclasses.Field, object]]:
     """The editor-facing fields of a model class with their resolved type hints."""
     hints = typing.get_type_hints(cls, include_extras=True)
@@ -214,9 +220,10 @@ class _Converter:
                 "write true or false, without quotes",
             )
         if isinstance(tp, type) and issubclass(tp, Enum):
-            allowed = [m.value for m in tp]
-            if node.value in allowed:
-                return tp(node.value)
+            members = _enum_members(tp)
+            if node.value in members:
+                return members[node.value]
+            allowed = list(members)
             return self.fail(
                 node,
                 Code.INVALID_VALUE,

@@ -52,6 +52,7 @@ class Sequence(NamedTuple):
 
 
 Node = Scalar | Mapping | Sequence
+_new = tuple.__new__
 
 
 @dataclass
@@ -143,7 +144,8 @@ class _Composer:
             if event.anchor is not None or (tag is not None and tag != "!") or depth > MAX_DEPTH:
                 self.refuse(event, depth)
             mark = event.start_mark
-            return Scalar(event.value, mark.line + 1, mark.column + 1, not event.style)  # C: "", Python: None
+            # tuple.__new__ directly: the NamedTuple constructor is one more Python call per scalar.
+            return _new(Scalar, (event.value, mark.line + 1, mark.column + 1, not event.style))  # C: "", Python: None
         if cls is _MAPPING_START:
             if event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
                 self.refuse(event, depth)
