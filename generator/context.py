@@ -131,6 +131,7 @@ class _Builder:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
         self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
+        self._citation_views: dict[tuple[str, str], CitationView] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
         self.passages = locate(facts)
         # Which sources name each actor (or alias): one pass over each article for all names.
@@ -165,15 +166,20 @@ class _Builder:
         return getattr(fact, "name", None) or getattr(fact, "title", "")
 
     def cite(self, citations: list) -> list[CitationView]:
-        return [
-            CitationView(
-                self.source_keys[c.source],
-                self.facts.sources[c.source].label,
-                c.quote,
-                Target(f"sources/{c.source}.md", quotes.quote_id(c.quote)),
+        return [self._cited(c.source, c.quote) for c in citations]
+
+    def _cited(self, source: str, quote: str) -> CitationView:
+        # Each citation shows on several pages (its fact's, its actors', its source's): one view each.
+        view = self._citation_views.get((source, quote))
+        if view is None:
+            view = CitationView(
+                self.source_keys[source],
+                self.facts.sources[source].label,
+                quote,
+                Target(f"sources/{source}.md", quotes.quote_id(quote)),
             )
-            for c in citations
-        ]
+            self._citation_views[(source, quote)] = view
+        return view
 
     def actor_link(self, actor_id: str | None) -> Link | None:
         if actor_id is None:
