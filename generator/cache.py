@@ -1,12 +1,24 @@
 """A local cache of per-file check results, keyed on each file's content hash.
 
 A repeated `factsheet check` (or a rebuild in `factsheet serve`) then parses and converts only the files
-that changed. The cache lives in `.cache/factsheet/` beside the facts (git-ignored), as one file: an
-HMAC-SHA256 over the payload, then the pickled entries. The HMAC key is a random secret in the user's
-own cache folder, outside any repository, so a cache file that came from elsewhere (a commit, an
-archive, another user) never verifies and is ignored; unpickling is further limited to the model's own
-classes. A missing, corrupt, foreign or old-version cache is simply empty: the cost is a cold check,
-never a wrong result. Entries hold diagnostics too, so a cached file with problems reports them again.
+that changed, and redoes only the checks across files, on small per-file summaries. The cache lives in
+`.cache/factsheet/` beside the facts (git-ignored), as one file: an HMAC-SHA256 over the payload, then
+the pickled payload. The HMAC key is a random secret in the user's own cache folder, outside any
+repository, so a cache file that came from elsewhere (a commit, an archive, another user) never
+verifies and is ignored; unpickling is further limited to the model's own classes. A missing, corrupt,
+foreign or old-version cache is simply empty: the cost is a cold check, never a wrong result. Entries
+hold diagnostics too, so a cached file with problems reports them again.
+
+The payload holds, per file key (kind, path, SHA-256 of the bytes): the file's summary (what the
+cross-checks need, read on every run) and its model object (pickled apart, unpickled only when the facts
+are used: `check` alone never does). Beside them:
+- a stat index, path -> (size, mtime_ns, inode, ctime_ns, key): a file whose stat is unchanged is neither
+  read nor hashed. The trade-off is git's: an edit that keeps the size and lands in the same clock tick
+  as the previous write would go unseen, so a file changed less than two seconds before the run started
+  is not put in the index (it is hashed again next time). Any other change of stat falls back to the
+  content hash, so a changed file is always parsed again, and `--no-cache` ignores all of it;
+- quote lookups, (SHA-256 of the article text, quote) -> occurrences: editing an article changes its
+  hash, so every quote citing it is looked up again.
 """
 
 from __future__ import annotations

@@ -615,16 +615,23 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
 
     diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
 
+    # Only the objects' loaders outlive the check: not the documents (parsed trees) nor the summaries.
+    loaders = {t: {i: by_kind[t][i][2] for i in sorted(by_kind[t])} for t in by_kind}
+    if info is not None:
+        loaders[SheetInfo] = {"": info}
+
     def load_facts() -> FactBase:
         def ordered(t: type) -> dict:
-            return {i: by_kind[t][i][2]() for i in sorted(by_kind[t])}
+            return {i: load() for i, load in loaders[t].items()}
 
-        sheet = info() if info is not None else None
+        sheet = loaders.get(SheetInfo, {}).get("", lambda: None)()
         if not isinstance(sheet, SheetInfo):
             sheet = SheetInfo(title="Fact sheet", description="(facts/factsheet.yaml is missing or invalid)")
-        return FactBase(
+        facts = FactBase(
             sheet, ordered(Source), ordered(Actor), ordered(Event), ordered(Topic), ordered(Position), ordered(Claim)
         )
+        loaders.clear()  # the cache's pickled objects are no longer needed
+        return facts
 
     counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in by_kind}
     return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
