@@ -12,7 +12,7 @@ hold diagnostics too, so a cached file with problems reports them again.
 The payload holds, per file key (kind, path, SHA-256 of the bytes): the file's summary (what the
 cross-checks need, read on every run) and its model object (pickled apart, unpickled only when the facts
 are used: `check` alone never does). Beside them:
-- a stat index, path -> (size, mtime_ns, inode, ctime_ns, key): a file whose stat is unchanged is neither
+- a stat index, path -> (size, mtime_ns, inode, ctime_ns, mode, key): a file whose stat is unchanged is neither
   read nor hashed. The trade-off is git's: an edit that keeps the size and lands in the same clock tick
   as the previous write would go unseen, so a file changed less than two seconds before the run started
   is not put in the index (it is hashed again next time). Any other change of stat falls back to the
@@ -54,11 +54,11 @@ class Unparsable:
 
 
 Key = tuple[str, str, str]  # (model class name, path, sha256 of the bytes)
-Stamp = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+Stamp = tuple[int, int, int, int, int]  # size, mtime_ns, inode, ctime_ns, mode (a link is never a hit)
 
 
 def stamp(info: os.stat_result) -> Stamp:
-    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, info.st_mode)
 
 
 def _user_cache_home() -> Path:

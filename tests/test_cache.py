@@ -183,3 +183,14 @@ def test_the_stat_index_falls_back_to_the_content(basic, reads):
     reads.clear()
     assert same_as_cold(basic) == []
     assert reads[0] == fact
+
+
+def test_a_cached_file_replaced_by_a_link_is_refused(basic, reads, tmp_path):
+    check(basic)
+    fact = basic.facts_dir / "topics" / "sanctions.yaml"
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(fact.read_text())
+    fact.unlink()
+    fact.symlink_to(outside)
+    out = same_as_cold(basic)
+    assert any("sanctions.yaml" in line and "not a regular file" in line for line in out)
