@@ -28,6 +28,7 @@ from .model import (
     Precision,
     Topic,
     all_citations,
+    plain_text,
 )
 
 FORMAT_VERSION = "1.0"
@@ -158,13 +159,7 @@ def _json_bytes(data: object) -> bytes:
 
 
 def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
-    text = " ".join(str(value).split())
+    text = plain_text(value)
     # Spreadsheets run a cell starting with these as a formula: keep fact text as text (CWE-1236).
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 

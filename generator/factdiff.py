@@ -13,12 +13,11 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from . import git, quotes
 from .load import load_project
-from .model import BY_KIND, ClockTime, FactBase, FactDate, SheetInfo, Source, all_citations, file_for
+from .model import BY_KIND, ClockTime, FactBase, FactDate, SheetInfo, Source, all_citations, file_for, plain_text
 from .project import Project
 from .validate import check, fields_of
 
@@ -149,12 +148,6 @@ def _citations(obj: object) -> list[CitationRef]:
 
 def show(value: object) -> str:
     """A field's value as one line of plain text (citations are compared separately)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
     if isinstance(value, list):
         return "; ".join(show(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, FactDate | ClockTime):
@@ -162,7 +155,7 @@ def show(value: object) -> str:
         head, *rest = parts
         extra = ", ".join(f"{k}: {v}" for k, v in rest if v)
         return f"{head[1]} ({extra})" if extra else head[1]
-    return " ".join(str(value).split())
+    return plain_text(value)
 
 
 def _field_changes(before: object, after: object) -> list[FieldChange]:

@@ -409,6 +409,17 @@ class FactBase:
         ]
 
 
+def plain_text(value: object) -> str:
+    """A scalar field's value as one line of plain text: null is empty, booleans and enums as written in YAML."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return " ".join(str(value).split())
+
+
 def all_citations(fact: object) -> list[Citation]:
     """Every citation a fact carries: its own and those of its aliases and roles."""
     found = list(getattr(fact, "citations", []))

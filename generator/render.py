@@ -104,7 +104,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["yaml_title"] = yaml_title
-    env.filters["md"] = md_text
     env.filters["anchor"] = anchor
     env.filters["jsonld"] = jsonld_meta
     return env
