@@ -33,24 +33,16 @@ import stat
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-VERSION = b"factsheet-cache 2"
+VERSION = b"factsheet-cache 3"
 CACHE_DIR = Path(".cache") / "factsheet"
 _FILE = "files.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
-_ALLOWED_MODULES = {"generator.cache", "generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
-
-
-@dataclass(frozen=True)
-class Unparsable:
-    """A file whose YAML was refused: the same problem is reported again."""
-
-    problem: object  # Diagnostic
+_ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
 
 
 Key = tuple[str, str, str]  # (model class name, path, sha256 of the bytes)
@@ -63,6 +55,30 @@ def stamp(info: os.stat_result) -> Stamp:
 
 def _user_cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def private_dir(*parts: str, base: Path | None = None) -> Path | None:
+    """A folder of this user's own cache (~/.cache/factsheet/...), made if missing; None unless it is a real
+    folder owned by this user that nobody else can write to. What lives there (the cache key, compiled
+    templates) is trusted like the user's own files, so a repository can never ship it."""
+    folder = (base or _user_cache_home() / "factsheet").joinpath(*parts)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return folder
+
+
+def compiled_templates_dir() -> Path | None:
+    """Where Jinja2 keeps compiled templates: per version of our code and of Jinja2, since the compiled
+    code depends on the environment render.py sets up (escaping, finalize), not only on the source."""
+    import jinja2
+
+    digest = hashlib.sha256(_stamp() + jinja2.__version__.encode()).hexdigest()[:16]
+    return private_dir("templates", digest)
 
 
 @cache
@@ -82,11 +98,12 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 
 
-def _secret(key_dir: Path) -> bytes | None:
+def _secret(key_dir: Path | None) -> bytes | None:
     """This user's cache key, created on first use; None if it cannot be read or made safely."""
+    if key_dir is None:
+        return None
     path = key_dir / "cache-key"
     try:
-        key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -121,7 +138,7 @@ class FileCache:
         self._used: set[Key] = set()
         self._used_quotes: set[tuple[str, str]] = set()
         self._dirty = False
-        self._key = _secret(key_dir or _user_cache_home() / "factsheet") if folder is not None else None
+        self._key = _secret(private_dir(base=key_dir)) if folder is not None else None
         if self._key is None or not self._folder_is_safe():
             self.folder = None
         else:
@@ -187,12 +204,16 @@ class FileCache:
         data = self._values.get(key)
         return None if data is None else _Unpickler(io.BytesIO(data)).load()
 
-    def put(self, key: Key, summary: object, value: object | None = None) -> None:
+    def put(self, key: Key, summary: object, value: object | None = None, pickled: bytes | None = None) -> None:
+        """Store a file's summary and its model object, given as is or already pickled."""
         if self.folder is None:
             return
         self._summaries[key] = summary
         self._values.pop(key, None)
-        if value is not None:
+        self._fresh.pop(key, None)
+        if pickled is not None:
+            self._values[key] = pickled
+        elif value is not None:
             self._fresh[key] = value
         self._used.add(key)
         self._dirty = True

@@ -1,8 +1,10 @@
-"""Stage 1: files -> parsed documents. Reads facts/ and seeds/ defensively; builds no model yet.
+"""Stage 1: files -> documents. Reads facts/ and seeds/ defensively; builds no model yet.
 
 Only regular files inside the expected folders are read (symlinks and stray files are refused), each
-under a size cap, as strict UTF-8, through the strict YAML reader. Problems become diagnostics; a
-file that cannot be read is left out and the rest still loads, so one run reports everything.
+under a size cap, as strict UTF-8 without forbidden characters; a seed is split into front matter and
+article. Problems become diagnostics; a file that cannot be read is left out and the rest still loads,
+so one run reports everything. The YAML text is parsed (by the strict reader, `parse_yaml`) when the
+document is checked: that is pure work on one file's text, which the check spreads over the cores.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlsafe
-from .cache import FileCache, Key, Unparsable
+from .cache import FileCache, Key
 from .diagnostics import Code, Diagnostic, error
 from .model import ENTITY_TYPES, SheetInfo, Source, Where
 from .project import Project
@@ -37,15 +39,15 @@ _YAML_CODES = {
 
 @dataclass(frozen=True)
 class Document:
-    """One input file, parsed but not yet validated."""
+    """One input file, read but not yet parsed nor validated."""
 
     kind: type  # the model class it should become: Actor, Event, ..., Source or SheetInfo
     file: str  # its path; a Path is made only when asked for (a cached check reports few places)
-    node: yamlsafe.Node | None
+    text: str  # the YAML: the whole file, or a seed's front matter (line numbers are the file's)
     body: str = ""  # seeds only: the article text after the front matter, verbatim
     body_line: int = 0  # seeds only: the file line on which the body starts
     cache_key: Key | None = None  # set when the file's checked result may be cached
-    cached: bool = False  # the check's result for these exact bytes is in the cache: node was not parsed
+    cached: bool = False  # the check's result for these exact bytes is in the cache: text was not kept
 
     @functools.cached_property
     def path(self) -> Path:
@@ -208,7 +210,7 @@ def _unexpected(path: Path, hint: str) -> Diagnostic:
     return error(Where(path, 1, 1), Code.UNEXPECTED_FILE, "unexpected file or folder", hint)
 
 
-def _parse_cached(
+def _document(
     kind: type,
     path: Path,
     text: str,
@@ -218,7 +220,7 @@ def _parse_cached(
     body: str = "",
     body_line: int = 0,
 ) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse `yaml_text` (all or part of `text`), unless the cache holds the result for these bytes."""
+    """The document for `yaml_text` (all or part of `text`), marked cached when the cache holds its check."""
     key = FileCache.key(kind, path, text.encode("utf-8")) if cache.enabled else None
     if key is not None:
         if info is not None:
@@ -226,21 +228,13 @@ def _parse_cached(
         hit = _cached(kind, str(path), key, cache)
         if hit is not None:
             return hit
-    node, problem = parse_yaml(path, yaml_text)
-    if problem:
-        if key is not None:
-            cache.put(key, Unparsable(problem))
-        return None, [problem]
-    return Document(kind, str(path), node, body, body_line, key), []
+    return Document(kind, str(path), yaml_text, body, body_line, key), []
 
 
 def _cached(kind: type, file: str, key: Key, cache: FileCache) -> tuple[Document | None, list[Diagnostic]] | None:
-    hit = cache.summary(key)
-    if hit is None:
+    if cache.summary(key) is None:
         return None
-    if isinstance(hit, Unparsable):
-        return None, [hit.problem]
-    return Document(kind, file, None, cache_key=key, cached=True), []
+    return Document(kind, file, "", cache_key=key, cached=True), []
 
 
 def _unchanged(
@@ -271,7 +265,7 @@ def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tu
     text, problem = read_text(path, MAX_FACT_BYTES)
     if problem:
         return None, [problem]
-    return _parse_cached(kind, path, text, text, cache, info)
+    return _document(kind, path, text, text, cache, info)
 
 
 def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
@@ -286,7 +280,7 @@ def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document
         hint = "a seed starts with a line '---', then YAML fields, then a line '---', then the article text"
         return None, [error(Where(path, exc.line, 1), Code.FRONT_MATTER, str(exc), hint)]
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return _parse_cached(Source, path, text, yaml_text, cache, info, body, body_line)
+    return _document(Source, path, text, yaml_text, cache, info, body, body_line)
 
 
 def load_project(project: Project, cache: FileCache | None = None) -> Loaded:

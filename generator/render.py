@@ -93,9 +93,12 @@ def jsonld_meta(payload: object) -> Markup:
     return Markup(json.dumps(script_json(payload)))
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
+    """The one Jinja2 environment. With `compiled_dir` (a private folder of the user's cache), compiled
+    templates are kept there, keyed on each template's source: compiling is most of a small site's render."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled_dir)) if compiled_dir else None,
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # so that macros return Markup; the escaping itself is done by finalize
         finalize=_finalize,
@@ -109,9 +112,9 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(pages: list[Page], templates_dir: Path) -> dict[str, str]:
+def render_pages(pages: list[Page], templates_dir: Path, compiled_dir: Path | None = None) -> dict[str, str]:
     """Markdown text of every page, keyed by its path in the docs folder."""
-    env = make_environment(templates_dir)
+    env = make_environment(templates_dir, compiled_dir)
     out: dict[str, str] = {}
     for page in pages:
         if page.path in out:  # two pages at one path: the second would silently replace the first

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import hashlib
+import pickle
 import re
 import types
 import typing
@@ -22,10 +23,10 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from . import quotes
-from .cache import FileCache
+from . import quotes, workers
+from .cache import FileCache, Key
 from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
-from .load import Document, Loaded
+from .load import Document, Loaded, parse_yaml
 from .model import (
     ENTITY_TYPES,
     RESERVED_IDS,
@@ -394,22 +395,25 @@ def _record_plan(cls: type) -> _RecordPlan:
 
 def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:
     """One document -> one model object (None if invalid), its diagnostics and its references."""
+    node, problem = parse_yaml(doc.path, doc.text)
+    if problem is not None:
+        return None, [problem], []
     conv = _Converter(doc.path)
-    if doc.node is None:
+    if node is None:
         conv.diagnostics.append(
             error(
                 Where(doc.path, 1, 1), Code.MISSING_FIELD, "the file is empty", "see docs/fact-format.md for the fields"
             )
         )
         return None, conv.diagnostics, []
-    obj = conv.record(doc.kind, doc.node)
+    obj = conv.record(doc.kind, node)
     if obj is _INVALID:
         return None, conv.diagnostics, conv.references
     if isinstance(obj, Source):
         obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
-        id_node = next(v for k, v in typing.cast(Mapping, doc.node).items if k.value == "id")
+        id_node = next(v for k, v in typing.cast(Mapping, node).items if k.value == "id")
         conv.fail(
             id_node,
             Code.ID_MISMATCH,
@@ -552,24 +556,46 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
 
 _Checked = tuple[Document, FileCheck, typing.Callable[[], object]]  # a file, its summary, its model object
 
+# Below this many files per core, forking worker processes costs more than the check it shares out.
+_FILES_PER_JOB = 500
 
-def _check_cached(doc: Document, cache: FileCache) -> tuple[FileCheck, typing.Callable[[], object]]:
-    if doc.cached and doc.cache_key is not None:
-        found = cache.summary(doc.cache_key)
-        if isinstance(found, tuple):
-            key = doc.cache_key
-            return FileCheck._make(found), lambda: cache.value(key)
+
+def _check_to_send(doc: Document) -> tuple[FileCheck, bytes | None]:
+    """check_file in a worker process: the model object travels (and is cached) pickled."""
     summary, obj = check_file(doc)
-    if doc.cache_key is not None:
-        cache.put(doc.cache_key, tuple(summary), obj)  # a plain tuple pickles twice as fast
-    return summary, lambda: obj
+    return summary, None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
+def _checked_files(
+    documents: list[Document], cache: FileCache, jobs: int | None
+) -> list[tuple[FileCheck, typing.Callable[[], object]]]:
+    """Each document's summary and a loader of its model object: from the cache when the loader found the
+    file's bytes there, otherwise by checking it, spread over `jobs` processes when there are many."""
+    summaries: list[FileCheck | None] = []
+    for doc in documents:
+        found = cache.summary(doc.cache_key) if doc.cached and doc.cache_key is not None else None
+        summaries.append(FileCheck._make(found) if isinstance(found, tuple) else None)
+    todo = [doc for doc, summary in zip(documents, summaries, strict=True) if summary is None]
+    fresh = iter(workers.spread(_check_to_send, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
+    out: list[tuple[FileCheck, typing.Callable[[], object]]] = []
+    for doc, summary in zip(documents, summaries, strict=True):
+        if summary is not None:
+            key = typing.cast(Key, doc.cache_key)
+            out.append((summary, functools.partial(cache.value, key)))
+            continue
+        summary, pickled = next(fresh)
+        if doc.cache_key is not None:
+            cache.put(doc.cache_key, tuple(summary), pickled=pickled)  # a plain tuple pickles twice as fast
+        out.append((summary, functools.partial(pickle.loads, pickled) if pickled is not None else lambda: None))
+    return out
+
+
+def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = None) -> CheckResult:
     """Validate everything loaded; always returns, with every problem found in one pass.
 
     Per-file results come from `cache` when the loader found them there (same bytes, kind and path);
-    the cross-checks between files (ids, references, quotes) always run, on the files' summaries, with
+    the others are checked over `jobs` processes (default: every core) when there are many. The
+    cross-checks between files (ids, references, quotes) always run, on the files' summaries, with
     quote lookups remembered per (article text, quote)."""
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
@@ -578,8 +604,8 @@ def check(loaded: Loaded, cache: FileCache | None = None) -> CheckResult:
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
 
-    for doc in loaded.documents:
-        summary, value = _check_cached(doc, cache)
+    checked = _checked_files(loaded.documents, cache, jobs)
+    for doc, (summary, value) in zip(loaded.documents, checked, strict=True):
         diagnostics.extend(summary.problems)
         references.extend((doc, r) for r in summary.references)
         if not summary.valid:

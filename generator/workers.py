@@ -1,0 +1,65 @@
+"""Independent per-item work (the check of each file, the rendering of each page) spread over the cores.
+
+Worker processes are forked, so they inherit the work function and everything it refers to (the fact
+base, the templates): only the items and the results cross the pipes. Results come back in item order,
+so the output does not depend on how the work was split. The work runs in this process instead when
+forking is unsafe or not worth it: one core or one job asked for, few items, other threads running
+(`factsheet serve`), or a platform where forking is not the default.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_CHUNKS_PER_JOB = 4  # a few chunks per process, so that one slow chunk does not leave a core idle
+
+_work: Callable[[object], object] | None = None  # set in each worker process, before any chunk arrives
+
+
+def available_cores() -> int:
+    """The cores this process may run on (fewer than the machine's under a CPU affinity mask)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    # Forking copies only the calling thread: with others running, a lock one of them holds stays held.
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def _start(work: Callable[[object], object]) -> None:
+    global _work
+    _work = work
+    gc.freeze()  # the inherited objects are never collected here: their pages stay shared, not copied
+
+
+def _run(chunk: Sequence[object]) -> list[object]:
+    assert _work is not None
+    return [_work(item) for item in chunk]
+
+
+def spread(
+    work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int | None = None, min_per_job: int = 1
+) -> list[Result]:
+    """[work(item) for item in items], over `jobs` processes (default: every available core) when there
+    are at least `min_per_job` items for each. Items and results must pickle; `work` need not."""
+    jobs = min(jobs or available_cores(), len(items) // max(min_per_job, 1))
+    if jobs <= 1 or not _can_fork():
+        return [work(item) for item in items]
+    size = -(-len(items) // (jobs * _CHUNKS_PER_JOB))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_start, initargs=(work,)) as pool:
+        parts = pool.map(_run, chunks, chunksize=1)
+    return [result for part in parts for result in part]  # type: ignore[misc]
