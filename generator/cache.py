@@ -2,14 +2,16 @@
 
 A repeated `factsheet check` (or a rebuild in `factsheet serve`) then parses and converts only the files
 that changed, and redoes only the checks across files, on small per-file summaries. The cache lives in
-`.cache/factsheet/` beside the facts (git-ignored), as one file: an HMAC-SHA256 over the payload, then
-the pickled payload. The HMAC key is a random secret in the user's own cache folder, outside any
-repository, so a cache file that came from elsewhere (a commit, an archive, another user) never
-verifies and is ignored; unpickling is further limited to the model's own classes. A missing, corrupt,
-foreign or old-version cache is simply empty: the cost is a cold check, never a wrong result. Entries
+`.cache/factsheet/` beside the facts (git-ignored), as files that each start with an HMAC-SHA256 over
+their name and pickled payload: `files.pickle` (what every run reads) and the model objects in 64 shards
+`objects-NN.pickle` (read only when the facts are used; an edit rewrites one shard). The HMAC key is a
+random secret in the user's own cache folder, outside any repository, so a cache file that came from
+elsewhere (a commit, an archive, another user) never verifies and is ignored; unpickling is further
+limited to the model's own classes. A missing, corrupt, foreign or old-version cache is simply empty: the
+cost is a cold check, never a wrong result (a lost model object is checked again from its file). Entries
 hold diagnostics too, so a cached file with problems reports them again.
 
-The payload holds, per file key (kind, path, SHA-256 of the bytes): the file's summary (what the
+Per file key (kind, path, SHA-256 of the bytes), the cache holds the file's summary (what the
 cross-checks need, read on every run) and its model object (pickled apart, unpickled only when the facts
 are used: `check` alone never does). Beside them:
 - a stat index, path -> (size, mtime_ns, inode, ctime_ns, mode, key): a file whose stat is unchanged is neither
@@ -33,6 +35,7 @@ import stat
 import sys
 import tempfile
 import time
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -41,12 +44,21 @@ CACHE_DIR = Path(".cache") / "factsheet"
 _FILE = "files.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
+_SHARDS = 64  # model objects are kept in this many files, so that an edit rewrites one, not all
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
 _ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
 
 
 Key = tuple[str, str, str]  # (model class name, path, sha256 of the bytes)
 Stamp = tuple[int, int, int, int, int]  # size, mtime_ns, inode, ctime_ns, mode (a link is never a hit)
+
+
+def _shard(key: Key) -> int:
+    return zlib.crc32(key[2].encode()) % _SHARDS
+
+
+def _shard_file(shard: int) -> str:
+    return f"objects-{shard:02d}.pickle"
 
 
 def stamp(info: os.stat_result) -> Stamp:
@@ -120,6 +132,10 @@ def _secret(key_dir: Path | None) -> bytes | None:
     return key if len(key) == 32 else None
 
 
+class StaleCache(Exception):
+    """A model object the cache's summaries promised is missing (a save cut short, a damaged file)."""
+
+
 class FileCache:
     """Per input file, keyed by (kind, path, sha256 of the bytes): a small summary of its check, read
     eagerly, and its model object, unpickled only when asked for. Beside them, a stat index (path ->
@@ -131,9 +147,12 @@ class FileCache:
         self.root = root  # the folder the cache must stay inside, without following links
         self._started_ns = time.time_ns()
         self._index: dict[str, tuple[Stamp, Key]] = {}
-        self._summaries: dict[Key, object] = {}
-        self._values: dict[Key, bytes] = {}  # pickled model objects, unpickled on demand
+        self._summaries: dict[Key, tuple] = {}
+        self._summary_shards: dict[int, bytes] = {}  # as read: a save re-pickles only the shards that changed
+        self._values: dict[Key, bytes] = {}  # pickled model objects of the shards read so far
         self._fresh: dict[Key, object] = {}  # objects converted in this run, pickled on save
+        self._shards_read: set[int] = set()
+        self._shards_changed: set[int] = set()
         self._quotes: dict[tuple[str, str], int] = {}
         self._used: set[Key] = set()
         self._used_quotes: set[tuple[str, str]] = set()
@@ -190,21 +209,27 @@ class FileCache:
             self._index[path] = (stamp(info), key)
             self._dirty = True
 
-    def summary(self, key: Key) -> object | None:
-        if key in self._summaries:
-            self._used.add(key)
-            return self._summaries[key]
-        return None
+    def holds(self, key: Key) -> bool:
+        """Whether `key` has an entry, without marking it used (safe in a worker process)."""
+        return key in self._summaries
 
-    def value(self, key: Key) -> object | None:
-        """The model object stored with `key`. The payload is signed by this user, so a refusal here is
-        our own bug, not an attack; it is raised."""
+    def summary(self, key: Key) -> object | None:
+        found = self._summaries.get(key)
+        if found is not None:
+            self._used.add(key)
+        return found
+
+    def value(self, key: Key) -> object:
+        """The model object stored with `key`; StaleCache if the cache does not have it after all."""
         if key in self._fresh:
             return self._fresh[key]
+        self._read_shard(_shard(key))
         data = self._values.get(key)
-        return None if data is None else _Unpickler(io.BytesIO(data)).load()
+        if data is None:
+            raise StaleCache(key)
+        return _Unpickler(io.BytesIO(data)).load()
 
-    def put(self, key: Key, summary: object, value: object | None = None, pickled: bytes | None = None) -> None:
+    def put(self, key: Key, summary: tuple, value: object | None = None, pickled: bytes | None = None) -> None:
         """Store a file's summary and its model object, given as is or already pickled."""
         if self.folder is None:
             return
@@ -216,6 +241,7 @@ class FileCache:
         elif value is not None:
             self._fresh[key] = value
         self._used.add(key)
+        self._shards_changed.add(_shard(key))
         self._dirty = True
 
     def quote_count(self, memo: tuple[str, str]) -> int | None:
@@ -230,47 +256,90 @@ class FileCache:
             self._used_quotes.add(memo)
             self._dirty = True
 
-    def _mac(self, payload: bytes) -> bytes:
+    def _mac(self, payload: bytes, name: str = _FILE) -> bytes:
         assert self._key is not None
-        return hmac.new(self._key, _stamp() + payload, hashlib.sha256).digest()
+        return hmac.new(self._key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
 
-    def _read(self) -> None:
+    def _load(self, name: str) -> object | None:
+        """The verified, unpickled content of one cache file; None if it is missing, foreign or corrupt."""
         assert self.folder is not None
-        path = self.folder / _FILE
+        path = self.folder / name
         try:
             if not stat.S_ISREG(path.lstat().st_mode):
-                return
+                return None
             data = path.read_bytes()
         except OSError:
-            return
+            return None
         mac, payload = data[:_DIGEST], data[_DIGEST:]
-        if not hmac.compare_digest(mac, self._mac(payload)):
-            return
+        if not hmac.compare_digest(mac, self._mac(payload, name)):
+            return None
         try:
-            index, summaries, values, quotes = _Unpickler(io.BytesIO(payload)).load()
+            return _Unpickler(io.BytesIO(payload)).load()
         except Exception:  # a corrupt cache is a miss, whatever the unpickler raises
+            return None
+
+    def _read(self) -> None:
+        found = self._load(_FILE)
+        if not (isinstance(found, tuple) and len(found) == 3 and all(isinstance(x, dict) for x in found)):
             return
-        if all(isinstance(x, dict) for x in (index, summaries, values, quotes)):
-            self._index, self._summaries, self._values, self._quotes = index, summaries, values, quotes
+        self._index, shards, self._quotes = found
+        for shard, data in shards.items():
+            try:
+                summaries = _Unpickler(io.BytesIO(data)).load()
+            except Exception:  # signed by this user, yet unreadable: those files are checked again
+                continue
+            if isinstance(summaries, dict):
+                self._summaries.update(summaries)
+                self._summary_shards[shard] = data
+
+    def _read_shard(self, shard: int) -> None:
+        if self.folder is None or shard in self._shards_read:
+            return
+        self._shards_read.add(shard)
+        found = self._load(_shard_file(shard))
+        if isinstance(found, dict):
+            for key, data in found.items():
+                self._values.setdefault(key, data)  # what this run put stays
+
+    def _write(self, name: str, content: object) -> None:
+        assert self.folder is not None
+        payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)  # a fresh file, never a link
+        with os.fdopen(fd, "wb") as f:
+            f.write(self._mac(payload, name) + payload)
+        os.replace(tmp, self.folder / name)
 
     def save(self) -> None:
-        """Write the entries used in this run (stale ones are dropped). Failing to write is harmless."""
-        stale = len(self._used) != len(self._summaries) or len(self._used_quotes) != len(self._quotes)
-        if self.folder is None or not (self._dirty or stale):
+        """Write the entries used in this run (stale ones are dropped): the model objects' shards that
+        changed, then the summaries. Failing to write is harmless."""
+        dropped = self._summaries.keys() - self._used
+        stale_quotes = len(self._used_quotes) != len(self._quotes)
+        if self.folder is None or not (self._dirty or dropped or stale_quotes):
             return
         summaries = {k: v for k, v in self._summaries.items() if k in self._used}
-        values = {k: self._values[k] for k in summaries if k in self._values}
-        values.update((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in self._fresh.items())
         index = {p: entry for p, entry in self._index.items() if entry[1] in summaries}
         quotes = {k: v for k, v in self._quotes.items() if k in self._used_quotes}
-        payload = pickle.dumps((index, summaries, values, quotes), protocol=pickle.HIGHEST_PROTOCOL)
+        shards = self._shards_changed | {_shard(k) for k in dropped}
+        grouped: dict[int, dict[Key, tuple]] = {shard: {} for shard in shards}
+        for key, summary in summaries.items():
+            if (shard := _shard(key)) in grouped:
+                grouped[shard][key] = summary
+        summary_shards = {s: d for s, d in self._summary_shards.items() if s not in shards}
+        summary_shards.update((s, pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL)) for s, g in grouped.items() if g)
+        for shard in shards:
+            self._read_shard(shard)
+        for key, value in self._fresh.items():
+            self._values[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        by_shard: dict[int, dict[Key, bytes]] = {shard: {} for shard in shards}
+        for key, data in self._values.items():
+            if key in summaries and _shard(key) in by_shard:
+                by_shard[_shard(key)][key] = data
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self._folder_is_safe():
                 return
-            fd, tmp = tempfile.mkstemp(prefix=f".{_FILE}.", dir=self.folder)  # a fresh file, never a link
-            with os.fdopen(fd, "wb") as f:
-                f.write(self._mac(payload) + payload)
-            os.replace(tmp, self.folder / _FILE)
+            for shard in sorted(shards):
+                self._write(_shard_file(shard), by_shard[shard])
+            self._write(_FILE, (index, dict(sorted(summary_shards.items())), quotes))
         except OSError:
             return

@@ -48,6 +48,7 @@ class Document:
     body_line: int = 0  # seeds only: the file line on which the body starts
     cache_key: Key | None = None  # set when the file's checked result may be cached
     cached: bool = False  # the check's result for these exact bytes is in the cache: text was not kept
+    stat: os.stat_result | None = None  # taken before reading, for the cache's stat index
 
     @functools.cached_property
     def path(self) -> Path:
@@ -55,8 +56,21 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """An input file listed but not read yet (see `load_project`): `read` it where it is checked."""
+
+    kind: type
+    file: str
+
+    def read(self, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
+        if self.kind is Source:
+            return load_seed_file(Path(self.file), cache)
+        return load_fact_file(self.kind, Path(self.file), cache)
+
+
+@dataclass(frozen=True)
 class Loaded:
-    documents: list[Document]
+    documents: list[Document | Unread]  # in a fixed order: facts/ by folder and name, then seeds/
     diagnostics: list[Diagnostic]
 
 
@@ -220,21 +234,12 @@ def _document(
     body: str = "",
     body_line: int = 0,
 ) -> tuple[Document | None, list[Diagnostic]]:
-    """The document for `yaml_text` (all or part of `text`), marked cached when the cache holds its check."""
+    """The document for `yaml_text` (all or part of `text`), marked cached when the cache holds its check.
+    The cache is only read here, so that this can run in a worker process."""
     key = FileCache.key(kind, path, text.encode("utf-8")) if cache.enabled else None
-    if key is not None:
-        if info is not None:
-            cache.remember(str(path), info, key)
-        hit = _cached(kind, str(path), key, cache)
-        if hit is not None:
-            return hit
-    return Document(kind, str(path), yaml_text, body, body_line, key), []
-
-
-def _cached(kind: type, file: str, key: Key, cache: FileCache) -> tuple[Document | None, list[Diagnostic]] | None:
-    if cache.summary(key) is None:
-        return None
-    return Document(kind, file, "", cache_key=key, cached=True), []
+    if key is not None and cache.holds(key):
+        return Document(kind, str(path), "", cache_key=key, cached=True, stat=info), []
+    return Document(kind, str(path), yaml_text, body, body_line, key, stat=info), []
 
 
 def _unchanged(
@@ -248,7 +253,7 @@ def _unchanged(
     except OSError:
         return None
     key = cache.known(kind, entry.path, info)
-    return _cached(kind, entry.path, key, cache) if key is not None else None
+    return (Document(kind, entry.path, "", cache_key=key, cached=True), []) if key is not None else None
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -283,17 +288,22 @@ def load_seed_file(path: Path, cache: FileCache | None = None) -> tuple[Document
     return _document(Source, path, text, yaml_text, cache, info, body, body_line)
 
 
-def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
+def load_project(project: Project, cache: FileCache | None = None, *, defer: bool = False) -> Loaded:
     """Read every input file of the project; never raises for bad input.
 
     With a cache, files whose bytes were checked before are not parsed again, and those whose stat
-    (size, mtime, inode, ctime) is as when they were hashed are not even read."""
+    (size, mtime, inode, ctime) is as when they were hashed are not even read. With `defer`, the files
+    still to read are listed as `Unread`, for the check to read in its worker processes."""
     cache = cache or FileCache.disabled()
-    documents: list[Document] = []
+    documents: list[Document | Unread] = []
     diagnostics: list[Diagnostic] = []
 
-    def take(result: tuple[Document | None, list[Diagnostic]]) -> None:
-        doc, problems = result
+    def take(kind: type, entry: os.DirEntry[str]) -> None:
+        found = _unchanged(kind, entry, cache)
+        if found is None and defer:
+            documents.append(Unread(kind, entry.path))
+            return
+        doc, problems = found or Unread(kind, entry.path).read(cache)
         if doc is not None:
             documents.append(doc)
         diagnostics.extend(problems)
@@ -314,7 +324,7 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
         if entry.name.startswith("."):
             continue
         if entry.name == SHEET_FILE:
-            take(_unchanged(SheetInfo, entry, cache) or load_fact_file(SheetInfo, path, cache))
+            take(SheetInfo, entry)
         elif entry.name in folders and (entry.is_symlink() or entry.is_dir()):
             kind = folders[entry.name]
             for item in _listing(path, diagnostics):
@@ -323,7 +333,7 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
                 if not item.name.endswith(".yaml"):
                     diagnostics.append(_unexpected(path / item.name, "fact files end in .yaml"))
                     continue
-                take(_unchanged(kind, item, cache) or load_fact_file(kind, path / item.name, cache))
+                take(kind, item)
         else:
             diagnostics.append(
                 _unexpected(
@@ -332,11 +342,10 @@ def load_project(project: Project, cache: FileCache | None = None) -> Loaded:
                 )
             )
     for entry in _listing(project.seeds_dir, diagnostics):
-        path = Path(entry.path)
         if entry.name.startswith("."):
             continue
         if not entry.name.endswith(".md"):
-            diagnostics.append(_unexpected(path, "seed files end in .md"))
+            diagnostics.append(_unexpected(Path(entry.path), "seed files end in .md"))
             continue
-        take(_unchanged(Source, entry, cache) or load_seed_file(path, cache))
+        take(Source, entry)
     return Loaded(documents, diagnostics)

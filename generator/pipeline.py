@@ -40,13 +40,14 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def check(project: Project, *, cache: bool = True) -> CheckResult:
+def check(project: Project, *, cache: bool = True, jobs: int | None = None) -> CheckResult:
     """Load and validate every input; never raises for bad input.
 
-    With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run."""
-    files = FileCache.for_project(project.root, enabled=cache)
+    With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run. Files
+    are read and checked over `jobs` processes (default: one per core) when there are many."""
     with few_collections():
-        result = validate(load_project(project, files), files)
+        files = FileCache.for_project(project.root, enabled=cache)
+        result = validate(load_project(project, files, defer=True), files, jobs)
     files.save()
     return result
 

@@ -13,9 +13,12 @@ import html
 import json
 import posixpath
 import re
+import typing
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from .context import Page, Target
@@ -51,14 +54,14 @@ def _text_markup(value: str) -> Markup:
 
 
 @functools.lru_cache(maxsize=65536)
-def _relative(page: str, folder: str) -> str:
+def _relative(page: str, from_page: str) -> str:
     # Pages link to the same few folders over and over; relpath is slow enough to show at scale.
-    return posixpath.relpath(page, folder)
+    return posixpath.relpath(page, posixpath.dirname(from_page) or ".")
 
 
 def href(page_path: str, target: Target) -> Markup:
     """A link from the page at `page_path` to `target`, relative, as MkDocs resolves .md links."""
-    path = "" if target.page == page_path else _relative(target.page, posixpath.dirname(page_path) or ".")
+    path = "" if target.page == page_path else _relative(target.page, page_path)
     return Markup(path + (f"#{target.anchor}" if target.anchor else ""))
 
 
@@ -93,6 +96,20 @@ def jsonld_meta(payload: object) -> Markup:
     return Markup(json.dumps(script_json(payload)))
 
 
+class _Compiler(CodeGenerator):
+    """Jinja2's code generator, minus the escape() around each printed value: `_finalize` already
+    returns every value as escaped Markup, and escape() would only copy it into a new Markup, a million
+    times for a large site. Should a Jinja2 release rename this hook, escape() is back: slower, as safe."""
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: typing.Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("identity(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+            return
+        super()._output_child_pre(node, frame, finalize)
+
+
 def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
     """The one Jinja2 environment. With `compiled_dir` (a private folder of the user's cache), compiled
     templates are kept there, keyed on each template's source: compiling is most of a small site's render."""
@@ -106,6 +123,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.code_generator_class = _Compiler
     env.filters["yaml_title"] = yaml_title
     env.filters["anchor"] = anchor
     env.filters["jsonld"] = jsonld_meta

@@ -24,9 +24,9 @@ from functools import cache
 from pathlib import Path
 
 from . import quotes, workers
-from .cache import FileCache, Key
+from .cache import FileCache, Key, StaleCache
 from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
-from .load import Document, Loaded, parse_yaml
+from .load import Document, Loaded, Unread, parse_yaml
 from .model import (
     ENTITY_TYPES,
     RESERVED_IDS,
@@ -554,40 +554,79 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     )
 
 
-_Checked = tuple[Document, FileCheck, typing.Callable[[], object]]  # a file, its summary, its model object
+_Loader = typing.Callable[[], object]
+_Checked = tuple[Document, FileCheck, _Loader]  # a file, its summary, its model object
 
 # Below this many files per core, forking worker processes costs more than the check it shares out.
 _FILES_PER_JOB = 500
 
 
-def _check_to_send(doc: Document) -> tuple[FileCheck, bytes | None]:
-    """check_file in a worker process: the model object travels (and is cached) pickled."""
+def _read_and_check(
+    cache: FileCache, item: Document | Unread
+) -> tuple[Document | None, FileCheck | None, bytes | None]:
+    """Read one file if it is not read yet, and check it unless the cache holds its check; the work of a
+    worker process. The model object travels (and is cached) pickled, the document without its text."""
+    if isinstance(item, Unread):
+        doc, problems = item.read(cache)
+        if doc is None:
+            return None, FileCheck(False, None, 0, 0, tuple(problems), (), (), ()), None
+    else:
+        doc = item
+    if doc.cached:
+        return doc, None, None
     summary, obj = check_file(doc)
-    return summary, None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return dataclasses.replace(doc, text="", body=""), summary, pickled
 
 
 def _checked_files(
-    documents: list[Document], cache: FileCache, jobs: int | None
-) -> list[tuple[FileCheck, typing.Callable[[], object]]]:
-    """Each document's summary and a loader of its model object: from the cache when the loader found the
-    file's bytes there, otherwise by checking it, spread over `jobs` processes when there are many."""
-    summaries: list[FileCheck | None] = []
-    for doc in documents:
-        found = cache.summary(doc.cache_key) if doc.cached and doc.cache_key is not None else None
-        summaries.append(FileCheck._make(found) if isinstance(found, tuple) else None)
-    todo = [doc for doc, summary in zip(documents, summaries, strict=True) if summary is None]
-    fresh = iter(workers.spread(_check_to_send, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
-    out: list[tuple[FileCheck, typing.Callable[[], object]]] = []
-    for doc, summary in zip(documents, summaries, strict=True):
+    items: list[Document | Unread], cache: FileCache, jobs: int | None
+) -> list[tuple[Document | None, FileCheck, _Loader]]:
+    """Each file's document, summary and a loader of its model object: from the cache when the loader
+    found the file there, otherwise by reading and checking it, over `jobs` processes when there are many.
+    The cache is written here only, in this process."""
+    known: list[FileCheck | None] = []
+    for item in items:
+        found = cache.summary(item.cache_key) if isinstance(item, Document) and item.cached else None
+        known.append(FileCheck._make(found) if isinstance(found, tuple) else None)
+    todo = [
+        Unread(item.kind, item.file) if isinstance(item, Document) and item.cached else item  # lost from the cache
+        for item, summary in zip(items, known, strict=True)
+        if summary is None
+    ]
+    work = functools.partial(_read_and_check, cache)
+    fresh = iter(workers.spread(work, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
+    out: list[tuple[Document | None, FileCheck, _Loader]] = []
+    for item, summary in zip(items, known, strict=True):
         if summary is not None:
-            key = typing.cast(Key, doc.cache_key)
-            out.append((summary, functools.partial(cache.value, key)))
+            doc = typing.cast(Document, item)
+            out.append((doc, summary, functools.partial(_cached_value, cache, doc)))
             continue
-        summary, pickled = next(fresh)
-        if doc.cache_key is not None:
-            cache.put(doc.cache_key, tuple(summary), pickled=pickled)  # a plain tuple pickles twice as fast
-        out.append((summary, functools.partial(pickle.loads, pickled) if pickled is not None else lambda: None))
+        doc, summary, pickled = next(fresh)
+        key = doc.cache_key if doc is not None else None
+        if key is not None and doc is not None and doc.stat is not None:
+            cache.remember(doc.file, doc.stat, key)
+        if summary is None:  # read, and found in the cache by its content hash
+            summary = FileCheck._make(typing.cast(tuple, cache.summary(typing.cast(Key, key))))
+            out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
+            continue
+        if key is not None:
+            cache.put(key, tuple(summary), pickled=pickled)  # a plain tuple pickles twice as fast
+        out.append((doc, summary, functools.partial(pickle.loads, pickled) if pickled is not None else _nothing))
     return out
+
+
+def _nothing() -> None:
+    return None
+
+
+def _cached_value(cache: FileCache, doc: Document) -> object:
+    """The file's model object from the cache, or, if the cache lost it (a damaged file), checked again."""
+    try:
+        return cache.value(typing.cast(Key, doc.cache_key))
+    except StaleCache:
+        again, _ = Unread(doc.kind, doc.file).read()
+        return check_file(again)[1] if again is not None else None
 
 
 def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = None) -> CheckResult:
@@ -604,9 +643,10 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
 
-    checked = _checked_files(loaded.documents, cache, jobs)
-    for doc, (summary, value) in zip(loaded.documents, checked, strict=True):
+    for doc, summary, value in _checked_files(loaded.documents, cache, jobs):
         diagnostics.extend(summary.problems)
+        if doc is None:  # not readable
+            continue
         references.extend((doc, r) for r in summary.references)
         if not summary.valid:
             continue

@@ -91,7 +91,8 @@ def test_tampered_or_foreign_cache_is_a_miss(basic, parses, monkeypatch, tmp_pat
 def test_cache_refuses_anything_but_model_classes(basic, parses):
     check(basic)
     files = cache.FileCache.for_project(basic.root)
-    payload = pickle.dumps(({}, {("Actor", "x", "y"): os.getcwd}, {}, {}), protocol=pickle.HIGHEST_PROTOCOL)
+    summaries = pickle.dumps({("Actor", "x", "y"): os.getcwd}, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(({}, {0: summaries}, {}), protocol=pickle.HIGHEST_PROTOCOL)
     cache_file(basic).write_bytes(files._mac(payload) + payload)  # signed with the right key
     assert cache.FileCache.for_project(basic.root).summary(("Actor", "x", "y")) is None
     parses.clear()
