@@ -31,7 +31,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import check
 
-    result = check(project, cache=not args.no_cache)
+    result = check(project, cache=not args.no_cache, jobs=args.jobs)
     _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
@@ -82,7 +82,7 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import build
 
     _show_mkdocs_warnings()
-    generated, site = build(project, strict=args.strict, cache=not args.no_cache)
+    generated, site = build(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs)
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     print(
         f"built {len(generated.pages)} pages into {site}",
@@ -177,6 +177,23 @@ def cmd_screenshots(project: Project, args: argparse.Namespace) -> int:
     return 1 if any(s.overflows for s in shots) else 0
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return int(text)
+
+
+def _jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="processes for checking files and rendering pages on large fact sheets (default: one per core)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
@@ -184,11 +201,13 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
+    _jobs_option(c)
     _format_option(c)
     c.set_defaults(run=cmd_check)
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     b.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
+    _jobs_option(b)
     _format_option(b)
     b.set_defaults(run=cmd_build)
     z = sub.add_parser("bundle", help="build the offline bundles into dist/: a zipped site and one HTML file")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from . import quotes
@@ -79,7 +81,13 @@ class Page:
     path: str
     template: str
     title: str
-    context: dict[str, object] = field(default_factory=dict)
+    make_context: Callable[[], dict[str, object]] = field(repr=False, compare=False)
+
+    @property
+    def context(self) -> dict[str, object]:
+        """What the template gets. Built when the page is rendered, possibly in a worker process: each
+        entity page's context is its own work, like its rendering."""
+        return self.make_context()
 
 
 _MATRIX_ACTORS = 24  # columns of the positions matrix: the real fact sheet has 18 actors with positions
@@ -397,9 +405,7 @@ class _Builder:
 
     def pages(self) -> list[Page]:
         f = self.facts
-        actors = [self.actor_view(a) for a in f.actors.values()]
         events = sorted(f.events.values(), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id))
-        sources = [self.source_view(s) for s in f.sources.values()]
         topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
         common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}}
         pages = [
@@ -407,7 +413,7 @@ class _Builder:
                 PAGES["home"],
                 "home.md.j2",
                 f.info.title,
-                {
+                lambda: {
                     **common,
                     "counts": {
                         "sources": len(f.sources),
@@ -426,19 +432,17 @@ class _Builder:
                 PAGES["actors"],
                 "actors.md.j2",
                 "Actors",
-                {
+                lambda: {
                     **common,
                     "jsonld": self.listing_ld("Actors", [self.actor_ref(a) for a in f.actors]),
-                    "groups": [
-                        (kind, [a for a in actors if a["kind"] == kind]) for kind in ("person", "organization", "state")
-                    ],
+                    "groups": self.actor_groups(),
                 },
             ),
             Page(
                 PAGES["timeline"],
                 "timeline.md.j2",
                 "Timeline",
-                {
+                lambda: {
                     **common,
                     "months": self.months(events),
                     "jsonld": self.listing_ld("Timeline", [self.event_ld(e) for e in events]),
@@ -448,13 +452,13 @@ class _Builder:
                 PAGES["positions"],
                 "positions.md.j2",
                 "Positions",
-                {**common, **self.positions_page(), "jsonld": self.page_ld("Positions")},
+                lambda: {**common, **self.positions_page(), "jsonld": self.page_ld("Positions")},
             ),
             Page(
                 PAGES["claims"],
                 "claims.md.j2",
                 "Where the sources differ",
-                {
+                lambda: {
                     **common,
                     "claims": [self.claim_view(c) for c in f.claims.values()],
                     "jsonld": self.page_ld("Where the sources differ"),
@@ -464,38 +468,40 @@ class _Builder:
                 PAGES["sources"],
                 "sources.md.j2",
                 "Sources",
-                {
+                lambda: {
                     **common,
-                    "sources": sources,
+                    "sources": [self.source_view(s) for s in f.sources.values()],
                     "jsonld": self.listing_ld("Sources", [self.source_ld(s) for s in f.sources.values()]),
                 },
             ),
         ]
         for a in f.actors.values():
-            pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, {**common, **self.actor_page(a)}))
+            pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, partial(self.actor_page, a, common)))
         # One page per topic: the positions index stays short however many positions there are.
         for t in topics:
-            topic = {**common, "topic": self.topic_view(t), "jsonld": self.page_ld(t.name)}
-            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, topic))
+            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, partial(self.topic_page, t, common)))
         for s in f.sources.values():
-            pages.append(
-                Page(
-                    f"sources/{s.id}.md",
-                    "source.md.j2",
-                    s.label,
-                    {
-                        **common,
-                        "source": self.source_view(s),
-                        "jsonld": {"@context": SCHEMA_ORG, **self.source_ld(s)},
-                        "article": self.article(s),
-                        "quotes": [
-                            QuoteUse(p.anchor, p.quote, tuple(Link(self.label(f), fact_target(f)) for f in p.facts))
-                            for p in self.passages[s.id]
-                        ],
-                    },
-                )
-            )
+            pages.append(Page(f"sources/{s.id}.md", "source.md.j2", s.label, partial(self.source_page, s, common)))
         return pages
+
+    def actor_groups(self) -> list[tuple[str, list[dict[str, object]]]]:
+        actors = [self.actor_view(a) for a in self.facts.actors.values()]
+        return [(kind, [a for a in actors if a["kind"] == kind]) for kind in ("person", "organization", "state")]
+
+    def topic_page(self, t: Topic, common: dict[str, object]) -> dict[str, object]:
+        return {**common, "topic": self.topic_view(t), "jsonld": self.page_ld(t.name)}
+
+    def source_page(self, s: Source, common: dict[str, object]) -> dict[str, object]:
+        return {
+            **common,
+            "source": self.source_view(s),
+            "jsonld": {"@context": SCHEMA_ORG, **self.source_ld(s)},
+            "article": self.article(s),
+            "quotes": [
+                QuoteUse(p.anchor, p.quote, tuple(Link(self.label(f), fact_target(f)) for f in p.facts))
+                for p in self.passages[s.id]
+            ],
+        }
 
     def topic_summary(self, t: Topic) -> dict[str, object]:
         return {
@@ -567,7 +573,7 @@ class _Builder:
             },
         }
 
-    def actor_page(self, a: Actor) -> dict[str, object]:
+    def actor_page(self, a: Actor, common: dict[str, object]) -> dict[str, object]:
         f = self.facts
         names = [quotes.fold_text(n) for n in (a.name, *(x.name for x in a.aliases))]
         cited = {c.source for c in all_citations(a)}
@@ -576,6 +582,7 @@ class _Builder:
         own = self.by_actor[a.id]
         affiliations = dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)
         return {
+            **common,
             "actor": self.actor_view(a),
             "affiliations": [self.actor_link(x) for x in affiliations],
             "said": [self.position_view(p) for p in own if p.voice is Voice.DIRECT],

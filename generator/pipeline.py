@@ -60,16 +60,18 @@ class Generated:
     exports: dict[str, bytes]
 
 
-def render(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[CheckResult, dict[str, str]]:
+def render(
+    project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None
+) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
-    result = check(project, cache=cache)
+    result = check(project, cache=cache, jobs=jobs)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
         raise DiagnosticError(blocking)
     try:
         with few_collections():
             pages = render_pages(
-                build_pages(result.facts), project.templates_dir, compiled_templates_dir() if cache else None
+                build_pages(result.facts), project.templates_dir, compiled_templates_dir() if cache else None, jobs
             )
     except jinja2.TemplateSyntaxError as exc:
         where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
@@ -90,17 +92,19 @@ def render(project: Project, *, strict: bool = False, cache: bool = True) -> tup
     return result, pages
 
 
-def generate(project: Project, *, strict: bool = False, cache: bool = True) -> Generated:
+def generate(project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None) -> Generated:
     """Check, render, and write the Markdown pages and the data exports into the docs folder."""
-    result, pages = render(project, strict=strict, cache=cache)
+    result, pages = render(project, strict=strict, cache=cache, jobs=jobs)
     with few_collections():
         files = exports(result.facts)
     return Generated(result, pages, write_docs(project, pages, files), files)
 
 
-def build(project: Project, *, strict: bool = False, cache: bool = True) -> tuple[Generated, Path]:
+def build(
+    project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None
+) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure."""
-    generated = generate(project, strict=strict, cache=cache)
+    generated = generate(project, strict=strict, cache=cache, jobs=jobs)
     epoch = source_date_epoch(project, generated.result.facts)
     return generated, build_site(project, strict=strict, epoch=epoch)
 

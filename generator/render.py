@@ -21,6 +21,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
+from . import workers
 from .context import Page, Target
 
 # Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
@@ -130,18 +131,30 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     return env
 
 
-def render_pages(pages: list[Page], templates_dir: Path, compiled_dir: Path | None = None) -> dict[str, str]:
-    """Markdown text of every page, keyed by its path in the docs folder."""
-    env = make_environment(templates_dir, compiled_dir)
-    out: dict[str, str] = {}
+# Below this many pages per core, forking worker processes costs more than the rendering it shares out.
+_PAGES_PER_JOB = 100
+
+
+def render_pages(
+    pages: list[Page], templates_dir: Path, compiled_dir: Path | None = None, jobs: int | None = None
+) -> dict[str, str]:
+    """Markdown text of every page, keyed by its path in the docs folder. Each page's context is built and
+    rendered over `jobs` processes (default: one per core) when there are many pages."""
+    seen: set[str] = set()
     for page in pages:
-        if page.path in out:  # two pages at one path: the second would silently replace the first
+        if page.path in seen:  # two pages at one path: the second would silently replace the first
             raise ValueError(f"two pages would be written to {page.path}")
-        template = env.get_template(page.template)
+        seen.add(page.path)
+    env = make_environment(templates_dir, compiled_dir)
+    templates = {name: env.get_template(name) for name in sorted({p.template for p in pages})}  # before forking
 
-        def link(target: Target, _page: str = page.path) -> Markup:
-            return href(_page, target)
+    def render(i: int) -> str:
+        page = pages[i]
 
-        text = template.render(page.context, page=page, link=link)
-        out[page.path] = text.rstrip("\n") + "\n"
-    return out
+        def link(target: Target) -> Markup:
+            return href(page.path, target)
+
+        return templates[page.template].render(page.context, page=page, link=link).rstrip("\n") + "\n"
+
+    texts = workers.spread(render, range(len(pages)), jobs=jobs, min_per_job=_PAGES_PER_JOB)
+    return {page.path: text for page, text in zip(pages, texts, strict=True)}
