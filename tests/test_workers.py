@@ -1,0 +1,96 @@
+"""Work spread over processes: same results as in one process, in order, errors reported the same way."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import cache, render, validate, workers
+from generator.cache import FileCache
+from generator.context import build_pages
+from generator.diagnostics import DiagnosticError
+from generator.load import load_project
+from generator.pipeline import check
+from generator.pipeline import render as render_site
+from generator.project import Project
+
+from .conftest import FIXTURES, copy_tree
+
+EXPECTED = (FIXTURES / "broken" / "expected-diagnostics.txt").read_text(encoding="utf-8").splitlines()
+
+
+def pid_of(_: int) -> int:
+    time.sleep(0.02)  # long enough that both workers get chunks to do
+    return os.getpid()
+
+
+def test_spread_keeps_item_order_across_processes():
+    assert workers.spread(lambda i: i * i, range(50), jobs=2) == [i * i for i in range(50)]
+    pids = set(workers.spread(pid_of, range(40), jobs=2))
+    assert len(pids) == 2 and os.getpid() not in pids, "the work ran in two worker processes"
+
+
+def test_spread_stays_in_this_process_for_few_items_or_with_threads_running():
+    assert set(workers.spread(pid_of, range(10), jobs=2, min_per_job=10)) == {os.getpid()}
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # as under `factsheet serve`: forking now could copy a lock another thread holds
+        assert set(workers.spread(pid_of, range(40), jobs=2)) == {os.getpid()}
+    finally:
+        stop.set()
+        other.join()
+
+
+def fail_on_seven(i: int) -> int:
+    if i == 7:
+        raise ValueError("seven")
+    return i
+
+
+def test_an_error_in_a_worker_is_raised_here_as_itself():
+    with pytest.raises(ValueError, match="seven"):
+        workers.spread(fail_on_seven, range(20), jobs=2)
+
+
+@pytest.fixture
+def every_file_shared(monkeypatch):
+    monkeypatch.setattr(validate, "_FILES_PER_JOB", 1)
+    monkeypatch.setattr(render, "_PAGES_PER_JOB", 1)
+
+
+def test_parallel_check_reports_exactly_what_a_serial_check_does(every_file_shared):
+    project = Project.at(FIXTURES / "broken")
+    parallel = [d.format(project.root) for d in check(project, cache=False, jobs=2).diagnostics]
+    assert parallel == [line.replace("\\n", "\n") for line in EXPECTED]
+
+
+def test_parallel_check_fills_the_cache_as_a_serial_one(basic, tmp_path, monkeypatch, every_file_shared):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(cache, "_RACY_NS", 0)  # trust the stat of files written a moment ago
+    cold = check(basic, jobs=2)
+    files = FileCache.for_project(basic.root)
+    loaded = load_project(basic, files, defer=True)
+    assert all(getattr(d, "cached", False) for d in loaded.documents), "the workers' results were all cached"
+    warm = validate.check(loaded, files, jobs=1)
+    assert warm.diagnostics == cold.diagnostics
+    assert warm.facts == cold.facts
+
+
+def test_parallel_render_writes_the_same_pages(basic, every_file_shared):
+    facts = check(basic, cache=False).facts
+    serial = render.render_pages(build_pages(facts), basic.templates_dir, jobs=1)
+    assert render.render_pages(build_pages(facts), basic.templates_dir, jobs=2) == serial
+
+
+def test_a_template_error_in_a_worker_is_a_diagnostic(tmp_path: Path, every_file_shared):
+    project = copy_tree("basic", tmp_path / "basic")
+    actor = project.templates_dir / "actor.md.j2"
+    actor.write_text(actor.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
+    with pytest.raises(DiagnosticError) as raised:
+        render_site(project, cache=False, jobs=2)
+    assert "no_such_name" in raised.value.diagnostics[0].message
