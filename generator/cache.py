@@ -3,8 +3,9 @@
 A repeated `factsheet check` (or a rebuild in `factsheet serve`) then parses and converts only the files
 that changed, and redoes only the checks across files, on small per-file summaries. The cache lives in
 `.cache/factsheet/` beside the facts (git-ignored), as files that each start with an HMAC-SHA256 over
-their name and pickled payload: `files.pickle` (what every run reads) and the model objects in 64 shards
-`objects-NN.pickle` (read only when the facts are used; an edit rewrites one shard). The HMAC key is a
+their name and pickled payload. Entries are spread over 64 shards by content hash, so that an edit
+rewrites a shard or two, not the whole cache: `files-NN.pickle` (stat index and summaries, read by every
+run), `objects-NN.pickle` (model objects, read only when the facts are used), and `quotes.pickle`. The HMAC key is a
 random secret in the user's own cache folder, outside any repository, so a cache file that came from
 elsewhere (a commit, an archive, another user) never verifies and is ignored; unpickling is further
 limited to the model's own classes. A missing, corrupt, foreign or old-version cache is simply empty: the
@@ -41,7 +42,7 @@ from pathlib import Path
 
 VERSION = b"factsheet-cache 3"
 CACHE_DIR = Path(".cache") / "factsheet"
-_FILE = "files.pickle"
+_QUOTES_FILE = "quotes.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 _SHARDS = 64  # model objects are kept in this many files, so that an edit rewrites one, not all
@@ -57,7 +58,11 @@ def _shard(key: Key) -> int:
     return zlib.crc32(key[2].encode()) % _SHARDS
 
 
-def _shard_file(shard: int) -> str:
+def _summaries_file(shard: int) -> str:
+    return f"files-{shard:02d}.pickle"
+
+
+def _objects_file(shard: int) -> str:
     return f"objects-{shard:02d}.pickle"
 
 
@@ -148,15 +153,14 @@ class FileCache:
         self._started_ns = time.time_ns()
         self._index: dict[str, tuple[Stamp, Key]] = {}
         self._summaries: dict[Key, tuple] = {}
-        self._summary_shards: dict[int, bytes] = {}  # as read: a save re-pickles only the shards that changed
         self._values: dict[Key, bytes] = {}  # pickled model objects of the shards read so far
         self._fresh: dict[Key, object] = {}  # objects converted in this run, pickled on save
-        self._shards_read: set[int] = set()
-        self._shards_changed: set[int] = set()
+        self._objects_read: set[int] = set()
+        self._changed: set[int] = set()  # shards with a new or changed entry
         self._quotes: dict[tuple[str, str], int] = {}
+        self._quotes_changed = False
         self._used: set[Key] = set()
         self._used_quotes: set[tuple[str, str]] = set()
-        self._dirty = False
         self._key = _secret(private_dir(base=key_dir)) if folder is not None else None
         if self._key is None or not self._folder_is_safe():
             self.folder = None
@@ -207,7 +211,7 @@ class FileCache:
             return
         if self._index.get(path) != (stamp(info), key):
             self._index[path] = (stamp(info), key)
-            self._dirty = True
+            self._changed.add(_shard(key))
 
     def holds(self, key: Key) -> bool:
         """Whether `key` has an entry, without marking it used (safe in a worker process)."""
@@ -223,7 +227,7 @@ class FileCache:
         """The model object stored with `key`; StaleCache if the cache does not have it after all."""
         if key in self._fresh:
             return self._fresh[key]
-        self._read_shard(_shard(key))
+        self._read_objects(_shard(key))
         data = self._values.get(key)
         if data is None:
             raise StaleCache(key)
@@ -241,8 +245,7 @@ class FileCache:
         elif value is not None:
             self._fresh[key] = value
         self._used.add(key)
-        self._shards_changed.add(_shard(key))
-        self._dirty = True
+        self._changed.add(_shard(key))
 
     def quote_count(self, memo: tuple[str, str]) -> int | None:
         count = self._quotes.get(memo)
@@ -254,9 +257,9 @@ class FileCache:
         if self.folder is not None:
             self._quotes[memo] = count
             self._used_quotes.add(memo)
-            self._dirty = True
+            self._quotes_changed = True
 
-    def _mac(self, payload: bytes, name: str = _FILE) -> bytes:
+    def _mac(self, payload: bytes, name: str) -> bytes:
         assert self._key is not None
         return hmac.new(self._key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
 
@@ -279,24 +282,20 @@ class FileCache:
             return None
 
     def _read(self) -> None:
-        found = self._load(_FILE)
-        if not (isinstance(found, tuple) and len(found) == 3 and all(isinstance(x, dict) for x in found)):
-            return
-        self._index, shards, self._quotes = found
-        for shard, data in shards.items():
-            try:
-                summaries = _Unpickler(io.BytesIO(data)).load()
-            except Exception:  # signed by this user, yet unreadable: those files are checked again
-                continue
-            if isinstance(summaries, dict):
-                self._summaries.update(summaries)
-                self._summary_shards[shard] = data
+        for shard in range(_SHARDS):
+            found = self._load(_summaries_file(shard))
+            if isinstance(found, tuple) and len(found) == 2 and all(isinstance(x, dict) for x in found):
+                self._index.update(found[0])
+                self._summaries.update(found[1])
+        quotes = self._load(_QUOTES_FILE)
+        if isinstance(quotes, dict):
+            self._quotes = quotes
 
-    def _read_shard(self, shard: int) -> None:
-        if self.folder is None or shard in self._shards_read:
+    def _read_objects(self, shard: int) -> None:
+        if self.folder is None or shard in self._objects_read:
             return
-        self._shards_read.add(shard)
-        found = self._load(_shard_file(shard))
+        self._objects_read.add(shard)
+        found = self._load(_objects_file(shard))
         if isinstance(found, dict):
             for key, data in found.items():
                 self._values.setdefault(key, data)  # what this run put stays
@@ -310,36 +309,36 @@ class FileCache:
         os.replace(tmp, self.folder / name)
 
     def save(self) -> None:
-        """Write the entries used in this run (stale ones are dropped): the model objects' shards that
-        changed, then the summaries. Failing to write is harmless."""
+        """Write what changed in this run, dropping entries no file used: the shards with a new, changed or
+        dropped entry (model objects first, then summaries), and the quote lookups. Failing to write is
+        harmless: the next run misses the cache, or checks a lost object's file again."""
         dropped = self._summaries.keys() - self._used
-        stale_quotes = len(self._used_quotes) != len(self._quotes)
-        if self.folder is None or not (self._dirty or dropped or stale_quotes):
+        shards = self._changed | {_shard(k) for k in dropped}
+        quotes_stale = self._quotes_changed or len(self._used_quotes) != len(self._quotes)
+        if self.folder is None or not (shards or quotes_stale):
             return
-        summaries = {k: v for k, v in self._summaries.items() if k in self._used}
-        index = {p: entry for p, entry in self._index.items() if entry[1] in summaries}
-        quotes = {k: v for k, v in self._quotes.items() if k in self._used_quotes}
-        shards = self._shards_changed | {_shard(k) for k in dropped}
-        grouped: dict[int, dict[Key, tuple]] = {shard: {} for shard in shards}
-        for key, summary in summaries.items():
-            if (shard := _shard(key)) in grouped:
-                grouped[shard][key] = summary
-        summary_shards = {s: d for s, d in self._summary_shards.items() if s not in shards}
-        summary_shards.update((s, pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL)) for s, g in grouped.items() if g)
         for shard in shards:
-            self._read_shard(shard)
+            self._read_objects(shard)
         for key, value in self._fresh.items():
             self._values[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        by_shard: dict[int, dict[Key, bytes]] = {shard: {} for shard in shards}
-        for key, data in self._values.items():
-            if key in summaries and _shard(key) in by_shard:
-                by_shard[_shard(key)][key] = data
+        parts: dict[int, tuple[dict, dict, dict]] = {shard: ({}, {}, {}) for shard in shards}
+        for key, summary in self._summaries.items():
+            if key in self._used and (shard := _shard(key)) in parts:
+                parts[shard][1][key] = summary
+                if key in self._values:
+                    parts[shard][2][key] = self._values[key]
+        for path, entry in self._index.items():
+            if entry[1] in self._used and (shard := _shard(entry[1])) in parts:
+                parts[shard][0][path] = entry
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self._folder_is_safe():
                 return
             for shard in sorted(shards):
-                self._write(_shard_file(shard), by_shard[shard])
-            self._write(_FILE, (index, dict(sorted(summary_shards.items())), quotes))
+                index, summaries, objects = parts[shard]
+                self._write(_objects_file(shard), objects)
+                self._write(_summaries_file(shard), (index, summaries))
+            if quotes_stale:
+                self._write(_QUOTES_FILE, {k: v for k, v in self._quotes.items() if k in self._used_quotes})
         except OSError:
             return

@@ -576,7 +576,7 @@ def _read_and_check(
         return doc, None, None
     summary, obj = check_file(doc)
     pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return dataclasses.replace(doc, text="", body=""), summary, pickled
+    return doc._replace(text="", body=""), summary, pickled
 
 
 def _checked_files(
@@ -638,7 +638,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     quote lookups remembered per (article text, quote)."""
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
-    references: list[tuple[Document, tuple[str, str, int, int]]] = []
+    references: list[tuple[Document, tuple[tuple[str, str, int, int], ...]]] = []
     by_kind: dict[type, dict[str, _Checked]] = {t: {} for t in (*ENTITY_TYPES, Source)}
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
@@ -647,7 +647,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         diagnostics.extend(summary.problems)
         if doc is None:  # not readable
             continue
-        references.extend((doc, r) for r in summary.references)
+        references.append((doc, summary.references))
         if not summary.valid:
             continue
         if summary.id is None:
@@ -668,16 +668,17 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         diagnostics.extend(summary.entity_problems)
 
     kinds = {t.KIND: by_kind[t] for t in by_kind}
-    for doc, (kind, ref_id, line, col) in references:
-        if ref_id not in kinds[kind]:
-            other = next((k for k, ids in kinds.items() if ref_id in ids), None)
-            hint = (
-                f"'{ref_id}' is a {other}, not a {kind}"
-                if other
-                else _did_you_mean(ref_id, kinds[kind]) or f"create {file_for(kind, ref_id)}"
-            )
-            where = Where(doc.path, line, col)
-            diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
+    for doc, refs in references:
+        for kind, ref_id, line, col in refs:
+            if ref_id not in kinds[kind]:
+                other = next((k for k, ids in kinds.items() if ref_id in ids), None)
+                hint = (
+                    f"'{ref_id}' is a {other}, not a {kind}"
+                    if other
+                    else _did_you_mean(ref_id, kinds[kind]) or f"create {file_for(kind, ref_id)}"
+                )
+                where = Where(doc.path, line, col)
+                diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
 
     diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
 
@@ -710,13 +711,16 @@ def _short(place: tuple[Document, int]) -> str:
 
 def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
+    body_sha = {source_id: typing.cast(str, s[1].body_sha) for source_id, s in sources.items()}
+    quote_count = cache.quote_count
     for doc, summary, _ in facts:
         for source_id, quote, line, col in summary.citations:
-            source = sources.get(source_id)
-            if source is None:
+            sha = body_sha.get(source_id)
+            if sha is None:
                 continue  # already reported as an unknown reference
-            memo = (typing.cast(str, source[1].body_sha), quote)
-            count = cache.quote_count(memo)
+            source = sources[source_id]
+            memo = (sha, quote)
+            count = quote_count(memo)
             if count is None:
                 if source_id not in folded:
                     folded[source_id] = quotes.fold_text(typing.cast(Source, source[2]()).body)

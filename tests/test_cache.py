@@ -48,14 +48,15 @@ def formatted(project: Project, **options) -> list[str]:
     return [d.format(project.root) for d in check(project, **options).diagnostics]
 
 
-def cache_file(project: Project) -> Path:
-    return project.root / cache.CACHE_DIR / "files.pickle"
+def cache_files(project: Project) -> list[Path]:
+    """The files every cached check reads: per shard, the stat index and the files' summaries."""
+    return sorted((project.root / cache.CACHE_DIR).glob("files-*.pickle"))
 
 
 def test_warm_check_reports_the_same_problems_without_parsing(broken, parses):
     expected = [line.replace("\\n", "\n") for line in EXPECTED]
     assert formatted(broken) == expected
-    assert cache_file(broken).is_file() and parses
+    assert cache_files(broken) and parses
     parses.clear()
     assert formatted(broken) == expected, "a cached file with errors must report them again"
     assert parses == []
@@ -73,10 +74,10 @@ def test_only_the_changed_file_is_parsed_again(basic, parses):
 
 def test_tampered_or_foreign_cache_is_a_miss(basic, parses, monkeypatch, tmp_path):
     check(basic)
-    path = cache_file(basic)
-    data = bytearray(path.read_bytes())
-    data[-5] ^= 0xFF
-    path.write_bytes(bytes(data))
+    for path in cache_files(basic):
+        data = bytearray(path.read_bytes())
+        data[-5] ^= 0xFF
+        path.write_bytes(bytes(data))
     parses.clear()
     assert formatted(basic) == []
     assert parses, "a corrupt cache must be ignored, not trusted"
@@ -91,9 +92,9 @@ def test_tampered_or_foreign_cache_is_a_miss(basic, parses, monkeypatch, tmp_pat
 def test_cache_refuses_anything_but_model_classes(basic, parses):
     check(basic)
     files = cache.FileCache.for_project(basic.root)
-    summaries = pickle.dumps({("Actor", "x", "y"): os.getcwd}, protocol=pickle.HIGHEST_PROTOCOL)
-    payload = pickle.dumps(({}, {0: summaries}, {}), protocol=pickle.HIGHEST_PROTOCOL)
-    cache_file(basic).write_bytes(files._mac(payload) + payload)  # signed with the right key
+    payload = pickle.dumps(({}, {("Actor", "x", "y"): os.getcwd}), protocol=pickle.HIGHEST_PROTOCOL)
+    for path in cache_files(basic):  # signed with the right key
+        path.write_bytes(files._mac(payload, path.name) + payload)
     assert cache.FileCache.for_project(basic.root).summary(("Actor", "x", "y")) is None
     parses.clear()
     assert formatted(basic) == [] and parses
