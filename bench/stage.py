@@ -154,6 +154,8 @@ def main() -> None:
     report = STAGES[name](root)
     # Linux reports ru_maxrss in KiB.
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The largest worker process (check and render spread over the cores); 0 when none was started.
+    report["peak_rss_worker_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     print(json.dumps(report))
 
 

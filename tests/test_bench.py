@@ -43,6 +43,7 @@ def test_bench_smoke(tmp_path, capsys):
         "build_vs_material_same_pages",
     }
     assert all(v > 0 for v in r["peak_rss_mb"].values())
+    assert set(r["peak_rss_worker_mb"]) == set(r["peak_rss_mb"])  # 0 where no worker was started
     assert {t["target"] for t in report["targets"]} == {t.name for t in run.TARGETS}
     assert report["machine"]["cores"] and report["machine"]["mkdocs"]
     assert "| facts | pages |" in capsys.readouterr().out
