@@ -63,3 +63,12 @@ def test_failed_build_keeps_the_previous_site(basic, capsys):
     assert "build-failed" in capsys.readouterr().err
     assert snapshot(basic.site_dir) == before
     assert not list(basic.root.glob(".site-*")), "staging folders must be cleaned up"
+
+
+def test_jobs_must_be_a_positive_number(basic, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--root", str(basic.root), "check", "--jobs", "0"])
+    assert exited.value.code == 2 and "not a number of processes" in capsys.readouterr().err
+    assert main(["--root", str(basic.root), "check", "-j", "2"]) == 0

@@ -62,3 +62,32 @@ def test_script_json_has_no_markup_characters_and_round_trips(text):
     assert json.loads(out) == {"name": text}
     # The front matter carries it as one YAML string that reads back to the same JSON.
     assert yaml.safe_load(f"jsonld: {jsonld_meta({'name': text})}")["jsonld"] == out
+
+
+def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_path, monkeypatch):
+    from generator import cache, render
+    from generator.context import build_pages
+    from generator.pipeline import check
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    folder = cache.compiled_templates_dir()
+    assert folder is not None and folder.is_relative_to(tmp_path / "user-cache" / "factsheet" / "templates")
+    facts = check(basic, cache=False).facts
+    in_memory = render.render_pages(build_pages(facts), basic.templates_dir)
+    assert render.render_pages(build_pages(facts), basic.templates_dir, folder) == in_memory  # compiles, keeps
+    assert list(folder.glob("*.cache")), "compiled templates were written"
+    assert render.render_pages(build_pages(facts), basic.templates_dir, folder) == in_memory  # reuses
+    folder.chmod(0o777)  # anyone could plant code here: not used
+    assert cache.compiled_templates_dir() is None
+
+
+def test_printed_values_are_not_escaped_twice():
+    # finalize returns escaped Markup; the code generator leaves out Jinja's second escape() around it.
+    from pathlib import Path
+
+    from generator.render import make_environment
+
+    env = make_environment(Path("templates"))
+    code = env.compile(env.loader.get_source(env, "home.md.j2")[0], raw=True)
+    assert "escape(" not in code and "identity(environment.finalize(" in code
+    assert env.from_string("{{ a }}").render(a="<b>&") == "&#60;b&#62;&#38;"
