@@ -585,10 +585,10 @@ def _checked_files(
     """Each file's document, summary and a loader of its model object: from the cache when the loader
     found the file there, otherwise by reading and checking it, over `jobs` processes when there are many.
     The cache is written here only, in this process."""
-    known: list[FileCheck | None] = []
-    for item in items:
-        found = cache.summary(item.cache_key) if isinstance(item, Document) and item.cached else None
-        known.append(FileCheck._make(found) if isinstance(found, tuple) else None)
+    summary_of = cache.summary
+    # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
+    # sheet, wrapping each one costs more than the rest of a cached check of that file.
+    known = [summary_of(item.cache_key) if isinstance(item, Document) and item.cached else None for item in items]
     todo = [
         Unread(item.kind, item.file) if isinstance(item, Document) and item.cached else item  # lost from the cache
         for item, summary in zip(items, known, strict=True)
@@ -607,7 +607,7 @@ def _checked_files(
         if key is not None and doc is not None and doc.stat is not None:
             cache.remember(doc.file, doc.stat, key)
         if summary is None:  # read, and found in the cache by its content hash
-            summary = FileCheck._make(typing.cast(tuple, cache.summary(typing.cast(Key, key))))
+            summary = typing.cast(FileCheck, cache.summary(typing.cast(Key, key)))
             out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
             continue
         if key is not None:
@@ -644,28 +644,29 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     info: typing.Callable[[], object] | None = None
 
     for doc, summary, value in _checked_files(loaded.documents, cache, jobs):
-        diagnostics.extend(summary.problems)
+        valid, fact_id, line, col, problems, entity_problems, refs = summary[:7]  # see FileCheck
+        diagnostics.extend(problems)
         if doc is None:  # not readable
             continue
-        references.append((doc, summary.references))
-        if not summary.valid:
+        references.append((doc, refs))
+        if not valid:
             continue
-        if summary.id is None:
+        if fact_id is None:
             info = value
             continue
-        if summary.id in first_seen:
+        if fact_id in first_seen:
             diagnostics.append(
                 error(
-                    Where(doc.path, summary.line, summary.col),
+                    Where(doc.path, line, col),
                     Code.DUPLICATE_ID,
-                    f"id '{summary.id}' is already used in {_short(first_seen[summary.id])}",
+                    f"id '{fact_id}' is already used in {_short(first_seen[fact_id])}",
                     "ids are unique across the whole fact sheet; choose another",
                 )
             )
             continue
-        first_seen[summary.id] = (doc, summary.line)
-        by_kind[doc.kind][summary.id] = (doc, summary, value)
-        diagnostics.extend(summary.entity_problems)
+        first_seen[fact_id] = (doc, line)
+        by_kind[doc.kind][fact_id] = (doc, summary, value)
+        diagnostics.extend(entity_problems)
 
     kinds = {t.KIND: by_kind[t] for t in by_kind}
     for doc, refs in references:
@@ -711,10 +712,10 @@ def _short(place: tuple[Document, int]) -> str:
 
 def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
-    body_sha = {source_id: typing.cast(str, s[1].body_sha) for source_id, s in sources.items()}
+    body_sha = {source_id: typing.cast(str, s[1][8]) for source_id, s in sources.items()}  # FileCheck.body_sha
     quote_count = cache.quote_count
     for doc, summary, _ in facts:
-        for source_id, quote, line, col in summary.citations:
+        for source_id, quote, line, col in summary[7]:  # FileCheck.citations
             sha = body_sha.get(source_id)
             if sha is None:
                 continue  # already reported as an unknown reference
