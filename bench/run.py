@@ -255,7 +255,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"N={n}: {Shape.of(n).pages} pages, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     extrapolate_naive(runs)
     targets = verdicts(runs)
+    try:  # the serve measurement (bench/serve_reload.py) is kept: this run does not redo it
+        kept = {k: v for k, v in json.loads(args.out.read_text(encoding="utf-8")).items() if k == "serve_reload"}
+    except (OSError, ValueError):
+        kept = {}
     report = {
+        **kept,
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "runs": {str(n): r for n, r in sorted(runs.items())},
