@@ -20,7 +20,7 @@ def test_synthetic_corpus_is_valid(tmp_path):
 
 def test_bench_smoke(tmp_path, capsys):
     out = tmp_path / "results.json"
-    assert run.main(["--sizes", "20", "--out", str(out)]) == 0
+    assert run.main(["--sizes", "20", "--repeat", "2", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     r = report["runs"]["20"]
     assert r["pages"] == Shape.of(20).pages
