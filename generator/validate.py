@@ -589,11 +589,7 @@ def _checked_files(
     # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
     # sheet, wrapping each one costs more than the rest of a cached check of that file.
     known = [summary_of(item.cache_key) if isinstance(item, Document) and item.cached else None for item in items]
-    todo = [
-        Unread(item.kind, item.file) if isinstance(item, Document) and item.cached else item  # lost from the cache
-        for item, summary in zip(items, known, strict=True)
-        if summary is None
-    ]
+    todo = [item for item, summary in zip(items, known, strict=True) if summary is None]
     work = functools.partial(_read_and_check, cache)
     fresh = iter(workers.spread(work, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
     out: list[tuple[Document | None, FileCheck, _Loader]] = []
