@@ -4,7 +4,8 @@ Worker processes are forked, so they inherit the work function and everything it
 base, the templates): only the items and the results cross the pipes. Results come back in item order,
 so the output does not depend on how the work was split. The work runs in this process instead when
 forking is unsafe or not worth it: one core or one job asked for, few items, other threads running
-(`factsheet serve`), or a platform where forking is not the default.
+(`factsheet serve`), or a platform where forking is not the default; and again in this process if a
+worker dies (the work is pure, so redoing it is safe, and a dead worker never leaves the build hanging).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -60,6 +63,9 @@ def spread(
     size = -(-len(items) // (jobs * _CHUNKS_PER_JOB))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_start, initargs=(work,)) as pool:
-        parts = pool.map(_run, chunks, chunksize=1)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(work,)) as pool:
+            parts = list(pool.map(_run, chunks))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the work is pure, do it here
+        return [work(item) for item in items]
     return [result for part in parts for result in part]  # type: ignore[misc]

@@ -94,3 +94,16 @@ def test_a_template_error_in_a_worker_is_a_diagnostic(tmp_path: Path, every_file
     with pytest.raises(DiagnosticError) as raised:
         render_site(project, cache=False, jobs=2)
     assert "no_such_name" in raised.value.diagnostics[0].message
+
+
+PARENT = os.getpid()
+
+
+def die_in_a_worker(i: int) -> int:
+    if i == 3 and os.getpid() != PARENT:
+        os._exit(9)  # as if the kernel killed it (out of memory)
+    return i
+
+
+def test_a_dead_worker_means_the_work_is_redone_here_not_a_hang():
+    assert workers.spread(die_in_a_worker, range(20), jobs=2) == list(range(20))
