@@ -196,3 +196,29 @@ def test_a_cached_file_replaced_by_a_link_is_refused(basic, reads, tmp_path):
     fact.symlink_to(outside)
     out = same_as_cold(basic)
     assert any("sanctions.yaml" in line and "not a regular file" in line for line in out)
+
+
+def test_a_lost_model_object_is_checked_again_from_its_file(basic, parses):
+    cold = check(basic, cache=False).facts
+    check(basic)
+    objects = sorted((basic.root / cache.CACHE_DIR).glob("objects-*.pickle"))
+    assert objects, "model objects are kept in shards"
+    for path in objects:  # a save cut short, or a damaged file: the summaries promise objects not there
+        path.write_bytes(b"damaged")
+    parses.clear()
+    warm = check(basic)
+    assert warm.diagnostics == [] and parses == [], "the check itself needs only the summaries"
+    assert warm.facts == cold
+    assert parses, "the lost objects came from their files again"
+
+
+def test_an_edit_rewrites_only_the_shards_it_touches(basic, monkeypatch):
+    monkeypatch.setattr(cache, "_RACY_NS", 0)
+    check(basic)
+    folder = basic.root / cache.CACHE_DIR
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pickle")}
+    fact = basic.facts_dir / "topics" / "sanctions.yaml"
+    fact.write_text(fact.read_text(encoding="utf-8").replace("summary: ", "summary: Edited. ", 1), encoding="utf-8")
+    check(basic)
+    changed = sorted(p.name for p in folder.glob("*.pickle") if before.get(p.name) != p.stat().st_mtime_ns)
+    assert 1 <= len(changed) <= 4 < len(before), changed  # old and new entry's shards (index and objects)
