@@ -193,8 +193,8 @@ class FileCache:
         return self.folder is not None
 
     @staticmethod
-    def key(kind: type, path: Path, raw: bytes) -> Key:
-        return (kind.__name__, str(path), hashlib.sha256(raw).hexdigest())
+    def key(kind: type, file: str, raw: bytes) -> Key:
+        return (kind.__name__, file, hashlib.sha256(raw).hexdigest())
 
     def known(self, kind: type, path: str, info: os.stat_result) -> Key | None:
         """The key of a file whose stat is exactly as when it was hashed, without reading it."""

@@ -236,24 +236,21 @@ def _document(
 ) -> tuple[Document | None, list[Diagnostic]]:
     """The document for `yaml_text` (all or part of `text`), marked cached when the cache holds its check.
     The cache is only read here, so that this can run in a worker process."""
-    key = FileCache.key(kind, path, text.encode("utf-8")) if cache.enabled else None
+    file = str(path)  # one string for the document, its key and the stat index: the cache pickles it once
+    key = FileCache.key(kind, file, text.encode("utf-8")) if cache.enabled else None
     if key is not None and cache.holds(key):
-        return Document(kind, str(path), "", cache_key=key, cached=True, stat=info), []
-    return Document(kind, str(path), yaml_text, body, body_line, key, stat=info), []
+        return Document(kind, file, "", cache_key=key, cached=True, stat=info), []
+    return Document(kind, file, yaml_text, body, body_line, key, stat=info), []
 
 
-def _unchanged(
-    kind: type, entry: os.DirEntry[str], cache: FileCache
-) -> tuple[Document | None, list[Diagnostic]] | None:
-    """The cached result for a file whose stat is as when it was hashed, without reading it."""
-    if not cache.enabled:
-        return None
+def _unchanged(kind: type, entry: os.DirEntry[str], cache: FileCache) -> Document | None:
+    """The cached document of a file whose stat is as when it was hashed, without reading it."""
     try:
         info = entry.stat(follow_symlinks=False)
     except OSError:
         return None
     key = cache.known(kind, entry.path, info)
-    return (Document(kind, entry.path, "", cache_key=key, cached=True), []) if key is not None else None
+    return None if key is None else Document(kind, entry.path, "", cache_key=key, cached=True)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -299,14 +296,15 @@ def load_project(project: Project, cache: FileCache | None = None, *, defer: boo
     diagnostics: list[Diagnostic] = []
 
     def take(kind: type, entry: os.DirEntry[str]) -> None:
-        found = _unchanged(kind, entry, cache)
-        if found is None and defer:
-            documents.append(Unread(kind, entry.path))
-            return
-        doc, problems = found or Unread(kind, entry.path).read(cache)
+        doc = _unchanged(kind, entry, cache) if cache.enabled else None
+        if doc is None:
+            if defer:
+                documents.append(Unread(kind, entry.path))
+                return
+            doc, problems = Unread(kind, entry.path).read(cache)
+            diagnostics.extend(problems)
         if doc is not None:
             documents.append(doc)
-        diagnostics.extend(problems)
 
     folders = {t.FOLDER: t for t in ENTITY_TYPES}
     sheet = project.facts_dir / SHEET_FILE
