@@ -32,6 +32,7 @@ import io
 import os
 import pickle
 import secrets
+import shutil
 import stat
 import sys
 import tempfile
@@ -95,7 +96,25 @@ def compiled_templates_dir() -> Path | None:
     import jinja2
 
     digest = hashlib.sha256(_stamp() + jinja2.__version__.encode()).hexdigest()[:16]
-    return private_dir("templates", digest)
+    folder = private_dir("templates", digest)
+    if folder is not None:
+        _prune(folder.parent, keep=folder)
+    return folder
+
+
+_COMPILED_VERSIONS_KEPT = 8  # every edit of the generator's code is a new version: keep the latest few
+
+
+def _prune(parent: Path, keep: Path) -> None:
+    """Remove all but the most recently written folders of compiled templates (a checkout of another
+    version that still used one only compiles again)."""
+    try:
+        folders = [p for p in parent.iterdir() if p.is_dir() and not p.is_symlink() and p != keep]
+        folders.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return
+    for old in folders[_COMPILED_VERSIONS_KEPT - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @cache

@@ -91,3 +91,21 @@ def test_printed_values_are_not_escaped_twice():
     code = env.compile(env.loader.get_source(env, "home.md.j2")[0], raw=True)
     assert "escape(" not in code and "identity(environment.finalize(" in code
     assert env.from_string("{{ a }}").render(a="<b>&") == "&#60;b&#62;&#38;"
+
+
+def test_old_versions_of_compiled_templates_are_pruned(tmp_path, monkeypatch):
+    import os
+
+    from generator import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    versions = tmp_path / "user-cache" / "factsheet" / "templates"
+    for i in range(12):  # older versions of the code, the last one the most recent
+        old = versions / f"old-{i:02d}"
+        old.mkdir(parents=True)
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    current = cache.compiled_templates_dir()
+    assert current is not None and current.is_dir()
+    left = sorted(p.name for p in versions.iterdir())
+    assert current.name in left and len(left) == 8
+    assert {f"old-{i:02d}" for i in range(5, 12)} <= set(left), "the newest are kept"
