@@ -46,7 +46,7 @@ CACHE_DIR = Path(".cache") / "factsheet"
 _QUOTES_FILE = "quotes.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
-_SHARDS = 64  # model objects are kept in this many files, so that an edit rewrites one, not all
+_SHARDS = 64  # entries are spread over this many files, so that an edit rewrites one or two, not all
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
 _ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
 
@@ -173,7 +173,6 @@ class FileCache:
         self._index: dict[str, tuple[Stamp, Key]] = {}
         self._summaries: dict[Key, tuple] = {}
         self._values: dict[Key, bytes] = {}  # pickled model objects of the shards read so far
-        self._fresh: dict[Key, object] = {}  # objects converted in this run, pickled on save
         self._objects_read: set[int] = set()
         self._changed: set[int] = set()  # shards with a new or changed entry
         self._quotes: dict[tuple[str, str], int] = {}
@@ -244,25 +243,20 @@ class FileCache:
 
     def value(self, key: Key) -> object:
         """The model object stored with `key`; StaleCache if the cache does not have it after all."""
-        if key in self._fresh:
-            return self._fresh[key]
         self._read_objects(_shard(key))
         data = self._values.get(key)
         if data is None:
             raise StaleCache(key)
         return _Unpickler(io.BytesIO(data)).load()
 
-    def put(self, key: Key, summary: tuple, value: object | None = None, pickled: bytes | None = None) -> None:
-        """Store a file's summary and its model object, given as is or already pickled."""
+    def put(self, key: Key, summary: tuple, pickled: bytes | None) -> None:
+        """Store a file's summary and its model object, pickled (None for a file that did not convert)."""
         if self.folder is None:
             return
         self._summaries[key] = summary
         self._values.pop(key, None)
-        self._fresh.pop(key, None)
         if pickled is not None:
             self._values[key] = pickled
-        elif value is not None:
-            self._fresh[key] = value
         self._used.add(key)
         self._changed.add(_shard(key))
 
@@ -338,8 +332,6 @@ class FileCache:
             return
         for shard in shards:
             self._read_objects(shard)
-        for key, value in self._fresh.items():
-            self._values[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         parts: dict[int, tuple[dict, dict, dict]] = {shard: ({}, {}, {}) for shard in shards}
         for key, summary in self._summaries.items():
             if key in self._used and (shard := _shard(key)) in parts:

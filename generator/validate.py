@@ -607,7 +607,7 @@ def _checked_files(
             out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
             continue
         if key is not None:
-            cache.put(key, tuple(summary), pickled=pickled)  # a plain tuple pickles twice as fast
+            cache.put(key, tuple(summary), pickled)  # a plain tuple pickles twice as fast
         out.append((doc, summary, functools.partial(pickle.loads, pickled) if pickled is not None else _nothing))
     return out
 
