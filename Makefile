@@ -6,13 +6,29 @@ STAMP := $(VENV)/.installed
 
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
-.PHONY: site bundle test check serve lint snapshots schemas screenshots bench clean
+.PHONY: install site bundle test check serve lint snapshots schemas screenshots bench clean lock mutate typecheck
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in uv.lock (the tested set); `uv` itself comes from PyPI into the venv.
+# --locked refuses a lock that is stale against pyproject.toml: run `make lock` and commit uv.lock.
+UV_VERSION := 0.13.8
+UV := UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
+SYNC := $(UV) sync --locked --inexact --extra test
+
+$(BIN)/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock $(BIN)/uv
+	$(SYNC)
 	touch $(STAMP)
+
+# Re-resolve on purpose: every package to the newest version the ranges in pyproject.toml allow
+# (`make lock P=pyyaml` upgrades one package). Then run `make test` on the new set and commit uv.lock.
+P ?=
+lock: $(BIN)/uv
+	$(UV) lock $(if $(P),--upgrade-package $(P),--upgrade)
+
+install: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/factsheet build
@@ -36,6 +52,9 @@ $(AXE): tests/a11y/package-lock.json
 test: $(STAMP) $(AXE)
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
 snapshots: $(STAMP)

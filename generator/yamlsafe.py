@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _OFFSETS_IN_BYTES = False
 
 MAX_DEPTH = 24
+_TOO_DEEP_HINT = "facts never nest this deep; check the brackets and indentation"
 
 
 # NamedTuples rather than frozen dataclasses: a file has one node per scalar, and a tuple is built
@@ -84,6 +85,10 @@ def parse(text: str) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        if "maximum nesting depth" in (exc.problem or ""):
+            # LibYAML 0.2.6+ caps flow nesting in its scanner, which looks ahead of our own depth
+            # check: the same input, so the same problem whichever LibYAML is installed.
+            raise YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", line, col, _TOO_DEEP_HINT) from None
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlProblem(
             "syntax", message, line, col, "check indentation, colons and quotes around this point"
@@ -228,5 +233,5 @@ class _Composer:
                 f"nesting deeper than {MAX_DEPTH} levels",
                 line,
                 col,
-                "facts never nest this deep; check the brackets and indentation",
+                _TOO_DEEP_HINT,
             )

@@ -47,7 +47,7 @@ class BadInput:
     name: str
     path: str  # relative to the project root
     line: int
-    col: int
+    col: int | None  # None: any column (where a given parser notices the problem depends on its version)
     code: str
     make: Callable[[Project], None]  # lays the case over a fresh copy of tests/fixtures/basic
 
@@ -151,8 +151,9 @@ BUILT = [
     BadInput(
         "oversized-seed", SEED, 1, 1, "file-too-large", _write(SEED, _VALID_SEED + "Words.\n" * (MAX_SEED_BYTES // 7))
     ),
-    # LibYAML's own composer dies of a segmentation fault on this; the event pass stops at the limit.
-    BadInput("flow-nesting-50000", ACTOR, 1, 25, "yaml-too-deep", _write(ACTOR, "[" * 50000)),
+    # LibYAML's own composer dies of a segmentation fault on this; the event pass stops at the limit
+    # (LibYAML 0.2.6's scanner stops earlier, at its own cap: the same problem, another column).
+    BadInput("flow-nesting-50000", ACTOR, 1, None, "yaml-too-deep", _write(ACTOR, "[" * 50000)),
     BadInput(
         "very-long-line",
         ACTOR,
@@ -201,14 +202,16 @@ def test_bad_input_is_refused_where_it_is(case, tmp_path, capsys):
     result = check(project)
     target = project.root / case.path
     found = [d for d in result.errors if d.where.path == target]
-    assert [(d.code.value, d.where.line, d.where.col) for d in found] == [(case.code, case.line, case.col)], [
+    col = (lambda d: d.where.col) if case.col is not None else (lambda d: None)
+    assert [(d.code.value, d.where.line, col(d)) for d in found] == [(case.code, case.line, case.col)], [
         d.format(project.root) for d in result.diagnostics
     ]
     assert found[0].hint, "every error says what to do"
     # And as the editor sees it: located, with the hint, exit status 1, no traceback.
     assert main(["--root", str(project.root), "check"]) == 1
     err = capsys.readouterr().err
-    assert f"{case.path}:{case.line}:{case.col}: error: " in err and f"[{case.code}]" in err
+    located = f"{case.path}:{case.line}:{found[0].where.col}: error: "
+    assert located in err and f"[{case.code}]" in err
     assert "hint: " in err and "Traceback" not in err
 
 
