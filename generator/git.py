@@ -59,10 +59,10 @@ def files_at(root: Path, rev: str, folders: tuple[str, ...]) -> dict[PurePosixPa
     for entry in listing.split(b"\0"):
         if not entry:
             continue
-        meta, _, path = entry.partition(b"\t")
+        meta, _, raw_path = entry.partition(b"\t")
         mode, kind, sha = meta.decode().split(" ")
         if kind == "blob" and mode in ("100644", "100755"):
-            blobs.append((PurePosixPath(path.decode("utf-8", "surrogateescape")), sha))
+            blobs.append((PurePosixPath(raw_path.decode("utf-8", "surrogateescape")), sha))
     if not blobs:
         return {}
     # One `cat-file --batch` for all blobs: "<sha> blob <size>\n<content>\n" per request.

@@ -9,8 +9,9 @@ carries its line and column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import yaml
 
@@ -121,7 +122,9 @@ class _Composer:
     __slots__ = ("next",)
 
     def __init__(self, loader: _Loader) -> None:
-        self.next = loader.get_event
+        # The stubs allow None, which the parser returns only when asked past StreamEnd; the composer
+        # stops there, and a check per event would cost the hot path.
+        self.next = cast("Callable[[], yaml.Event]", loader.get_event)
 
     def document(self) -> Node | None:
         self.next()  # StreamStart
@@ -143,19 +146,20 @@ class _Composer:
         return node
 
     def node(self, event: yaml.Event, depth: int) -> Node:
-        cls = event.__class__
-        if cls is _SCALAR:
+        # `event.__class__ is` (not a saved `cls`) so that mypy narrows the event's type.
+        if event.__class__ is _SCALAR:
             tag = event.tag
             if event.anchor is not None or (tag is not None and tag != "!") or depth > MAX_DEPTH:
                 self.refuse(event, depth)
             mark = event.start_mark
+            assert mark is not None  # the parser marks every event; only hand-made ones lack marks
             # tuple.__new__ directly: the NamedTuple constructor is one more Python call per scalar.
             return _new(Scalar, (event.value, mark.line + 1, mark.column + 1, not event.style))  # C: "", Python: None
-        if cls is _MAPPING_START:
+        if event.__class__ is _MAPPING_START:
             if event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
                 self.refuse(event, depth)
             return self.mapping(event, depth)
-        if cls is _SEQUENCE_START:
+        if event.__class__ is _SEQUENCE_START:
             if event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
                 self.refuse(event, depth)
             next_event, node, inner = self.next, self.node, depth + 1
@@ -164,10 +168,11 @@ class _Composer:
             while (item := next_event()).__class__ is not _SEQUENCE_END:
                 append(node(item, inner))
             mark = event.start_mark
+            assert mark is not None
             return Sequence(items, mark.line + 1, mark.column + 1)
         self.refuse(event, depth)
         line, col = _mark(event)
-        raise YamlProblem("syntax", f"unexpected {cls.__name__}", line, col)  # pragma: no cover
+        raise YamlProblem("syntax", f"unexpected {event.__class__.__name__}", line, col)  # pragma: no cover
 
     def mapping(self, event: yaml.Event, depth: int) -> Mapping:
         next_event, node, inner = self.next, self.node, depth + 1
@@ -195,6 +200,7 @@ class _Composer:
             seen[key.value] = key
             pairs.append((key, node(next_event(), inner)))
         mark = event.start_mark
+        assert mark is not None
         return Mapping(pairs, mark.line + 1, mark.column + 1)
 
     @staticmethod
