@@ -18,14 +18,16 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _CHUNKS_PER_JOB = 4  # a few chunks per process, so that one slow chunk does not leave a core idle
 
-_work: Callable[[object], object] | None = None  # set in each worker process, before any chunk arrives
+# Set in each worker process, before any chunk arrives. Any: a module global cannot carry the item type
+# of the `spread` call that set it; that call sends the worker only its own items.
+_work: Callable[[Any], object] | None = None
 
 
 def available_cores() -> int:
@@ -41,7 +43,7 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _start(work: Callable[[object], object]) -> None:
+def _start(work: Callable[[Any], object]) -> None:
     global _work
     _work = work
     gc.freeze()  # the inherited objects are never collected here: their pages stay shared, not copied
@@ -68,4 +70,5 @@ def spread(
             parts = list(pool.map(_run, chunks))
     except BrokenProcessPool:  # a worker died (killed, out of memory): the work is pure, do it here
         return [work(item) for item in items]
-    return [result for part in parts for result in part]  # type: ignore[misc]
+    # Each result is what `work` returned in the worker, so a Result; the pipe types it object.
+    return cast("list[Result]", [result for part in parts for result in part])
