@@ -66,6 +66,8 @@ ActorId = Annotated[str, Ref("actor")]
 TopicId = Annotated[str, Ref("topic")]
 SourceId = Annotated[str, Ref("source")]
 EventId = Annotated[str, Ref("event")]
+PositionId = Annotated[str, Ref("position")]
+ClaimId = Annotated[str, Ref("claim")]
 Line = Annotated[str, Text()]
 Paragraph = Annotated[str, Text(multiline=True, max_length=5000)]
 Quote = Annotated[str, Text(multiline=True, max_length=3000)]
@@ -91,10 +93,43 @@ class EventStatus(Enum):
 
 
 class Voice(Enum):
-    """Whose words a position is: the actor's own (quoted) or someone else's account of them."""
+    """Who speaks in a position: the actor in their own quoted words, someone giving an account of what the
+    actor said or did, or the article itself describing it (attributed to no one)."""
 
-    DIRECT = "direct"
+    OWN_WORDS = "own-words"
     REPORTED = "reported"
+    DESCRIBED = "described"
+
+
+class ResponseKind(Enum):
+    """What the other side said of an account: nothing when asked, not confirmed, or disputed."""
+
+    NO_COMMENT = "no-comment"
+    NOT_CONFIRMED = "not-confirmed"
+    DISPUTED = "disputed"
+
+
+class ClaimKind(Enum):
+    """What the sources differ on. The first six are substantive disagreements; the last four are variants
+    (the same fact written differently), shown apart and never counted as disagreements."""
+
+    NUMBER = "number"
+    DATE = "date"
+    TIME = "time"
+    ACCOUNT = "account"  # who said or did what
+    TITLE = "title"
+    DETAIL = "detail"
+    SPELLING = "spelling"
+    TRANSLITERATION = "transliteration"
+    TRANSLATION = "translation"
+    ROUNDING = "rounding"
+
+    @property
+    def is_variant(self) -> bool:
+        return self in _VARIANTS
+
+
+_VARIANTS = frozenset({ClaimKind.SPELLING, ClaimKind.TRANSLITERATION, ClaimKind.TRANSLATION, ClaimKind.ROUNDING})
 
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -187,6 +222,9 @@ class Alias:
 
     name: Line = field(metadata=doc("The spelling exactly as printed (typos included)."))
     citations: Citations = field(metadata=doc("Where this spelling is printed; the quote must contain it."))
+    claim: ClaimId | None = field(
+        default=None, metadata=doc("Id of the claim that records this spelling as a variant, if one does.")
+    )
     where: Where = where_field()
 
 
@@ -202,6 +240,30 @@ class Role:
     start: FactDate | None = field(default=None, metadata=doc("When the role began, if the sources say."))
     end: FactDate | None = field(default=None, metadata=doc("When the role ended, if the sources say."))
     former: bool = field(default=False, metadata=doc("true when the sources call it a former role."))
+    as_printed: bool = field(
+        default=False,
+        metadata=doc("true when the title is a translated text's rendering, shown as printed and marked so."),
+    )
+    claim: ClaimId | None = field(
+        default=None,
+        metadata=doc(
+            "Id of the claim where the sources give different titles; roles naming the same claim are shown "
+            "together as one role whose sources differ, never as concurrent roles."
+        ),
+    )
+    where: Where = where_field()
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the other side said of a reported account: shown wherever the account is shown."""
+
+    by: ActorId = field(metadata=doc("Id of the actor who has not confirmed or who disputes the account."))
+    kind: ResponseKind = field(metadata=doc("no-comment, not-confirmed or disputed."))
+    summary: Line = field(
+        metadata=doc("What the article says of it, neutrally, e.g. 'A White House spokesman did not respond ...'.")
+    )
+    citations: Citations = field(metadata=doc("Where the article says so."))
     where: Where = where_field()
 
 
@@ -242,6 +304,22 @@ class Event:
     summary: Paragraph | None = field(default=None, metadata=doc("What happened, neutrally, briefly."))
     actors: list[ActorId] = field(default_factory=list, metadata=doc("Ids of the actors involved."))
     place: Line | None = field(default=None, metadata=doc("Where, as the sources say."))
+    after: list[EventId] = field(
+        default_factory=list, metadata=doc("Ids of events this one came after, where the text says so.")
+    )
+    before: list[EventId] = field(
+        default_factory=list, metadata=doc("Ids of events this one came before, where the text says so.")
+    )
+    when: Line | None = field(
+        default=None, metadata=doc("How the article places it in time, in its words, e.g. 'hours before the call'.")
+    )
+    date_note: Line | None = field(
+        default=None,
+        metadata=doc("When the date differs by place, e.g. '30 December in Washington, 31 December in Moscow'."),
+    )
+    responses: list[Response] = field(
+        default_factory=list, metadata=doc("What the other side said of this account (not confirmed, disputed).")
+    )
     where: Where = where_field()
 
 
@@ -270,12 +348,26 @@ class Position:
     actor: ActorId = field(metadata=doc("Id of the actor who holds the position."))
     topic: TopicId = field(metadata=doc("Id of the topic."))
     stance: Paragraph = field(metadata=doc("The stance in one short neutral sentence."))
-    voice: Voice = field(metadata=doc("direct (the actor's own quoted words) or reported (someone's account)."))
+    voice: Voice = field(
+        metadata=doc(
+            "own-words (the actor's own quoted words), reported (someone's account of them: give reported_by "
+            "or reported_by_unnamed) or described (the article's own description, attributed to no one)."
+        )
+    )
     citations: Citations = field(metadata=doc("Where the sources give this position."))
     reported_by: ActorId | None = field(
-        default=None, metadata=doc("With voice: reported, id of the actor whose account it is.")
+        default=None, metadata=doc("With voice: reported, id of the named actor whose account it is.")
+    )
+    reported_by_unnamed: Line | None = field(
+        default=None,
+        metadata=doc(
+            "With voice: reported, the unnamed source as the article describes them, e.g. 'a White House official'."
+        ),
     )
     date: FactDate | None = field(default=None, metadata=doc("When the position was stated, if known."))
+    responses: list[Response] = field(
+        default_factory=list, metadata=doc("What the other side said of this account (not confirmed, disputed).")
+    )
     where: Where = where_field()
 
 
@@ -285,7 +377,13 @@ class Answer:
 
     answer: Line = field(metadata=doc("The answer as this side gives it, e.g. 'at least 100,000'."))
     citations: Citations = field(metadata=doc("The sources that give this answer."))
-    said_by: ActorId | None = field(default=None, metadata=doc("Id of the actor who gives it, if any."))
+    said_by: ActorId | None = field(default=None, metadata=doc("Id of the named actor who gives it, if any."))
+    said_by_unnamed: Line | None = field(
+        default=None, metadata=doc("The unnamed source who gives it, as the article describes them.")
+    )
+    note: Line | None = field(
+        default=None, metadata=doc("A short neutral note shown with the answer, e.g. 'the article's own paraphrase'.")
+    )
     where: Where = where_field()
 
 
@@ -298,11 +396,22 @@ class Claim:
 
     id: Slug = field(metadata=doc("Stable id; must equal the file name without .yaml."))
     question: Line = field(metadata=doc("The question, e.g. 'How many Russian troops are near Ukraine?'."))
+    kind: ClaimKind = field(
+        metadata=doc(
+            "What differs: number, date, time, account, title or detail (a disagreement), or spelling, "
+            "transliteration, translation or rounding (a variant: the same fact written differently)."
+        )
+    )
     answers: Annotated[list[Answer], "two-or-more"] = field(
         metadata=doc("At least two differing answers, each with its sources.")
     )
     summary: Paragraph | None = field(default=None, metadata=doc("Why the answers may differ, neutrally."))
     topic: TopicId | None = field(default=None, metadata=doc("Id of the topic the claim belongs to."))
+    events: list[EventId] = field(default_factory=list, metadata=doc("Ids of the events the claim bears on."))
+    positions: list[PositionId] = field(
+        default_factory=list, metadata=doc("Ids of the positions the claim bears on.")
+    )
+    actors: list[ActorId] = field(default_factory=list, metadata=doc("Ids of the actors the claim bears on."))
     where: Where = where_field()
 
     @property
@@ -318,6 +427,11 @@ class Source:
     FOLDER: ClassVar[str] = "seeds"
 
     id: Slug = field(metadata=doc("Stable id; must equal the file name without .md."))
+    label: Annotated[str, Text(max_length=60)] = field(
+        metadata=doc(
+            "A short, honest label for readers from what the text itself shows, e.g. 'the Courier, 31 Dec 2021'."
+        )
+    )
     title: Line | None = field(metadata=doc("The headline as printed; null when the text has none."))
     outlet: Line | None = field(metadata=doc("The publication, only if the text itself shows it; else null."))
     author: Line | None = field(metadata=doc("The byline, only if the text shows it; else null."))
@@ -357,12 +471,9 @@ class Source:
         return spans
 
     @property
-    def label(self) -> str:
-        """What readers see as the article's name: its headline, or a description when it has none."""
-        if self.title:
-            return self.title
-        when = f", {self.date.human()}" if self.date else ""
-        return f"Untitled article ({self.id}{when})"
+    def headline(self) -> str:
+        """The article's headline as printed, or its label when the text has none."""
+        return self.title or self.label
 
 
 @dataclass(frozen=True)
@@ -421,8 +532,8 @@ def plain_text(value: object) -> str:
 
 
 def all_citations(fact: object) -> list[Citation]:
-    """Every citation a fact carries: its own and those of its aliases and roles."""
+    """Every citation a fact carries: its own and those of its aliases, roles and responses."""
     found = list(getattr(fact, "citations", []))
-    for part in (*getattr(fact, "aliases", ()), *getattr(fact, "roles", ())):
+    for part in (*getattr(fact, "aliases", ()), *getattr(fact, "roles", ()), *getattr(fact, "responses", ())):
         found.extend(part.citations)
     return found

@@ -6,21 +6,22 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
+from . import rules
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
-from .context import build_pages
-from .diagnostics import Code, DiagnosticError, error
+from .context import PAGES, build_pages, fact_target
+from .diagnostics import Code, Diagnostic, DiagnosticError, error, sorted_diagnostics
 from .export import exports
 from .load import load_project
-from .model import Where
+from .model import FactBase, Where
 from .project import Project
 from .publish import Written, build_site, source_date_epoch, write_docs
-from .render import render_pages
+from .render import FrontMatterError, render_pages
 from .validate import CheckResult
 from .validate import check as validate
 
@@ -48,8 +49,12 @@ def check(project: Project, *, cache: bool = True, jobs: int | None = None) -> C
     with few_collections():
         files = FileCache.for_project(project.root, enabled=cache)
         result = validate(load_project(project, files, defer=True), files, jobs)
+        facts = result.facts
+        across = list(rules.check_facts(facts))  # rules between facts: who speaks, in which order
     files.save()
-    return result
+    if not across:
+        return result
+    return replace(result, diagnostics=sorted_diagnostics([*result.diagnostics, *across]), load_facts=lambda: facts)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def render(
             pages = render_pages(
                 build_pages(result.facts), project.templates_dir, compiled_templates_dir() if cache else None, jobs
             )
+    except FrontMatterError as exc:
+        raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
     except jinja2.TemplateSyntaxError as exc:
         where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
         raise DiagnosticError(
@@ -90,6 +97,24 @@ def render(
             ]
         ) from None
     return result, pages
+
+
+def _front_matter_problem(project: Project, facts: FactBase, exc: FrontMatterError) -> Diagnostic:
+    """The page's front matter did not read back: located at the fact whose page it is (its title comes
+    from there), else at the templates."""
+    origins: dict[str, Where] = {fact_target(x).page: x.where for x in (*facts.actors.values(), *facts.topics.values())}
+    origins.update({fact_target(s).page: s.where for s in facts.sources.values()})
+    origins[PAGES["home"]] = facts.info.where
+    where = origins.get(exc.page, Where(Path("")))
+    if where.path == Path(""):  # a page of the generator's own (a list page), or a sheet without a file
+        where = Where(project.templates_dir)
+    return error(
+        where,
+        Code.BUILD_FAILED,
+        f"the {exc.field} of page {exc.page} cannot be written into the page's front matter so that it reads "
+        "back unchanged; MkDocs would show it as Markdown",
+        "retype the name or title of this file in plain text; if it looks right, report this as a bug",
+    )
 
 
 def generate(project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None) -> Generated:

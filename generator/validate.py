@@ -411,9 +411,11 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
         return None, conv.diagnostics, conv.references
     if isinstance(obj, Source):
         obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
+    fields = {k.value: v for k, v in typing.cast(Mapping, node).items}
+    conv.diagnostics.extend(_field_checks(obj, fields, conv.where))
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
-        id_node = next(v for k, v in typing.cast(Mapping, node).items if k.value == "id")
+        id_node = fields["id"]
         conv.fail(
             id_node,
             Code.ID_MISMATCH,
@@ -423,23 +425,34 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
     return obj, conv.diagnostics, conv.references
 
 
+def _field_checks(obj: object, fields: dict[str, Node], where: typing.Callable[[Node], Where]) -> Iterator[Diagnostic]:
+    """Rules on one field's value, reported where that value stands (model objects keep no place per field)."""
+    if isinstance(obj, Event) and obj.end is not None and obj.end <= obj.date:
+        yield error(
+            where(fields["end"]),
+            Code.INVALID_DATE,
+            f"end {obj.end} is not after date {obj.date}",
+            "end is the last day of an event over several days; remove it for a one-day event",
+        )
+    elif isinstance(obj, Source) and obj.boilerplate:
+        paragraphs = {" ".join(obj.body[a:b].split()) for a, b in obj.paragraphs()}
+        items = typing.cast(Sequence, fields["boilerplate"]).items
+        for line, item in zip(obj.boilerplate, items, strict=True):
+            if " ".join(line.split()) not in paragraphs:
+                yield error(
+                    where(item),
+                    Code.INVALID_VALUE,
+                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
+                    "copy the whole line exactly as it stands in the article text",
+                )
+
+
 def _entity_checks(obj: object) -> Iterator[Diagnostic]:
     """Rules within one entity that types alone cannot say."""
     if isinstance(obj, Position):
-        if obj.voice is Voice.REPORTED and obj.reported_by is None:
-            yield error(
-                obj.where,
-                Code.INCONSISTENT,
-                "voice is 'reported' but reported_by is missing",
-                "add reported_by: <id of the actor whose account this is>",
-            )
-        if obj.voice is Voice.DIRECT and obj.reported_by is not None:
-            yield error(
-                obj.where,
-                Code.INCONSISTENT,
-                "voice is 'direct' but reported_by is set",
-                "a direct position is the actor's own words; remove reported_by or set voice: reported",
-            )
+        yield from _attribution_checks(obj)
+    elif isinstance(obj, Claim):
+        yield from _claim_checks(obj)
     elif isinstance(obj, Event):
         if (obj.time is None) != (obj.timezone is None):
             yield error(
@@ -465,13 +478,6 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 f"a time of day is given but the date {obj.date} names no day",
                 "remove time and timezone, or give the full date YYYY-MM-DD",
             )
-        if obj.end is not None and obj.end <= obj.date:
-            yield error(
-                obj.where,
-                Code.INVALID_DATE,
-                f"end {obj.end} is not after date {obj.date}",
-                "end is the last day of an event over several days; remove it for a one-day event",
-            )
     elif isinstance(obj, Source):
         for name in ("title", "outlet", "author", "date", "url"):
             if getattr(obj, name) is None and getattr(obj, f"{name}_note") is None:
@@ -488,15 +494,6 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 "translated is true but translation_note is missing",
                 "say what makes it read as a translation",
             )
-        paragraphs = {" ".join(obj.body[a:b].split()) for a, b in obj.paragraphs()}
-        for line in obj.boilerplate:
-            if " ".join(line.split()) not in paragraphs:
-                yield error(
-                    obj.where,
-                    Code.INVALID_VALUE,
-                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
-                    "copy the whole line exactly as it stands in the article text",
-                )
         if obj.original_sha256 is not None:
             digest = hashlib.sha256(obj.body.encode("utf-8")).hexdigest()
             if digest != obj.original_sha256:
@@ -506,6 +503,47 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                     "the article text differs from the original (SHA-256)",
                     "the body must stay verbatim; undo the edit to the text below the front matter",
                 )
+
+
+def _attribution_checks(obj: Position) -> Iterator[Diagnostic]:
+    """Who speaks: a reported position names exactly one teller; the other voices name none."""
+    tellers = [x for x in (obj.reported_by, obj.reported_by_unnamed) if x is not None]
+    if obj.voice is Voice.REPORTED and len(tellers) != 1:
+        yield error(
+            obj.where,
+            Code.INCONSISTENT,
+            "voice is 'reported' but "
+            + ("no one is named as telling it" if not tellers else "both reported_by and reported_by_unnamed are set"),
+            "give reported_by: <id of the actor whose account it is>, or reported_by_unnamed: the unnamed source "
+            "as the article describes them (e.g. \"a White House official\"); one of the two",
+        )
+    if obj.voice is not Voice.REPORTED and tellers:
+        yield error(
+            obj.where,
+            Code.INCONSISTENT,
+            f"voice is '{obj.voice.value}' but the position names who reported it",
+            "set voice: reported, or remove reported_by / reported_by_unnamed",
+        )
+
+
+def _claim_checks(obj: Claim) -> Iterator[Diagnostic]:
+    """A claim is a difference between sources: two different answers, not all from the same sources."""
+    answers = {" ".join(a.answer.casefold().split()) for a in obj.answers}
+    source_sets = {frozenset(c.source for c in a.citations) for a in obj.answers}
+    if len(answers) < 2:
+        yield error(
+            obj.where,
+            Code.NOT_A_DISAGREEMENT,
+            "the answers of this claim are all the same",
+            "a claim records where sources differ: give at least two different answers, or remove the claim",
+        )
+    elif len(source_sets) < 2:
+        yield error(
+            obj.where,
+            Code.NOT_A_DISAGREEMENT,
+            "every answer cites the same sources",
+            "a claim records where sources differ: each different answer needs the source that gives it",
+        )
 
 
 class FileCheck(typing.NamedTuple):

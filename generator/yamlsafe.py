@@ -89,7 +89,8 @@ def parse(text: str) -> Node | None:
         if "maximum nesting depth" in (exc.problem or ""):
             # LibYAML 0.2.6+ caps flow nesting in its scanner, which looks ahead of our own depth
             # check: the same input, so the same problem whichever LibYAML is installed.
-            raise YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", line, col, _TOO_DEEP_HINT) from None
+            too_deep = f"nesting deeper than {MAX_DEPTH} levels"
+            raise YamlProblem("too-deep", too_deep, line, col, _TOO_DEEP_HINT) from None
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlProblem(
             "syntax", message, line, col, "check indentation, colons and quotes around this point"
