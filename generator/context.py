@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from . import quotes
+from . import chronology, quotes
 from .citations import locate
 from .export import EXPORT_FILES
 from .model import (
@@ -22,7 +23,6 @@ from .model import (
     ActorKind,
     Citation,
     Claim,
-    ClockTime,
     Event,
     EventStatus,
     FactBase,
@@ -122,6 +122,14 @@ def _first_per_source(citations: list[Citation]) -> list[Citation]:
 _UNKNOWN_DAY = {Precision.MONTH: "Day not known", Precision.YEAR: "Month and day not known"}
 
 
+def _first(used: set[str], anchor: str) -> str | None:
+    """`anchor` the first time it is asked for, None after: an id names one place on a page."""
+    if anchor in used:
+        return None
+    used.add(anchor)
+    return anchor
+
+
 def fact_target(fact: object) -> Target:
     if isinstance(fact, Actor):
         return Target(f"actors/{fact.id}.md")
@@ -156,10 +164,20 @@ class _Builder:
             self.by_topic[p.topic].append(p)
             if p.reported_by is not None:
                 self.by_reporter[p.reported_by].append(p)
+        self.order = chronology.timeline(facts.events)
+        self.before_focus = chronology.precedes(facts.events, facts.info.focus_event or "")
         self.events_of: dict[str, list[Event]] = defaultdict(list)
-        for e in sorted(facts.events.values(), key=lambda e: (e.date, e.id)):
+        for e in self.order:
             for actor_id in dict.fromkeys(e.actors):
                 self.events_of[actor_id].append(e)
+        # Claims by the facts they bear on: every page showing such a fact says that the sources differ.
+        self.claims_on: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+        for c in facts.claims.values():
+            for kind, ids in (("event", c.events), ("position", c.positions), ("actor", c.actors)):
+                for i in ids:
+                    self.claims_on[(kind, i)].append(c)
+            if c.topic:
+                self.claims_on[("topic", c.topic)].append(c)
         self.answers_of: dict[str, list[tuple[Claim, object]]] = defaultdict(list)
         for c in facts.claims.values():
             for ans in c.answers:
@@ -197,6 +215,34 @@ class _Builder:
     def source_count(self, fact: object) -> int:
         return len({c.source for c in all_citations(fact)})
 
+    def differ(self, kind: str, fact_id: str) -> list[dict[str, object]]:
+        """The claims on a fact: 'sources differ' notes linking to each (variants say so)."""
+        return [
+            {"link": Link(c.question, fact_target(c)), "variant": c.kind.is_variant}
+            for c in self.claims_on.get((kind, fact_id), ())
+        ]
+
+    def responses(self, fact: Position | Event) -> list[dict[str, object]]:
+        return [
+            {
+                "by": self.actor_link(r.by),
+                "kind": r.kind.value,
+                "summary": r.summary,
+                "citations": self.cite(r.citations),
+            }
+            for r in fact.responses
+        ]
+
+    def teller(self, p: Position) -> dict[str, object]:
+        """Who speaks, in plain words: the actor, someone named or unnamed, or the article itself."""
+        sources = _first_per_source(p.citations)
+        return {
+            "voice": p.voice.value,
+            "named": self.actor_link(p.reported_by),
+            "unnamed": p.reported_by_unnamed,
+            "articles": [self.facts.sources[c.source].label for c in sources],
+        }
+
     # Views of each kind ---------------------------------------------------------------------------
 
     def event_view(self, e: Event) -> dict[str, object]:
@@ -210,6 +256,11 @@ class _Builder:
             "end": e.end,
             "time": e.time,
             "timezone": e.timezone,
+            "clock": chronology.clock(e),
+            "when": e.when,
+            "date_note": e.date_note,
+            "responses": self.responses(e),
+            "differ": self.differ("event", e.id),
             "precision": e.date.precision.value,
             "status": e.status.value,
             "focus": focus,
@@ -222,14 +273,8 @@ class _Builder:
         }
 
     def is_background(self, e: Event) -> bool:
-        """True when the event certainly ended before the focus event began (as far as its precision says)."""
-        focus = self.facts.events.get(self.facts.info.focus_event or "")
-        if focus is None or e.id == focus.id:
-            return False
-        last = e.end or e.date
-        # A month- or year-precision date may fall on any day of it: compare its last possible day.
-        latest = (last.year, last.month or 12, last.day or 31)
-        return latest < (focus.date.year, focus.date.month or 1, focus.date.day or 1)
+        """True when the event began before the focus event, by its dates or by the order the facts state."""
+        return e.id in self.before_focus
 
     def position_view(self, p: Position) -> dict[str, object]:
         return {
@@ -239,7 +284,10 @@ class _Builder:
             "topic": Link(self.facts.topics[p.topic].name, fact_target(self.facts.topics[p.topic])),
             "stance": p.stance,
             "voice": p.voice.value,
+            "teller": self.teller(p),
             "reported_by": self.actor_link(p.reported_by),
+            "responses": self.responses(p),
+            "differ": self.differ("position", p.id),
             "date": p.date,
             "citations": self.cite(p.citations),
             "source_count": self.source_count(p),
@@ -249,7 +297,14 @@ class _Builder:
         return {
             "id": c.id,
             "question": c.question,
+            "kind": c.kind.value,
+            "variant": c.kind.is_variant,
             "summary": c.summary,
+            "bears_on": [
+                *(Link(self.facts.events[i].title, fact_target(self.facts.events[i])) for i in c.events),
+                *(Link(self.label(self.facts.positions[i]), fact_target(self.facts.positions[i])) for i in c.positions),
+                *(self.actor_link(i) for i in c.actors),
+            ],
             "topic": Link(self.facts.topics[c.topic].name, fact_target(self.facts.topics[c.topic]))
             if c.topic
             else None,
@@ -257,6 +312,8 @@ class _Builder:
                 {
                     "answer": a.answer,
                     "said_by": self.actor_link(a.said_by),
+                    "said_by_unnamed": a.said_by_unnamed,
+                    "note": a.note,
                     "citations": self.cite(a.citations),
                     # One mark per source for the table (linked to its first quote); the list below has them all.
                     "sources": self.cite(_first_per_source(a.citations)),
@@ -290,21 +347,47 @@ class _Builder:
             "kind": a.kind.value,
             "summary": a.summary,
             "target": fact_target(a),
-            "aliases": [{"name": x.name, "citations": self.cite(x.citations)} for x in a.aliases],
-            "roles": [
+            "aliases": [
                 {
-                    "title": r.title,
-                    "affiliation": self.actor_link(r.affiliation),
-                    "start": r.start,
-                    "end": r.end,
-                    "former": r.former,
-                    "citations": self.cite(r.citations),
+                    "name": x.name,
+                    "citations": self.cite(x.citations),
+                    "claim": Link(self.facts.claims[x.claim].question, fact_target(self.facts.claims[x.claim]))
+                    if x.claim
+                    else None,
                 }
-                for r in a.roles
+                for x in a.aliases
             ],
+            "roles": self.roles(a),
+            "differ": self.differ("actor", a.id),
             "citations": self.cite(a.citations),
             "source_count": self.source_count(a),
         }
+
+    def roles(self, a: Actor) -> list[dict[str, object]]:
+        """Roles as readers should see them: titles the sources give differently (roles naming the same
+        claim) are one role with each version as printed, never several concurrent roles."""
+        shown: list[dict[str, object]] = []
+        by_claim: dict[str, dict[str, object]] = {}
+        for r in a.roles:
+            version = {"title": r.title, "as_printed": r.as_printed, "citations": self.cite(r.citations)}
+            if r.claim and r.claim in by_claim:
+                typing.cast(list, by_claim[r.claim]["versions"]).append(version)
+                continue
+            role = {
+                **version,
+                "affiliation": self.actor_link(r.affiliation),
+                "start": r.start,
+                "end": r.end,
+                "former": r.former,
+                "versions": [version],
+                "claim": Link(self.facts.claims[r.claim].question, fact_target(self.facts.claims[r.claim]))
+                if r.claim
+                else None,
+            }
+            if r.claim:
+                by_claim[r.claim] = role
+            shown.append(role)
+        return shown
 
     def article(self, s: Source) -> list[Paragraph]:
         all_passages = self.passages[s.id]
@@ -405,7 +488,7 @@ class _Builder:
 
     def pages(self) -> list[Page]:
         f = self.facts
-        events = sorted(f.events.values(), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id))
+        events = self.order
         topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
         common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}}
         pages = [
@@ -421,7 +504,8 @@ class _Builder:
                         "events": len(f.events),
                         "topics": len(f.topics),
                         "positions": len(f.positions),
-                        "claims": len(f.claims),
+                        "claims": sum(not c.kind.is_variant for c in f.claims.values()),
+                        "variants": sum(c.kind.is_variant for c in f.claims.values()),
                     },
                     "focus": self.event_view(f.events[f.info.focus_event]) if f.info.focus_event else None,
                     "exports": [Link(path.removeprefix("data/"), Target(path)) for path in EXPORT_FILES],
@@ -460,7 +544,8 @@ class _Builder:
                 "Where the sources differ",
                 lambda: {
                     **common,
-                    "claims": [self.claim_view(c) for c in f.claims.values()],
+                    "claims": [self.claim_view(c) for c in f.claims.values() if not c.kind.is_variant],
+                    "variants": [self.claim_view(c) for c in f.claims.values() if c.kind.is_variant],
                     "jsonld": self.page_ld("Where the sources differ"),
                 },
             ),
@@ -521,33 +606,37 @@ class _Builder:
             **self.topic_summary(t),
             "citations": self.cite(t.citations),
             "positions": [self.position_view(p) for p in self.topic_positions(t)],
+            "differ": self.differ("topic", t.id),
         }
 
     def months(self, events: list[Event]) -> list[dict[str, object]]:
-        """Events grouped by month (or year, when only the year is known), then by day, in order.
+        """Events in timeline order, grouped by month and day as long as they run on in the same one.
 
-        An event known only to the month (or year) gets a group of its own that names no day.
-        """
-        groups: dict[FactDate, dict[FactDate, list[Event]]] = {}
+        An event known only to the month (or year) gets a group of its own that names no day; where
+        relations place it between two events of one day, that day's group is split around it (only
+        its first part carries the day's anchor)."""
+        months: list[dict[str, object]] = []
+        anchored: set[str] = set()
         for e in events:
             month = FactDate(e.date.year, e.date.month)
-            groups.setdefault(month, {}).setdefault(e.date, []).append(e)
-        return [
-            {
-                "label": month.human(),
-                "id": f"t-{month.iso()}",
-                "days": [
+            if not months or months[-1]["key"] != month:
+                months.append(
+                    {"key": month, "label": month.human(), "id": _first(anchored, f"t-{month.iso()}"), "days": []}
+                )
+            days = typing.cast(list, months[-1]["days"])
+            if not days or days[-1]["key"] != e.date:
+                days.append(
                     {
-                        "label": day.human() if day.day else _UNKNOWN_DAY[day.precision],
-                        "datetime": day.iso(),
-                        "precision": day.precision.value,
-                        "events": [self.event_view(e) for e in day_events],
+                        "key": e.date,
+                        "label": e.date.human() if e.date.day else _UNKNOWN_DAY[e.date.precision],
+                        "datetime": e.date.iso(),
+                        "id": _first(anchored, f"t-{e.date.iso()}") if e.date.day else None,
+                        "precision": e.date.precision.value,
+                        "events": [],
                     }
-                    for day, day_events in days.items()
-                ],
-            }
-            for month, days in groups.items()
-        ]
+                )
+            days[-1]["events"].append(self.event_view(e))
+        return months
 
     def positions_page(self) -> dict[str, object]:
         f = self.facts
@@ -585,8 +674,8 @@ class _Builder:
             **common,
             "actor": self.actor_view(a),
             "affiliations": [self.actor_link(x) for x in affiliations],
-            "said": [self.position_view(p) for p in own if p.voice is Voice.DIRECT],
-            "said_of": [self.position_view(p) for p in own if p.voice is Voice.REPORTED],
+            "said": [self.position_view(p) for p in own if p.voice is Voice.OWN_WORDS],
+            "said_of": [self.position_view(p) for p in own if p.voice is not Voice.OWN_WORDS],
             "reported": [self.position_view(p) for p in self.by_reporter[a.id]],
             "jsonld": self.actor_ld(a),
             "events": [self.event_view(e) for e in self.events_of[a.id]],
