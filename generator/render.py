@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 import posixpath
 import re
 import typing
 from pathlib import Path
 
 import jinja2
+import yaml
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
@@ -76,11 +78,6 @@ def anchor(value: str) -> Markup:
     return Markup(value)
 
 
-def yaml_title(title: str) -> Markup:
-    # MkDocs' theme prints page titles unescaped, so the front matter carries them HTML-escaped.
-    return Markup(json.dumps(html.escape(" ".join(title.split())), ensure_ascii=False))
-
-
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
@@ -91,10 +88,50 @@ def script_json(payload: object) -> str:
     return text.translate(_SCRIPT_SAFE)
 
 
-def jsonld_meta(payload: object) -> Markup:
-    # The front matter carries the script-safe JSON as one YAML string; the theme prints it in the page head.
-    # ASCII escapes: YAML would fold a raw U+2028 or U+0085 inside the string as a line break.
-    return Markup(json.dumps(script_json(payload)))
+class FrontMatterError(Exception):
+    """A page's front matter does not read back, with MkDocs' own reader, as what was written: MkDocs
+    would then show it as Markdown (attr_list, images, links), so the build stops instead."""
+
+    def __init__(self, page: str, field: str, written: object, read: object) -> None:
+        super().__init__(f"{page}: front matter field '{field}' reads back as {read!r}, not as written")
+        self.page = page
+        self.field = field
+        self.written = written
+        self.read = read
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, object, object]]:
+        # Raised in worker processes: it must unpickle with all four arguments.
+        return FrontMatterError, (self.page, self.field, self.written, self.read)
+
+
+class TemplateFrontMatterError(ValueError):
+    """A template wrote its own front matter: only `front_matter` writes it, through a serializer."""
+
+
+def front_matter(title: str, jsonld: object | None) -> tuple[str, dict[str, str]]:
+    """A page's front matter, written by the YAML serializer (never by formatting strings), and the values
+    it holds. All ASCII: every other character is a YAML escape, so no reader can trip over it.
+
+    MkDocs' theme prints page titles unescaped, so the title is HTML-escaped here; the JSON-LD is one
+    script-safe JSON string that the theme prints in the page head."""
+    data = {"title": html.escape(" ".join(title.split()))}
+    if jsonld is not None:
+        data["jsonld"] = script_json(jsonld)
+    text = yaml.safe_dump(data, allow_unicode=False, width=math.inf, sort_keys=False, default_flow_style=False)
+    return f"---\n{text}---\n", data
+
+
+def read_back(page: str, text: str, written: dict[str, str]) -> None:
+    """Raise FrontMatterError unless the page's front matter, read as MkDocs reads it, holds `written`."""
+    from mkdocs.utils.meta import get_data  # only when pages are rendered: `check` never imports MkDocs
+
+    _, meta = get_data(text)
+    for field, value in written.items():
+        if meta.get(field) != value:
+            raise FrontMatterError(page, field, value, meta.get(field))
+    if meta.keys() != written.keys():
+        extra = sorted(set(meta) - set(written))[0]
+        raise FrontMatterError(page, extra, None, meta[extra])
 
 
 class _Compiler(CodeGenerator):
@@ -125,9 +162,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         lstrip_blocks=True,
     )
     env.code_generator_class = _Compiler
-    env.filters["yaml_title"] = yaml_title
     env.filters["anchor"] = anchor
-    env.filters["jsonld"] = jsonld_meta
     return env
 
 
@@ -154,7 +189,16 @@ def render_pages(
         def link(target: Target) -> Markup:
             return href(page.path, target)
 
-        return templates[page.template].render(page.context, page=page, link=link).rstrip("\n") + "\n"
+        context = page.context
+        body = templates[page.template].render(context, page=page, link=link).rstrip("\n") + "\n"
+        if body.startswith("---"):
+            raise TemplateFrontMatterError(
+                f"{page.template} starts with '---': templates write no front matter (render.front_matter does)"
+            )
+        head, written = front_matter(page.title, context.get("jsonld"))
+        text = head + body
+        read_back(page.path, text, written)
+        return text
 
     texts = workers.spread(render, range(len(pages)), jobs=jobs, min_per_job=_PAGES_PER_JOB)
     return {page.path: text for page, text in zip(pages, texts, strict=True)}

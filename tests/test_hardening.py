@@ -31,7 +31,7 @@ from generator.load import MAX_FACT_BYTES, MAX_SEED_BYTES, load_fact_file, load_
 from generator.model import Actor
 from generator.pipeline import check, generate
 from generator.project import Project
-from generator.render import md_text, yaml_title
+from generator.render import front_matter, md_text, read_back
 from generator.validate import convert, unseen_character
 
 from .conftest import REPO, copy_tree
@@ -344,7 +344,9 @@ def test_escaped_text_renders_back_to_itself(text):
 def test_page_titles_survive_front_matter_and_the_theme(text):
     if unseen_character(text, multiline=False) is not None or not text.strip():
         return
-    title = yaml.safe_load(f"title: {yaml_title(text)}\n")["title"]
+    head, written = front_matter(text, {"name": text})
+    read_back("page.md", head + "# x\n", written)  # as MkDocs reads it
+    title = yaml.safe_load(head.strip("-\n"))["title"]
     # MkDocs' theme prints the title unescaped: it must already be HTML text that shows the original.
     assert isinstance(title, str) and not re.search(r"[<>\"']", title)
     assert html.unescape(title) == " ".join(text.split())

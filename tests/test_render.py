@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from generator.context import Target
-from generator.render import href, jsonld_meta, md_text, script_json
+from generator.render import FrontMatterError, front_matter, href, md_text, read_back, script_json
 
 EXTENSIONS = ["attr_list", "tables", "toc", "md_in_html", "def_list", "abbr", "footnotes"]
 
@@ -61,7 +61,26 @@ def test_script_json_has_no_markup_characters_and_round_trips(text):
     assert not set("<>&") & set(out)
     assert json.loads(out) == {"name": text}
     # The front matter carries it as one YAML string that reads back to the same JSON.
-    assert yaml.safe_load(f"jsonld: {jsonld_meta({'name': text})}")["jsonld"] == out
+    head, written = front_matter("t", {"name": text})
+    assert yaml.safe_load(head.strip("-\n"))["jsonld"] == written["jsonld"] == out
+
+
+@pytest.mark.parametrize(
+    "title", ["Eve\uffff ![x](y){: onerror=alert(1) }", "\ufffe", "a\U0010ffff", "yes", "---", "x: y"]
+)
+def test_front_matter_is_ascii_and_reads_back_whatever_the_title(title):
+    head, written = front_matter(title, {"name": title})
+    assert head.isascii() and head.startswith("---\n") and head.endswith("\n---\n")
+    read_back("p.md", head + "# Body\n", written)  # MkDocs' own reader gets exactly what was written
+    assert html.unescape(written["title"]) == " ".join(title.split())
+
+
+def test_front_matter_that_does_not_read_back_is_refused():
+    head, written = front_matter("Eve", None)
+    broken = head.replace('"Eve"', "Eve").replace("Eve", '"Eve\uffff')  # what string formatting once wrote
+    with pytest.raises(FrontMatterError) as info:
+        read_back("actors/eve.md", broken + "# Body\n", written)
+    assert info.value.page == "actors/eve.md" and info.value.field == "title"
 
 
 def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_path, monkeypatch):
