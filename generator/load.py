@@ -175,9 +175,7 @@ def read_text(path: Path, max_bytes: int) -> str | Diagnostic:
             )
         raw = path.read_bytes()
     except OSError as exc:
-        return error(
-            where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}", "check the file's permissions"
-        )
+        return error(where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}", "check the file's permissions")
     if raw.startswith(b"\xef\xbb\xbf"):
         return error(where, Code.BOM, "file starts with a byte-order mark", "save it as UTF-8 without BOM")
     try:

@@ -13,13 +13,17 @@ import http.server
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Code, DiagnosticError, error
 from .model import Where
+
+if TYPE_CHECKING:  # Playwright is in the test extra only: imported at run time by `_playwright`
+    from playwright.sync_api import Browser, Page, Playwright
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 # Without these, Chromium tries to reach update and sync services the sandbox cannot reach.
@@ -82,29 +86,35 @@ def chromium_path() -> str | None:
     return next((p for p in candidates if shutil.which(p)), None)
 
 
-def _browser_missing(what: str) -> DiagnosticError:
-    return DiagnosticError(
-        [
-            error(
-                Where(Path(what)),
-                Code.BROWSER_MISSING,
-                f"{what} is not available",
-                "install Debian's chromium (or set CHROMIUM=/path/to/chrome) and pip install -e '.[test]'",
-            )
-        ]
-    )
+def _browser_missing(where: Path, message: str, hint: str) -> DiagnosticError:
+    return DiagnosticError([error(Where(where), Code.BROWSER_MISSING, message, hint)])
 
 
-@contextlib.contextmanager
-def launch() -> Iterator[object]:
-    """A headless Playwright Browser on the system Chromium; DiagnosticError when either is missing."""
+def _playwright(where: Path) -> Callable[[], contextlib.AbstractContextManager[Playwright]]:
+    """Playwright's entry point; a DiagnosticError located at `where` when it is not installed."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise _browser_missing("playwright") from None
+        raise _browser_missing(
+            where,
+            "`factsheet screenshots` needs Playwright, which only factsheet's test extra installs",
+            "install the test extra: `make install` in a clone of the repository, or pip install 'factsheet[test]'",
+        ) from None
+    return sync_playwright
+
+
+@contextlib.contextmanager
+def launch(where: Path = Path(".")) -> Iterator[Browser]:
+    """A headless Playwright Browser on the system Chromium; DiagnosticError, located at `where`, when
+    either is missing."""
+    sync_playwright = _playwright(where)
     executable = chromium_path()
     if executable is None:
-        raise _browser_missing("chromium")
+        raise _browser_missing(
+            where,
+            "`factsheet screenshots` needs Chromium, and it is not installed",
+            "install Debian's chromium, or set CHROMIUM=/path/to/chrome",
+        )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -134,7 +144,7 @@ def serve(site: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def viewer(browser: object, width: int, scheme: Scheme) -> Iterator[object]:
+def viewer(browser: Browser, width: int, scheme: Scheme) -> Iterator[Page]:
     """A browser tab `width` CSS pixels wide that prefers the given colour scheme."""
     context = browser.new_context(
         viewport={"width": width, "height": 900},
@@ -147,7 +157,7 @@ def viewer(browser: object, width: int, scheme: Scheme) -> Iterator[object]:
         context.close()
 
 
-def visit(tab: object, url: str, scheme: Scheme) -> None:
+def visit(tab: Page, url: str, scheme: Scheme) -> None:
     """Load `url` in the tab and show it in the given scheme."""
     tab.goto(url, wait_until="load")
     # Material picks the scheme from the media query on first load; set it outright so both are certain.
@@ -155,7 +165,7 @@ def visit(tab: object, url: str, scheme: Scheme) -> None:
 
 
 def take(
-    browser: object,
+    browser: Browser,
     base_url: str,
     pages: dict[str, str],
     out_dir: Path,
@@ -184,9 +194,10 @@ def screenshots(
     site: Path, out_dir: Path, schemes: tuple[Scheme, ...] = (Scheme.LIGHT,), *, full_page: bool = True
 ) -> list[Shot]:
     """Screenshots of one page of each kind of the built `site` at 1280 and 390 px."""
+    _playwright(site)  # first: without it, building the site would not help
     if not (site / "index.html").is_file():
         raise DiagnosticError(
             [error(Where(site), Code.BUILD_FAILED, "no built site here", "run `factsheet build` first")]
         )
-    with launch() as browser, serve(site) as base:
+    with launch(site) as browser, serve(site) as base:
         return take(browser, base, page_kinds(site), out_dir, schemes=schemes, full_page=full_page)
