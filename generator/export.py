@@ -128,7 +128,8 @@ def _plain(value: object) -> object:
         return value
     if isinstance(value, FactDate | ClockTime):
         return str(value)
-    names = _public_fields(type(value))
+    cls: type = type(value)  # typed `type`: mypy finds no __hash__ on type[object] (mypy issue 20409)
+    names = _public_fields(cls)
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
@@ -143,6 +144,7 @@ def facts_json(facts: FactBase) -> dict[str, object]:
     sources = []
     for s in facts.sources.values():
         entry = _plain(s)
+        assert isinstance(entry, dict)  # a fact is a dataclass, so its plain form is an object
         entry["label"] = s.label
         entry["text"] = s.body
         sources.append(entry)
@@ -151,6 +153,7 @@ def facts_json(facts: FactBase) -> dict[str, object]:
         entries = []
         for fact in getattr(facts, kind).values():
             entry = _plain(fact)
+            assert isinstance(entry, dict)
             if isinstance(fact, Event):
                 entry["precision"] = fact.date.precision.value
             entries.append(entry)
@@ -204,7 +207,8 @@ def _ics_text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space, never inside a character."""
-    data, parts = line.encode("utf-8"), []
+    data = line.encode("utf-8")
+    parts: list[str] = []
     while len(data) > 75:
         cut = 75 if not parts else 74
         while (data[cut] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
