@@ -151,7 +151,8 @@ def show(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(show(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, FactDate | ClockTime):
-        parts = [(name, show(getattr(value, name))) for name in fields_of(type(value)) if name != "citations"]
+        cls: type = type(value)  # typed `type`: mypy finds no __hash__ on type[...] (mypy issue 20409)
+        parts = [(name, show(getattr(value, name))) for name in fields_of(cls) if name != "citations"]
         head, *rest = parts
         extra = ", ".join(f"{k}: {v}" for k, v in rest if v)
         return f"{head[1]} ({extra})" if extra else head[1]
@@ -160,7 +161,8 @@ def show(value: object) -> str:
 
 def _field_changes(before: object, after: object) -> list[FieldChange]:
     changes = []
-    for name in fields_of(type(before)):
+    cls: type = type(before)  # as in `show`
+    for name in fields_of(cls):
         if name == "citations":
             continue
         old, new = show(getattr(before, name)), show(getattr(after, name))
