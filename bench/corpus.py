@@ -69,11 +69,11 @@ class _Writer:
     def sentence(self) -> str:
         return self.words(10, 24).capitalize() + "."
 
-    def cite(self, indent: str, count: int = 2) -> str:
-        """YAML for `count` citations, each a run of words from one of the sources."""
+    def cite(self, indent: str, count: int = 2, source: int | None = None) -> str:
+        """YAML for `count` citations, each a run of words from one of the sources (or the one numbered `source`)."""
         lines = [f"{indent}citations:"]
         for _ in range(count):
-            source_id, sentences = self.rng.choice(self.sources)
+            source_id, sentences = self.rng.choice(self.sources) if source is None else self.sources[source]
             words = self.rng.choice(sentences).rstrip(".").split()
             start = self.rng.randrange(0, len(words) - 8)
             quote = " ".join(words[start : start + self.rng.randint(8, min(16, len(words) - start))])
@@ -99,6 +99,7 @@ class _Writer:
                 [
                     "---",
                     f"id: {sid}",
+                    f"label: {_q(self.words(1, 3).title())}",
                     f"title: {_q(self.words(5, 10).capitalize())}",
                     f"outlet: {_q(self.words(1, 3).title())}",
                     f"author: {_q(self.words(2, 2).title())}",
@@ -142,7 +143,7 @@ class _Writer:
         for i in range(s.positions):
             pid = f"position-{i:05d}"
             actor, reporter = self.rng.sample(actors, 2)
-            voice = "direct" if i % 2 else f"reported\nreported_by: {reporter}"
+            voice = "described" if i % 2 else f"reported\nreported_by: {reporter}"
             self.write(
                 "positions",
                 pid,
@@ -153,13 +154,14 @@ class _Writer:
         for i in range(s.claims):
             cid = f"claim-{i:05d}"
             answers = "\n".join(
-                f"  - answer: {_q(self.words(2, 6))}\n    said_by: {self.rng.choice(actors)}\n{self.cite('    ', 1)}"
-                for _ in range(2)
+                f"  - answer: {_q(self.words(2, 6))}\n    said_by: {self.rng.choice(actors)}\n"
+                + self.cite("    ", 1, source=(i + n) % len(self.sources))  # two answers, two sources
+                for n in range(2)
             )
             self.write(
                 "claims",
                 cid,
-                f"id: {cid}\nquestion: {_q(self.words(5, 10).capitalize() + '?')}\n"
+                f"id: {cid}\nquestion: {_q(self.words(5, 10).capitalize() + '?')}\nkind: number\n"
                 f"topic: {self.rng.choice(topics)}\nanswers:\n{answers}",
             )
         (self.root / "facts" / "factsheet.yaml").write_text(

@@ -70,16 +70,23 @@ class OrderProblem:
 
 
 def problems(events: Mapping[str, Event]) -> list[OrderProblem]:
-    """Relations that contradict the dates, and cycles of relations (each cycle once)."""
+    """Relations that contradict the dates (directly or along a chain of relations: an event said to come
+    before one that its dates put after it), and cycles of relations (each cycle once)."""
+    succ = stated_edges(events)
     found = []
     for e in sorted(events.values(), key=lambda e: e.id):
-        for later in e.before:
-            if later in events and certainly_before(events[later], e):
+        seen: set[str] = set()
+        todo = sorted(succ[e.id])
+        while todo:
+            later = todo.pop(0)
+            if later in seen:
+                continue
+            seen.add(later)
+            if certainly_before(events[later], e):
                 found.append(OrderProblem(e, other=events[later]))
-        for earlier in e.after:
-            if earlier in events and certainly_before(e, events[earlier]):
-                found.append(OrderProblem(e, other=events[earlier]))
-    found.extend(OrderProblem(events[c[0]], cycle=c) for c in _cycles(stated_edges(events)))
+                break
+            todo.extend(sorted(succ[later]))
+    found.extend(OrderProblem(events[c[0]], cycle=c) for c in _cycles(succ))
     return found
 
 

@@ -92,14 +92,27 @@ def exports(facts: FactBase) -> dict[str, bytes]:
         ),
         "data/topics.csv": _csv(["id", "name", "summary"], [[t.id, t.name, t.summary] for t in facts.topics.values()]),
         "data/positions.csv": _csv(
-            ["id", "actor", "topic", "stance", "voice", "reported_by", "date"],
-            [[p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.date] for p in facts.positions.values()],
+            ["id", "actor", "topic", "stance", "voice", "reported_by", "reported_by_unnamed", "date"],
+            [
+                [p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.reported_by_unnamed, p.date]
+                for p in facts.positions.values()
+            ],
         ),
         # One row per answer: a claim is its question and two or more differing answers.
         "data/claims.csv": _csv(
-            ["id", "question", "topic", "answer_number", "answer", "said_by", "sources"],
+            ["id", "question", "kind", "topic", "answer_number", "answer", "said_by", "said_by_unnamed", "sources"],
             [
-                [c.id, c.question, c.topic, n, a.answer, a.said_by, " ".join(sorted({x.source for x in a.citations}))]
+                [
+                    c.id,
+                    c.question,
+                    c.kind,
+                    c.topic,
+                    n,
+                    a.answer,
+                    a.said_by,
+                    a.said_by_unnamed,
+                    " ".join(sorted({x.source for x in a.citations})),
+                ]
                 for c in facts.claims.values()
                 for n, a in enumerate(c.answers, 1)
             ],

@@ -66,7 +66,7 @@ def check_facts(facts: FactBase) -> Iterator[Diagnostic]:
             yield error(
                 e.where,
                 Code.ORDER_CONTRADICTS_DATE,
-                f"the order given for '{problem.other.id}' contradicts the dates "
-                f"({e.date} and {problem.other.date})",
+                f"this event is placed before '{problem.other.id}' (by before/after, directly or through other "
+                f"events), but the dates put '{problem.other.id}' first ({problem.other.date} and {e.date})",
                 "check the dates and times of both events, and the before/after between them",
             )

@@ -20,7 +20,7 @@ FILLED = {
     "kind": "person",
     "status": "occurred",
     "date": '"2021-12-30"',
-    "voice": "direct",
+    "voice": "own-words",
     "actor": "joe-biden",
     "topic": "sanctions",
     "answer": '"About fifty minutes"',
