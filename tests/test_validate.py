@@ -166,3 +166,31 @@ def test_an_event_that_ends_on_or_before_its_start_is_refused_at_its_end(basic, 
     event.write_text(event.read_text().replace('date: "2021-12-30"\n', f'date: "2021-12-30"\nend: "{end}"\n'))
     found = [(d.code.value, d.where.line, d.where.col) for d in check(basic).errors]
     assert found == ([("invalid-date", 4, 6)] if refused else [])
+
+
+CLAIM = "facts/claims/russian-troops-near-ukraine.yaml"
+
+
+def _claim_codes(tmp_path: Path, old: str, new: str) -> list[tuple[str, int]]:
+    from .conftest import copy_tree
+
+    project = copy_tree("basic", tmp_path / "basic")
+    file = project.root / CLAIM
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new), encoding="utf-8")
+    return [(d.code.value, d.where.line) for d in check(project).diagnostics if d.where.path == file]
+
+
+def test_a_claim_whose_answers_are_the_same_is_not_a_disagreement(tmp_path):
+    assert _claim_codes(tmp_path, '"60,000 to 90,000"', '"at least  100,000"') == [("not-a-disagreement", 1)]
+
+
+def test_a_claim_whose_answers_all_come_from_one_source_is_not_a_disagreement(tmp_path):
+    second = "serious-50-minute-conversation\n        quote: \"the 60,000 to 90,000 Russian troops gathered"
+    same_source = "courier-second-call-50-minutes\n        quote: \"awaited orders on the border\"  #"
+    assert _claim_codes(tmp_path, second, same_source) == [("not-a-disagreement", 1)]
+
+
+def test_a_claim_needs_its_kind(tmp_path):
+    assert _claim_codes(tmp_path, "kind: number\n", "") == [("missing-field", 1)]
