@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
+from generator import chronology
 from generator.context import build_pages
 from generator.model import FactDate
 from generator.pipeline import check
@@ -22,20 +25,37 @@ def timeline_events(pages) -> list[dict]:
     return [e for month in pages["timeline.md"].context["months"] for day in month["days"] for e in day["events"]]
 
 
-def test_timeline_is_in_date_order_grouped_by_month_then_day(repo_pages):
+def test_timeline_keeps_dates_and_stated_order_grouped_by_month_then_day(repo_pages):
     facts, pages = repo_pages
     months = pages["timeline.md"].context["months"]
     events = timeline_events(pages)
     assert sorted(e["id"] for e in events) == sorted(facts.events)
-    keys = [(e["date"], e["time"].hour * 60 + e["time"].minute if e["time"] else -1) for e in events]
-    assert keys == sorted(keys)
-    labels = [m["label"] for m in months]
-    assert labels == ["2014", "2021", "June 2021", "December 2021", "January 2022"]
-    december = next(m for m in months if m["label"] == "December 2021")
-    days = [d["label"] for d in december["days"]]
-    # Known only to the month: its own group, first, naming no day.
-    assert days == ["Day not known", "7 December 2021", "29 December 2021", "30 December 2021"]
-    assert len(set(m["id"] for m in months)) == len(months)
+    place = {e["id"]: i for i, e in enumerate(events)}
+    for a in facts.events.values():
+        for b in facts.events.values():
+            if chronology.certainly_before(a, b):
+                assert place[a.id] < place[b.id], (a.id, b.id)
+        for later in a.before:
+            assert place[a.id] < place[later]
+        for earlier in a.after:
+            assert place[earlier] < place[a.id]
+    # Groups run on: no two neighbouring groups for the same month or day; each anchor once.
+    for first, second in itertools.pairwise(months):
+        assert first["key"] != second["key"]
+    anchors = [m["id"] for m in months if m["id"]] + [d["id"] for m in months for d in m["days"] if d["id"]]
+    assert len(anchors) == len(set(anchors))
+
+
+def test_the_30_december_events_are_in_the_articles_order(repo_pages):
+    """Putin's remarks hours before the call; the call; the White House statement and the Kremlin's account after."""
+    _, pages = repo_pages
+    order = [e["id"] for e in timeline_events(pages)]
+    call = order.index("biden-putin-call-2021-12-30")
+    assert order.index("putin-statement-before-call-2021-12-30") < call
+    assert order.index("white-house-statement-2021-12-30") > call
+    assert order.index("kremlin-account-of-call-2021-12-30") > call
+    call_view = timeline_events(pages)[call]
+    assert call_view["clock"] == "15:35 EST, 20:35 GMT"
 
 
 def test_a_date_is_shown_only_as_precise_as_it_is(repo_pages):
@@ -53,10 +73,10 @@ def test_focus_background_and_scheduled_are_marked(repo_pages):
     facts, pages = repo_pages
     events = {e["id"]: e for e in timeline_events(pages)}
     assert [i for i, e in events.items() if e["focus"]] == [facts.info.focus_event]
-    # Background: certainly before the call. A December event with no day might be after it: not background.
+    # Background: before the call, by the dates or by the order the articles state.
     assert events["annexation-of-crimea-2014"]["background"]
     assert events["biden-putin-call-2021-12-07"]["background"]
-    assert not events["jstars-flight-over-ukraine-2021-12"]["background"]
+    assert events["putin-statement-before-call-2021-12-30"]["background"]
     assert not events["kremlin-account-of-call-2021-12-30"]["background"]
     assert not events[facts.info.focus_event]["background"]
     assert {i for i, e in events.items() if e["status"] == "scheduled"} == {
@@ -79,8 +99,8 @@ def test_positions_matrix_has_every_position_once(repo_pages):
 def test_actor_page_splits_what_they_said_from_what_was_said_of_them(repo_pages):
     facts, pages = repo_pages
     page = pages["actors/joe-biden.md"].context
-    assert {p["voice"] for p in page["said"]} <= {"direct"}
-    assert {p["voice"] for p in page["said_of"]} <= {"reported"}
+    assert {p["voice"] for p in page["said"]} <= {"own-words"}
+    assert {p["voice"] for p in page["said_of"]} <= {"reported", "described"}
     own = {p.id for p in facts.positions.values() if p.actor == "joe-biden"}
     assert {p["id"] for p in page["said"] + page["said_of"]} == own
     assert [a.text for a in page["affiliations"]] == ["United States"]
@@ -94,3 +114,47 @@ def test_claims_table_gives_each_version_its_sources_once(repo_pages):
             keys = [c.source_key for c in answer["sources"]]
             assert len(keys) == len(set(keys)) == answer["source_count"]
             assert {c.source_key for c in answer["citations"]} == set(keys)
+
+
+KREMLIN_SIDE = {"the-kremlin", "yuri-ushakov", "vladimir-putin", "russia"}
+
+
+def test_every_kremlin_account_of_biden_shows_the_white_house_response(repo_pages):
+    facts, pages = repo_pages
+    accounts = [p for p in facts.positions.values() if p.actor == "joe-biden" and p.reported_by in KREMLIN_SIDE]
+    assert accounts, "the fact base records the Kremlin's account of what Biden said"
+    biden = pages["actors/joe-biden.md"].context
+    shown = {p["id"]: p for p in biden["said_of"]}
+    for p in accounts:
+        assert [r.by for r in p.responses] == ["the-white-house"], p.id
+        assert [r["by"].text for r in shown[p.id]["responses"]] == ["The White House"]
+        topic = pages[f"topics/{p.topic}.md"].context["topic"]
+        (view,) = [x for x in topic["positions"] if x["id"] == p.id]
+        assert view["responses"] == shown[p.id]["responses"]
+
+
+def test_variants_are_listed_apart_and_not_counted_as_disagreements(repo_pages):
+    facts, pages = repo_pages
+    claims = pages["claims.md"].context
+    assert {c["id"] for c in claims["claims"]} == {c.id for c in facts.claims.values() if not c.kind.is_variant}
+    assert {c["id"] for c in claims["variants"]} == {c.id for c in facts.claims.values() if c.kind.is_variant}
+    assert claims["variants"], "spellings and translation variants exist in these articles"
+    counts = pages["index.md"].context["counts"]
+    assert counts["claims"] == len(claims["claims"]) and counts["variants"] == len(claims["variants"])
+
+
+def test_a_fact_a_claim_bears_on_links_to_it_wherever_it_shows(repo_pages):
+    facts, pages = repo_pages
+    on_events = {e for c in facts.claims.values() for e in c.events}
+    assert on_events
+    timeline = {e["id"]: e for e in timeline_events(pages)}
+    for c in facts.claims.values():
+        for e in c.events:
+            assert c.question in [d["link"].text for d in timeline[e]["differ"]]
+        for a in c.actors:
+            assert c.question in [d["link"].text for d in pages[f"actors/{a}.md"].context["actor"]["differ"]]
+        for pid in c.positions:
+            p = facts.positions[pid]
+            topic = pages[f"topics/{p.topic}.md"].context["topic"]
+            (view,) = [x for x in topic["positions"] if x["id"] == pid]
+            assert c.question in [d["link"].text for d in view["differ"]]
