@@ -190,7 +190,7 @@ class _Converter:
                     ok = False
         if not ok:
             return _INVALID
-        at = node
+        at: Node = node
         if plan.anchor_field:
             at = next((v for k, v in node.items if k.value == plan.anchor_field), node)
         return cls(**values, where=self.where(at))
@@ -593,7 +593,20 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
 
 
 _Loader = typing.Callable[[], object]
-_Checked = tuple[Document, FileCheck, _Loader]  # a file, its summary, its model object
+# FileCheck's fields as a plain tuple, as the cache keeps them: a FileCheck is one, and reordering its
+# fields breaks the type check of the code that reads them by position.
+_Summary = tuple[
+    bool,
+    str | None,
+    int,
+    int,
+    tuple[Diagnostic, ...],
+    tuple[Diagnostic, ...],
+    tuple[tuple[str, str, int, int], ...],
+    tuple[tuple[str, str, int, int], ...],
+    str | None,
+]
+_Checked = tuple[Document, _Summary, _Loader]  # a file, its summary, its model object
 
 # Below this many files per core, forking worker processes costs more than the check it shares out.
 _FILES_PER_JOB = 500
@@ -619,29 +632,34 @@ def _read_and_check(
 
 def _checked_files(
     items: list[Document | Unread], cache: FileCache, jobs: int | None
-) -> list[tuple[Document | None, FileCheck, _Loader]]:
+) -> list[tuple[Document | None, _Summary, _Loader]]:
     """Each file's document, summary and a loader of its model object: from the cache when the loader
     found the file there, otherwise by reading and checking it, over `jobs` processes when there are many.
     The cache is written here only, in this process."""
-    summary_of = cache.summary
     # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
-    # sheet, wrapping each one costs more than the rest of a cached check of that file.
-    known = [summary_of(item.cache_key) if isinstance(item, Document) and item.cached else None for item in items]
+    # sheet, wrapping each one costs more than the rest of a cached check of that file. The cache
+    # returns what was put (`tuple(summary)` below) as an object.
+    summary_of = typing.cast(typing.Callable[[Key], _Summary | None], cache.summary)
+    known = [
+        summary_of(item.cache_key) if isinstance(item, Document) and item.cached and item.cache_key else None
+        for item in items
+    ]
     todo = [item for item, summary in zip(items, known, strict=True) if summary is None]
     work = functools.partial(_read_and_check, cache)
     fresh = iter(workers.spread(work, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
-    out: list[tuple[Document | None, FileCheck, _Loader]] = []
+    out: list[tuple[Document | None, _Summary, _Loader]] = []
     for item, summary in zip(items, known, strict=True):
         if summary is not None:
-            doc = typing.cast(Document, item)
-            out.append((doc, summary, functools.partial(_cached_value, cache, doc)))
+            cached = typing.cast(Document, item)  # `known` has summaries for cached Documents only
+            out.append((cached, summary, functools.partial(_cached_value, cache, cached)))
             continue
         doc, summary, pickled = next(fresh)
         key = doc.cache_key if doc is not None else None
         if key is not None and doc is not None and doc.stat is not None:
             cache.remember(doc.file, doc.stat, key)
         if summary is None:  # read, and found in the cache by its content hash
-            summary = typing.cast(FileCheck, cache.summary(typing.cast(Key, key)))
+            summary = summary_of(typing.cast(Key, key))
+            assert summary is not None  # the loader saw it there, and nothing removes entries during a check
             out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
             continue
         if key is not None:
