@@ -18,7 +18,7 @@ from .context import PAGES, build_pages, fact_target
 from .diagnostics import Code, Diagnostic, DiagnosticError, error, sorted_diagnostics
 from .export import exports
 from .load import load_project
-from .model import FactBase, Where
+from .model import Actor, FactBase, Topic, Where
 from .project import Project
 from .publish import Written, build_site, source_date_epoch, write_docs
 from .render import FrontMatterError, render_pages
@@ -102,7 +102,8 @@ def render(
 def _front_matter_problem(project: Project, facts: FactBase, exc: FrontMatterError) -> Diagnostic:
     """The page's front matter did not read back: located at the fact whose page it is (its title comes
     from there), else at the templates."""
-    origins: dict[str, Where] = {fact_target(x).page: x.where for x in (*facts.actors.values(), *facts.topics.values())}
+    own_pages: list[Actor | Topic] = [*facts.actors.values(), *facts.topics.values()]
+    origins: dict[str, Where] = {fact_target(x).page: x.where for x in own_pages}
     origins.update({fact_target(s).page: s.where for s in facts.sources.values()})
     origins[PAGES["home"]] = facts.info.where
     where = origins.get(exc.page, Where(Path("")))
