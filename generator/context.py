@@ -106,10 +106,15 @@ SCHEMA_ORG = "https://schema.org"
 _LD_ACTOR_TYPES = {ActorKind.PERSON: "Person", ActorKind.ORGANIZATION: "Organization", ActorKind.STATE: "Country"}
 
 
-def _utc_offset(e: Event) -> str:
-    """The ±HH:MM offset of an event's time zone on its day (the check makes sure the zone exists)."""
+def _start_date(e: Event) -> str:
+    """The ISO 8601 start of a timed event: local time with its ±HH:MM offset (the check makes sure the zone
+    exists), or the same instant in UTC when that day's offset is not whole minutes (local mean time before
+    the zone adopted standard time, e.g. -04:56:02), which ISO 8601 and JSON-LD cannot write."""
     when = dt.datetime(e.date.year, e.date.month, e.date.day, e.time.hour, e.time.minute, tzinfo=ZoneInfo(e.timezone))
-    return when.isoformat()[-6:]
+    offset = when.utcoffset()
+    if offset is not None and offset.total_seconds() % 60 == 0:
+        return when.isoformat(timespec="seconds")
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _first_per_source(citations: list[Citation]) -> list[Citation]:
@@ -427,7 +432,7 @@ class _Builder:
     def event_ld(self, e: Event) -> dict[str, object]:
         ld: dict[str, object] = {"@type": "Event", "name": e.title, "startDate": e.date.iso()}
         if e.time and e.timezone:
-            ld["startDate"] = f"{e.date.iso()}T{e.time}:00{_utc_offset(e)}"
+            ld["startDate"] = _start_date(e)
         if e.end:
             ld["endDate"] = e.end.iso()
         if e.status is EventStatus.SCHEDULED:
