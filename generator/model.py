@@ -486,9 +486,9 @@ class SheetInfo:
     where: Where = where_field()
 
 
-ENTITY_TYPES: tuple[type, ...] = (Actor, Event, Topic, Position, Claim)
+ENTITY_TYPES: tuple[type[Entity], ...] = (Actor, Event, Topic, Position, Claim)
 Entity = Actor | Event | Topic | Position | Claim | Source
-BY_KIND: dict[str, type] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
+BY_KIND: dict[str, type[Entity]] = {t.KIND: t for t in (*ENTITY_TYPES, Source)}
 
 
 def file_for(kind: str, id_: str) -> str:

@@ -28,6 +28,7 @@ from .cache import FileCache, Key, StaleCache
 from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
 from .load import Document, Loaded, Unread, parse_yaml
 from .model import (
+    BY_KIND,
     ENTITY_TYPES,
     RESERVED_IDS,
     SLUG_MAX,
@@ -720,7 +721,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         by_kind[doc.kind][fact_id] = (doc, summary, value)
         diagnostics.extend(entity_problems)
 
-    kinds = {t.KIND: by_kind[t] for t in by_kind}
+    kinds = {kind: by_kind[t] for kind, t in BY_KIND.items()}  # BY_KIND's classes are by_kind's keys
     for doc, refs in references:
         for kind, ref_id, line, col in refs:
             if ref_id not in kinds[kind]:
@@ -753,7 +754,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         loaders.clear()  # the cache's pickled objects are no longer needed
         return facts
 
-    counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in by_kind}
+    counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in BY_KIND.values()}
     return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
 
 
