@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import quotes
-from .model import FactBase, all_citations
+from .model import Entity, FactBase, all_citations
 
 
 @dataclass(frozen=True)
@@ -15,13 +15,13 @@ class CitedPassage:
     quote: str
     start: int  # offsets in the source body, as printed
     end: int
-    facts: tuple[object, ...]  # every fact citing it, in fact-base order
+    facts: tuple[Entity, ...]  # every fact citing it, in fact-base order
 
 
 def locate(facts: FactBase) -> dict[str, list[CitedPassage]]:
     """Cited passages per source id, in text order. Quotes not found are skipped (the check reports them)."""
     folded = {sid: quotes.fold(s.body) for sid, s in facts.sources.items()}
-    found: dict[str, dict[str, tuple[int, int, str, list[object]]]] = {sid: {} for sid in facts.sources}
+    found: dict[str, dict[str, tuple[int, int, str, list[Entity]]]] = {sid: {} for sid in facts.sources}
     for fact in facts.facts():
         for c in all_citations(fact):
             if c.source not in folded:

@@ -21,8 +21,10 @@ from .export import EXPORT_FILES
 from .model import (
     Actor,
     ActorKind,
+    Answer,
     Citation,
     Claim,
+    Entity,
     Event,
     EventStatus,
     FactBase,
@@ -135,7 +137,7 @@ def _first(used: set[str], anchor: str) -> str | None:
     return anchor
 
 
-def fact_target(fact: object) -> Target:
+def fact_target(fact: Entity) -> Target:
     if isinstance(fact, Actor):
         return Target(f"actors/{fact.id}.md")
     if isinstance(fact, Source):
@@ -183,7 +185,7 @@ class _Builder:
                     self.claims_on[(kind, i)].append(c)
             if c.topic:
                 self.claims_on[("topic", c.topic)].append(c)
-        self.answers_of: dict[str, list[tuple[Claim, object]]] = defaultdict(list)
+        self.answers_of: dict[str, list[tuple[Claim, Answer]]] = defaultdict(list)
         for c in facts.claims.values():
             for ans in c.answers:
                 if ans.said_by is not None:
