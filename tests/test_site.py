@@ -158,3 +158,20 @@ def test_json_ld_cannot_break_out_of_its_script(tmp_path):
     ]
     assert jsonld(soup)["name"] == name
     assert soup.find("h1").get_text().removesuffix("¶").strip() == name
+
+
+def test_a_bar_in_a_claims_answer_stays_in_its_table_cell(tmp_path):
+    # Unescaped, `|` ends the cell: the row's cells shift and its Sources column is lost, without any error.
+    project = copy_tree("basic", tmp_path / "bars")
+    claim = project.facts_dir / "claims" / "russian-troops-near-ukraine.yaml"
+    answer = "At least | 100,000 | soldiers"
+    claim.write_text(claim.read_text(encoding="utf-8").replace('"At least 100,000"', f'"{answer}"'), encoding="utf-8")
+    _, site = build(project, strict=True)
+    page = BeautifulSoup((site / "claims" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    table = page.find(id="russian-troops-near-ukraine").find_next("table")
+    header = [th.get_text(strip=True) for th in table.select("thead th")]
+    rows = {tr.find("td").get_text(strip=True): tr.find_all("td") for tr in table.select("tbody tr")}
+    assert header[-1] == "Sources"
+    assert answer in rows, list(rows)
+    assert len(rows[answer]) == len(header)
+    assert rows[answer][-1].find("a", href=True), "the Sources cell links to the sources"
