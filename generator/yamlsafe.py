@@ -20,6 +20,7 @@ try:  # LibYAML's parser; the pure-Python one has the same events, only slower.
 
     _OFFSETS_IN_BYTES = True  # LibYAML reads UTF-8: its reader errors give byte offsets
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # ignore: the stubs type the two loaders as unrelated classes; both give the events used here.
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
     _OFFSETS_IN_BYTES = False
