@@ -296,6 +296,7 @@ class _Builder:
             "responses": self.responses(p),
             "differ": self.differ("position", p.id),
             "date": p.date,
+            "date_note": p.date_note,
             "citations": self.cite(p.citations),
             "source_count": self.source_count(p),
         }

@@ -365,6 +365,10 @@ class Position:
         ),
     )
     date: FactDate | None = field(default=None, metadata=doc("When the position was stated, if known."))
+    date_note: Line | None = field(
+        default=None,
+        metadata=doc("When the date differs by place, e.g. '30 December in Washington, 31 December in Moscow'."),
+    )
     responses: list[Response] = field(
         default_factory=list, metadata=doc("What the other side said of this account (not confirmed, disputed).")
     )
