@@ -91,21 +91,40 @@ class Diagnostic:
         return text
 
 
+_SHOWN_AS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+MESSAGE_MAX = 600  # characters of a message or hint; longer ones are cut (values in them are cut sooner)
+QUOTED_MAX = 80  # characters of a value from a file quoted in a message
+
+
 def visible(text: str) -> str:
-    """Text for a terminal or a CI log: characters that print nothing or steer the terminal (escape
-    sequences, bidi overrides) taken from file names or values become visible \\u escapes. Line breaks
-    stay: multi-line messages are allowed, and each output format deals with them."""
+    """Text for a terminal or a CI log, on one line: characters that print nothing or steer the terminal
+    (escape sequences, bidi overrides) taken from file names or values become visible \\u escapes, and line
+    breaks become \\n, so no value can start a line of its own (a forged `::error` workflow command, or a
+    fake `path:line:col` diagnostic). The output formats put their own line breaks between the parts."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)
+    return "".join(c if c.isprintable() else _SHOWN_AS.get(c) or f"\\u{ord(c):04x}" for c in text)
+
+
+def _bounded(text: str) -> str:
+    text = visible(text)
+    return text if len(text) <= MESSAGE_MAX else f"{text[:MESSAGE_MAX]}… ({len(text)} characters in all)"
+
+
+def quoted(value: str) -> str:
+    """A value from a file, quoted for a message: cut to QUOTED_MAX characters (saying how long it is),
+    with its unprintable characters shown as escapes."""
+    if len(value) > QUOTED_MAX:
+        return f"'{visible(value[:QUOTED_MAX])}…' ({len(value)} characters)"
+    return f"'{visible(value)}'"
 
 
 def error(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.ERROR, code, visible(message), visible(hint))
+    return Diagnostic(where, Severity.ERROR, code, _bounded(message), _bounded(hint))
 
 
 def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.WARNING, code, visible(message), visible(hint))
+    return Diagnostic(where, Severity.WARNING, code, _bounded(message), _bounded(hint))
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -9,6 +9,7 @@ document is checked: that is pure work on one file's text, which the check sprea
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -21,7 +22,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlsafe
 from .cache import FileCache, Key
-from .diagnostics import Code, Diagnostic, error
+from .diagnostics import Code, Diagnostic, error, warning
 from .model import ENTITY_TYPES, SheetInfo, Source, Where
 from .project import Project
 
@@ -131,7 +132,10 @@ class SeedFrontMatter(YAMLHandler):
 # Refused anywhere in an input file, before any parsing: C0 and C1 control characters (tab and LF/CRLF
 # line ends excepted), a lone CR (editors and YAML would count lines differently), and the bidi
 # embedding, override and isolate controls that make text display otherwise than it reads (Trojan Source).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+# Also the 66 noncharacters (U+FDD0-FDEF and the last two code points of every plane, U+FFFE, U+FFFF, ...):
+# not text, and YAML readers refuse them.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_NONCHARACTERS}]|\r(?!\n)")
 
 
 def forbidden_character(path: Path, text: str) -> Diagnostic | None:
@@ -146,12 +150,38 @@ def forbidden_character(path: Path, text: str) -> Diagnostic | None:
         hint = "a NUL byte: save the file as UTF-8 text (not UTF-16 or a binary format)"
     elif "\u202a" <= char <= "\u2069":
         hint = "remove it: direction-changing characters make text display otherwise than it reads"
+    elif char > "\u2069":
+        hint = "remove it: a noncharacter is not text (a damaged file, or bytes pasted from a binary)"
     else:
         hint = "remove it: control characters are invisible (often pasted from a terminal or a PDF)"
-    name = unicodedata.name(char, "control character")
+    name = unicodedata.name(char, "control character" if char <= "\u2069" else "noncharacter")
     return error(
         Where(path, line, col), Code.FORBIDDEN_CHARACTER, f"forbidden character U+{ord(char):04X} ({name})", hint
     )
+
+
+# Byte-order marks of the encodings that are not UTF-8; UTF-32 LE first, as it starts like UTF-16 LE.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32 (little-endian, with a byte-order mark)"),
+    (codecs.BOM_UTF32_BE, "UTF-32 (big-endian, with a byte-order mark)"),
+    (codecs.BOM_UTF16_LE, "UTF-16 (little-endian, with a byte-order mark)"),
+    (codecs.BOM_UTF16_BE, "UTF-16 (big-endian, with a byte-order mark)"),
+)
+
+
+def other_encoding(raw: bytes) -> str | None:
+    """The encoding a file is in when it is plainly not UTF-8: a UTF-16 or UTF-32 byte-order mark, or
+    (without one) text whose every other byte is NUL, as UTF-16 writes ASCII."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:64]
+    if len(head) >= 4 and head.count(0) * 2 >= len(head) - 1:
+        if not any(head[1::2]):
+            return "UTF-16 (little-endian, without a byte-order mark)"
+        if not any(head[0::2]):
+            return "UTF-16 (big-endian, without a byte-order mark)"
+    return None
 
 
 def read_text(path: Path, max_bytes: int) -> str | Diagnostic:
@@ -178,6 +208,9 @@ def read_text(path: Path, max_bytes: int) -> str | Diagnostic:
         return error(where, Code.FILE_UNREADABLE, f"cannot read file: {exc.strerror}", "check the file's permissions")
     if raw.startswith(b"\xef\xbb\xbf"):
         return error(where, Code.BOM, "file starts with a byte-order mark", "save it as UTF-8 without BOM")
+    encoding = other_encoding(raw)
+    if encoding is not None:
+        return error(where, Code.NOT_UTF8, f"the file is {encoding}, not UTF-8", "save it as UTF-8 (without BOM)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -221,6 +254,25 @@ def _listing(folder: Path, diagnostics: list[Diagnostic]) -> list[os.DirEntry[st
 
 def _unexpected(path: Path, hint: str) -> Diagnostic:
     return error(Where(path, 1, 1), Code.UNEXPECTED_FILE, "unexpected file or folder", hint)
+
+
+def _hidden(entry: os.DirEntry[str]) -> list[Diagnostic]:
+    """A hidden file or folder is never read: say so, so that a reviewer does not take it as checked (an
+    empty .gitkeep, which only keeps a folder in git, excepted). A warning: an editor's swap file is
+    hidden too; `--strict`, as in CI, refuses it."""
+    try:
+        if entry.name == ".gitkeep" and entry.is_file(follow_symlinks=False) and entry.stat().st_size == 0:
+            return []
+    except OSError:
+        pass
+    return [
+        warning(
+            Where(Path(entry.path), 1, 1),
+            Code.UNEXPECTED_FILE,
+            "hidden file or folder: it is never read nor checked",
+            "rename it without the leading dot if it is a fact or a seed; otherwise delete it",
+        )
+    ]
 
 
 def _document(
@@ -319,6 +371,7 @@ def load_project(project: Project, cache: FileCache | None = None, *, defer: boo
     for entry in _listing(project.facts_dir, diagnostics):
         path = Path(entry.path)
         if entry.name.startswith("."):
+            diagnostics.extend(_hidden(entry))
             continue
         if entry.name == SHEET_FILE:
             take(SheetInfo, entry)
@@ -326,6 +379,7 @@ def load_project(project: Project, cache: FileCache | None = None, *, defer: boo
             kind = folders[entry.name]
             for item in _listing(path, diagnostics):
                 if item.name.startswith("."):
+                    diagnostics.extend(_hidden(item))
                     continue
                 if not item.name.endswith(".yaml"):
                     diagnostics.append(_unexpected(path / item.name, "fact files end in .yaml"))
@@ -340,6 +394,7 @@ def load_project(project: Project, cache: FileCache | None = None, *, defer: boo
             )
     for entry in _listing(project.seeds_dir, diagnostics):
         if entry.name.startswith("."):
+            diagnostics.extend(_hidden(entry))
             continue
         if not entry.name.endswith(".md"):
             diagnostics.append(_unexpected(Path(entry.path), "seed files end in .md"))

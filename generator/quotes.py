@@ -111,7 +111,10 @@ def find(source: Folded, quote: str) -> Match | None:
 
 
 def _trie_pattern(words: list[str]) -> re.Pattern[str]:
-    """A regex matching any of `words`, the longest at each position, as a trie: one pass per text."""
+    """A regex matching any of `words`, the longest at each position, as a trie: one pass per text.
+
+    Built without recursion (a name may be thousands of characters long: one deep path of the trie), and
+    a run of nodes with one child each becomes one literal, so the work grows with the words' length."""
     trie: dict = {}
     for word in words:
         node = trie
@@ -119,14 +122,31 @@ def _trie_pattern(words: list[str]) -> re.Pattern[str]:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{body})?" if "" in node else body
+    def chain(ch: str, child: dict) -> tuple[str, dict]:
+        # Follow single-child nodes that end no word: their characters are one literal.
+        run = [ch]
+        while len(child) == 1 and "" not in child:
+            ((ch, child),) = child.items()
+            run.append(ch)
+        return re.escape("".join(run)), child
 
-    return re.compile(emit(trie))
+    order: list[dict] = []  # every branching node (and the root), each before the nodes below it
+    edges: dict[int, list[tuple[str, dict]]] = {}
+    stack = [trie]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        edges[id(node)] = [chain(ch, child) for ch, child in sorted(node.items()) if ch]
+        stack.extend(child for _, child in edges[id(node)])
+    pattern: dict[int, str] = {}
+    for node in reversed(order):  # the nodes below first
+        branches = [literal + pattern[id(child)] for literal, child in edges[id(node)]]
+        if not branches:
+            pattern[id(node)] = ""
+            continue
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        pattern[id(node)] = f"(?:{body})?" if "" in node else body
+    return re.compile(pattern[id(trie)])
 
 
 def occurrences_in(texts: dict[str, str], needles: set[str]) -> dict[str, set[str]]:
@@ -136,7 +156,14 @@ def occurrences_in(texts: dict[str, str], needles: set[str]) -> dict[str, set[st
     wanted = sorted(n for n in needles if n)
     if not wanted:
         return found
-    pattern = _trie_pattern(wanted)
+    try:
+        pattern = _trie_pattern(wanted)
+    except (RecursionError, re.error, OverflowError):
+        # Hundreds of words each a prefix of the next nest the groups deeper than `re` can compile: look
+        # each one up instead (slower, the same answer).
+        for n in wanted:
+            found[n] = {key for key, text in texts.items() if n in text}
+        return found
     # A needle occurring at a position is a prefix of the longest match there, hence inside it.
     inside: dict[str, list[str]] = {}
     for key, text in texts.items():

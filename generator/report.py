@@ -8,14 +8,17 @@ form, sorted by place.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Code, Diagnostic, Severity
 
 # GitHub shows at most 10 annotations of each level per step; the rest would be dropped silently.
 GITHUB_ANNOTATIONS_PER_LEVEL = 10
+SHOWN_PER_CODE = 20  # problems of one code printed as text; the count of the others follows
 
 
 class Format(Enum):
@@ -30,10 +33,26 @@ def summary(diagnostics: list[Diagnostic]) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+def _text_lines(diagnostics: list[Diagnostic], root: Path | None) -> list[str]:
+    """Each problem as text, at most SHOWN_PER_CODE of each code: one cause (a folder that is a link, a
+    renamed source) can make hundreds of follow-on errors, which would bury it. A line says how many more
+    there are; `--format json` lists every one."""
+    lines: list[str] = []
+    seen: Counter[Code] = Counter()
+    for d in diagnostics:
+        seen[d.code] += 1
+        if seen[d.code] <= SHOWN_PER_CODE:
+            lines.append(d.format(root))
+    for code, n in seen.items():
+        if n > SHOWN_PER_CODE:
+            lines.append(f"... and {n - SHOWN_PER_CODE} more [{code.value}] not shown (--format json lists all)")
+    return lines
+
+
 def as_text(diagnostics: list[Diagnostic], root: Path | None) -> str:
     if not diagnostics:
         return ""
-    return "\n".join([*(d.format(root) for d in diagnostics), summary(diagnostics)]) + "\n"
+    return "\n".join([*_text_lines(diagnostics, root), summary(diagnostics)]) + "\n"
 
 
 def as_records(diagnostics: list[Diagnostic], root: Path | None) -> list[dict[str, object]]:
@@ -89,9 +108,11 @@ def as_github(diagnostics: list[Diagnostic], root: Path | None) -> str:
         message = d.message + (f"\n{d.hint}" if d.hint else "")
         lines.append(f"::{d.severity.value} {props}::{_escape_data(message)}")
     if diagnostics:
-        lines.append("::group::all problems as text")
-        lines.extend(d.format(root) for d in diagnostics)
-        lines.append("::endgroup::")
+        text = [d.format(root) for d in diagnostics]  # all of them: the group is folded in the log
+        # Values in messages cannot start a line (diagnostics.visible), and the runner is also told to act
+        # on no workflow command until a token that no input can know: a hash of the very text it guards.
+        token = hashlib.sha256("\n".join(text).encode("utf-8")).hexdigest()[:32]
+        lines += ["::group::all problems as text", f"::stop-commands::{token}", *text, f"::{token}::", "::endgroup::"]
     if left_out:
         lines.append(
             f"::notice title=more problems::{summary(diagnostics)}; {left_out} not annotated "

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import hashlib
+import importlib.resources
 import pickle
 import re
 import types
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from . import quotes, workers
 from .cache import FileCache, Key, StaleCache
-from .diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
+from .diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
 from .load import Document, Loaded, Unread, parse_yaml
 from .model import (
     BY_KIND,
@@ -54,29 +55,70 @@ from .model import (
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 _INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
+# Anchors the site makes itself (context.py: timeline months and days; source pages: paragraphs and
+# quotes). A fact's id is an anchor on some page too (events on the timeline): it must not take one of these.
+_GENERATED_ANCHOR = re.compile(r"t-\d{4}(?:-\d{2}){0,2}|p-\d+|q-[0-9a-f]{10}")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
 # Unicode categories never allowed in text: controls, format characters (zero-width, bidi, soft hyphen,
 # tag characters: invisible, they make two names look equal or reorder text on screen), private use,
-# surrogates, and the line and paragraph separators. By category, so new invisibles are covered too.
-_UNSEEN = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that print nothing
+# surrogates, the line and paragraph separators, and unassigned code points (Cn, with the noncharacters
+# U+FFFE, U+FFFF, U+FDD0-FDEF: no font draws them, and YAML readers, MkDocs' among them, refuse them).
+# By category, so new invisibles are covered too.
+_UNSEEN = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"})
+# Characters that print nothing although their category says they would: the Hangul fillers (letters),
+# BRAILLE PATTERN BLANK (a symbol), and the default-ignorable marks: combining grapheme joiner, Khmer
+# inherent vowels, Mongolian and other variation selectors.
+_BLANK = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+_COMBINING = frozenset({"Mn", "Me"})
+MAX_COMBINING_MARKS = 4  # on one character: Hebrew with points and accents needs 4; "Zalgo" text needs dozens
+_VISIBLE = frozenset("LNPS")  # a letter, digit, punctuation mark or symbol (first letter of the category)
 _NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
+_VISIBLE_ASCII = re.compile("[!-~]")
+_UNSEEN_NAMES = {"Cn": "unassigned code point", "Co": "private-use character", "Cs": "surrogate"}
+
+
+def character_name(char: str) -> str:
+    """`U+FFFF (noncharacter)`, `U+0430 (CYRILLIC SMALL LETTER A)`: a character as a reader can look it up."""
+    code = ord(char)
+    name = unicodedata.name(char, "")
+    if not name:
+        category = unicodedata.category(char)
+        if (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
+            name = "noncharacter"
+        else:
+            name = _UNSEEN_NAMES.get(category, "control character")
+    return f"U+{code:04X} ({name})"
 
 
 def unseen_character(value: str, multiline: bool) -> tuple[int, str] | None:
-    """Offset and description of the first character a reader would not see as text, if any.
+    """Offset of the first thing a reader would not see as text, and what it is (to follow the field's
+    name in a message), if any: an invisible or unassigned character, more than MAX_COMBINING_MARKS
+    combining marks stacked on one character, or, in text that is not blank, no visible character at all.
 
     Spaces are fine; tabs and line breaks only in multi-line text.
     """
     allowed = "\t\n\r" if multiline else ""
+    stacked, run_end = 0, -1
     # Only the characters that are not printable ASCII need a look: most text has few or none.
     for found in _NOT_PRINTABLE_ASCII.finditer(value):
         i, char = found.start(), found.group()
         if char in allowed:
             continue
-        if unicodedata.category(char) in _UNSEEN or char in _BLANK_LETTERS:
-            name = unicodedata.name(char, "control character")
-            return i, f"U+{ord(char):04X} ({name})"
+        category = unicodedata.category(char)
+        if category in _UNSEEN or char in _BLANK:
+            return i, f"contains {character_name(char)} at character {i + 1}"
+        if category in _COMBINING:
+            stacked = stacked + 1 if i == run_end else 1
+            run_end = i + 1
+            if stacked > MAX_COMBINING_MARKS:
+                return i, f"has more than {MAX_COMBINING_MARKS} accents (combining marks) in a row at character {i + 1}"
+    visible = _VISIBLE_ASCII.search(value) or any(unicodedata.category(c)[0] in _VISIBLE for c in value)
+    if value.strip() and not visible:
+        return 0, "shows nothing: it has no visible letter, digit, punctuation mark or symbol"
     return None
 
 
@@ -173,7 +215,7 @@ class _Converter:
                 self.fail(
                     key,
                     Code.UNKNOWN_FIELD,
-                    f"unknown field '{key.value}' in {cls.__name__.lower()}",
+                    f"unknown field {quoted(key.value)} in {cls.__name__.lower()}",
                     _did_you_mean(key.value, plan.fields) or f"allowed: {', '.join(plan.fields)}",
                 )
                 ok = False
@@ -218,7 +260,7 @@ class _Converter:
             return self.fail(
                 node,
                 Code.WRONG_TYPE,
-                f"'{name}' must be true or false, not '{node.value}'",
+                f"'{name}' must be true or false, not {quoted(node.value)}",
                 "write true or false, without quotes",
             )
         if isinstance(tp, type) and issubclass(tp, Enum):
@@ -229,7 +271,7 @@ class _Converter:
             return self.fail(
                 node,
                 Code.INVALID_VALUE,
-                f"'{name}' is '{node.value}'; allowed: {', '.join(allowed)}",
+                f"'{name}' is {quoted(node.value)}; allowed: {', '.join(allowed)}",
                 _did_you_mean(node.value, allowed) or f"write one of: {', '.join(allowed)}",
             )
         if tp is FactDate:
@@ -239,28 +281,30 @@ class _Converter:
                 return self.fail(
                     node,
                     Code.INVALID_DATE,
-                    f"'{name}' '{node.value}' is not a valid date: {exc}",
+                    f"'{name}' {quoted(node.value)} is not a valid date: {exc}",
                     'write e.g. "2021-12-30", "2021-12" or "2021"',
                 )
         if tp is ClockTime:
             try:
                 return ClockTime.parse(node.value)
             except ValueError as exc:
-                return self.fail(node, Code.INVALID_TIME, f"'{name}' '{node.value}': {exc}", 'quote it: time: "15:35"')
+                return self.fail(
+                    node, Code.INVALID_TIME, f"'{name}' {quoted(node.value)}: {exc}", 'quote it: time: "15:35"'
+                )
         raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
 
     def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
         unseen = unseen_character(value, multiline)
         if unseen is not None:
-            offset, char = unseen
             return self.fail(
                 node,
                 Code.INVALID_TEXT,
-                f"'{name}' contains {char} at character {offset + 1}",
-                "keep it on one line and retype it: tabs, line breaks, control, zero-width and bidi characters "
-                "are refused"
+                f"'{name}' {unseen[1]}",
+                "keep it on one line and retype it: tabs, line breaks, control, zero-width, bidi, private-use "
+                "and unassigned characters, and stacks of accents, are refused"
                 if not multiline
-                else "retype the text: control, zero-width and bidi characters are refused",
+                else "retype the text: control, zero-width, bidi, private-use and unassigned characters, and "
+                "stacks of accents, are refused",
             )
         if len(value) > max_length:
             return self.fail(
@@ -273,9 +317,13 @@ class _Converter:
     def slug(self, node: Node, value: str, hint: str) -> object:
         if SLUG_RE.fullmatch(value) and len(value) <= SLUG_MAX:
             return value
-        shown = f"'{value}'" if value.isprintable() and len(value) <= SLUG_MAX else "this"
         rule = f"use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters"
-        return self.fail(node, Code.INVALID_ID, f"{shown} is not a valid id", f"{hint}; {rule}" if hint else rule)
+        return self.fail(
+            node,
+            Code.INVALID_ID,
+            f"{quoted(value)} is not a valid id{_why_not_a_slug(value)}",
+            f"{hint}; {rule}" if hint else rule,
+        )
 
     def refine(self, node: Node, value: object, mark: object, name: str) -> object:
         if isinstance(mark, Text):
@@ -293,6 +341,14 @@ class _Converter:
                     Code.INVALID_ID,
                     f"the id '{value}' is reserved",
                     "it names a list page of the site; choose another",
+                )
+            if _GENERATED_ANCHOR.fullmatch(typing.cast(str, value)):
+                return self.fail(
+                    node,
+                    Code.INVALID_ID,
+                    f"the id '{value}' has the form of an anchor the site makes itself",
+                    "t-YYYY-MM-DD (timeline months and days), p-N (paragraphs) and q- with 10 hex digits (quotes) "
+                    "are the site's own; choose another id",
                 )
             return self.slug(node, typing.cast(str, value), "")
         if mark == "url":
@@ -315,6 +371,17 @@ class _Converter:
                 )
             return value
         return self.text(node, typing.cast(str, value), name, multiline=False, max_length=2000)
+
+
+_NOT_SLUG_CHARACTER = re.compile("[^a-z0-9-]")
+
+
+def _why_not_a_slug(value: str) -> str:
+    """What a reader cannot see: a letter that only looks like ASCII (Cyrillic a, Greek o) is named."""
+    found = _NOT_SLUG_CHARACTER.search(value)
+    if found is None or found.group().isascii():
+        return ""
+    return f": {character_name(found.group())} at character {found.start() + 1} is not an ASCII letter"
 
 
 Convert = typing.Callable[[_Converter, Node, str], object]
@@ -417,17 +484,29 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
     expected = doc.path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
         id_node = fields["id"]
+        rename = f"rename the file to '{obj.id}{doc.path.suffix}'"
+        valid_name = SLUG_RE.fullmatch(expected) and len(expected) <= SLUG_MAX and expected not in RESERVED_IDS
         conv.fail(
             id_node,
             Code.ID_MISMATCH,
-            f"id '{obj.id}' does not match the file name '{doc.path.name}'",
-            f"rename the file to '{obj.id}{doc.path.suffix}' or set id: {expected}",
+            f"id '{obj.id}' does not match the file name {quoted(doc.path.name)}",
+            f"{rename} or set id: {expected}"
+            if valid_name and not _GENERATED_ANCHOR.fullmatch(expected)
+            # Never propose an id that is itself refused (a homoglyph, '-rf', 'joe biden').
+            else f"{rename}; {quoted(expected)} is not a valid id{_why_not_a_slug(expected)}",
         )
     return obj, conv.diagnostics, conv.references
 
 
 def _field_checks(obj: object, fields: dict[str, Node], where: typing.Callable[[Node], Where]) -> Iterator[Diagnostic]:
     """Rules on one field's value, reported where that value stands (model objects keep no place per field)."""
+    if isinstance(obj, Event) and obj.timezone is not None and not _is_time_zone(obj.timezone):
+        yield error(
+            where(fields["timezone"]),
+            Code.INVALID_TIME,
+            f"unknown time zone {quoted(obj.timezone)}",
+            _did_you_mean(obj.timezone, time_zones()) or "use an IANA name, e.g. America/New_York or UTC",
+        )
     if isinstance(obj, Event) and obj.end is not None and obj.end <= obj.date:
         yield error(
             where(fields["end"]),
@@ -443,7 +522,7 @@ def _field_checks(obj: object, fields: dict[str, Node], where: typing.Callable[[
                 yield error(
                     where(item),
                     Code.INVALID_VALUE,
-                    f"boilerplate line not found as a paragraph of the body: '{line[:60]}'",
+                    f"boilerplate line not found as a paragraph of the body: {quoted(line)}",
                     "copy the whole line exactly as it stands in the article text",
                 )
 
@@ -462,16 +541,6 @@ def _entity_checks(obj: object) -> Iterator[Diagnostic]:
                 "time and timezone go together",
                 "give both (timezone as an IANA name, e.g. America/New_York) or neither",
             )
-        if obj.timezone is not None:
-            try:
-                zoneinfo.ZoneInfo(obj.timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                yield error(
-                    obj.where,
-                    Code.INVALID_TIME,
-                    f"unknown time zone '{obj.timezone}'",
-                    "use an IANA name such as America/New_York, Europe/Moscow or UTC",
-                )
         if obj.time is not None and obj.date.precision is not Precision.DAY:
             yield error(
                 obj.where,
@@ -545,6 +614,28 @@ def _claim_checks(obj: Claim) -> Iterator[Diagnostic]:
             "every answer cites the same sources",
             "a claim records where sources differ: each different answer needs the source that gives it",
         )
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """The zone names a fact may give: the tz database's own list (the tzdata package), the same on every
+    machine; the system's only where tzdata is missing. A name is looked up in this list, never opened as
+    a path first: `America` (a folder of the database), `../../etc/passwd` or `localtime` is just unknown."""
+    try:
+        names = set(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+    except (ModuleNotFoundError, OSError):
+        names = zoneinfo.available_timezones()
+    return frozenset(names - {"localtime", "posixrules", "Factory"})
+
+
+def _is_time_zone(name: str) -> bool:
+    if name not in time_zones():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # listed, but its file is missing or damaged
+        return False
+    return True
 
 
 class FileCheck(typing.NamedTuple):
@@ -805,4 +896,32 @@ def _quote_hint(source: quotes.Folded, quote: str) -> str:
     if near is None:
         return "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
     passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
-    return f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
+    hint = f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
+    return hint + _look_alike(quote, near.passage)
+
+
+def _characters(text: str) -> str:
+    shown = " ".join(character_name(c) for c in text[:4])
+    return (shown + " …" if len(text) > 4 else shown) or "nothing"
+
+
+def _look_alike(quote: str, passage: str) -> str:
+    """What differs, as code points, where the first differing words are not plain ASCII: a Cyrillic a
+    for a Latin a, or an accent written as a separate mark (NFD) where the article has one letter (NFC),
+    look the same in the difference above."""
+    yours, theirs = quotes.fold_text(quote).split(" "), passage.split(" ")
+    for tag, a1, a2, b1, b2 in difflib.SequenceMatcher(a=yours, b=theirs, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        mine, article = " ".join(yours[a1:a2])[:200], " ".join(theirs[b1:b2])[:200]
+        if mine.isascii() and article.isascii():
+            return ""  # the difference shows plainly
+        chars = difflib.SequenceMatcher(a=mine, b=article, autojunk=False)
+        _, x1, x2, y1, y2 = next(op for op in chars.get_opcodes() if op[0] != "equal")
+        form = (
+            " (the same letters in another Unicode form, NFD and NFC: retype them)"
+            if unicodedata.normalize("NFC", mine) == unicodedata.normalize("NFC", article)
+            else ""
+        )
+        return f"; yours has {_characters(mine[x1:x2])} where the article has {_characters(article[y1:y2])}{form}"
+    return ""

@@ -183,9 +183,52 @@ def test_github_format_respects_the_annotation_cap_and_keeps_every_problem_in_th
 def test_github_format_escapes_properties_and_data():
     d = error(Where(Path("/r/facts/a,b:c.yaml"), 3, 4), Code.INVALID_TEXT, "100% wrong", "line one\nline two")
     out = render([d], Path("/r"), Format.GITHUB)
+    # The line break between message and hint is the format's own; the one inside the hint is shown as \\n.
     assert out.splitlines()[0] == (
-        "::error file=facts/a%2Cb%3Ac.yaml,line=3,col=4,title=invalid-text::100%25 wrong%0Aline one%0Aline two"
+        "::error file=facts/a%2Cb%3Ac.yaml,line=3,col=4,title=invalid-text::100%25 wrong%0Aline one\\nline two"
     )
+
+
+FORGED = "\n::error file=generator/cli.py,line=1,title=Maintainer note::approved\n::add-mask::ok\r::stop-commands::x"
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_no_value_or_file_name_starts_a_line_of_output(fmt):
+    """Review F4: a line break in a value, key or file name once wrote workflow commands into the log."""
+    bad = [
+        error(Where(Path(f"/r/facts/actors/x{FORGED}.yaml"), 1, 1), Code.UNEXPECTED_FILE, "unexpected file"),
+        error(Where(Path("/r/facts/actors/a.yaml"), 3, 7), Code.INVALID_VALUE, f"'kind' is 'person{FORGED}'", FORGED),
+    ]
+    out = render(bad, Path("/r"), fmt)
+    ours = re.compile(r"::(error file=facts/actors/|group::|endgroup::|stop-commands::|[0-9a-f]{32}::$)")
+    for line in out.splitlines():
+        assert not line.lstrip().startswith("::") or ours.match(line), line
+    if fmt is Format.TEXT:  # two problems, one with a hint, and the summary: one line each
+        assert len(out.splitlines()) == 4, out
+
+
+def test_github_text_group_runs_no_workflow_command():
+    d = error(Where(Path("/r/facts/a.yaml"), 1, 1), Code.INVALID_VALUE, "x")
+    lines = render([d], Path("/r"), Format.GITHUB).splitlines()
+    start = lines.index("::group::all problems as text")
+    token = lines[start + 1].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[start + 3] == f"::{token}::" and lines[start + 4] == "::endgroup::"
+    other = render([error(Where(Path("/r/facts/b.yaml"), 1, 1), Code.INVALID_VALUE, "x")], Path("/r"), Format.GITHUB)
+    assert f"::{token}::" not in other, "the token depends on the text it guards: no input can know it"
+
+
+def test_text_shows_a_few_of_each_code_and_counts_the_rest():
+    """Review P-04: one cause (a symlinked seeds/) buried under 440 follow-on errors."""
+    from generator.report import SHOWN_PER_CODE
+
+    many = _many(SHOWN_PER_CODE + 30)
+    cause = error(Where(Path("/r/seeds"), 1, 1), Code.NOT_A_REGULAR_FILE, "a symlink, not a folder")
+    out = render(sorted([*many, cause], key=lambda d: str(d.where.path)), Path("/r"), Format.TEXT)
+    assert "seeds:1:1: error: a symlink, not a folder" in out
+    assert out.count("[unknown-field]") == SHOWN_PER_CODE + 1  # those shown and the count of the rest
+    assert "... and 30 more [unknown-field] not shown (--format json lists all)" in out
+    assert out.rstrip().endswith(f"{SHOWN_PER_CODE + 31} errors, 0 warnings")
+    assert len(json.loads(render(many, Path("/r"), Format.JSON))) == SHOWN_PER_CODE + 30
 
 
 def test_json_format_is_a_list_of_stable_records():
