@@ -17,6 +17,8 @@ from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
+
 from .model import (
     Actor,
     Claim,
@@ -191,10 +193,14 @@ def _json_bytes(data: dict[str, object]) -> bytes:
 # CSV ---------------------------------------------------------------------------------------------------
 
 
+# Spreadsheets run a cell starting with one of these as a formula (CWE-1236; OWASP's list, tab and CR too).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> str:
     text = plain_text(value)
-    # Spreadsheets run a cell starting with these as a formula: keep fact text as text (CWE-1236).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # Keep fact text as text: a leading apostrophe makes the spreadsheet show the cell as written.
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:
@@ -210,26 +216,11 @@ def _citation_rows(facts: FactBase) -> list[list[object]]:
     return [[kinds[type(fact)], fact.id, c.source, c.quote] for fact in facts.facts() for c in all_citations(fact)]
 
 
-# iCalendar (RFC 5545) --------------------------------------------------------------------------------
+# iCalendar (RFC 5545), written by the icalendar library: escaping, line folding and value types are its job.
 
 
-def _ics_text(value: str) -> str:
-    text = " ".join(value.split())
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space, never inside a character."""
-    data = line.encode("utf-8")
-    parts: list[str] = []
-    while len(data) > 75:
-        cut = 75 if not parts else 74
-        while (data[cut] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
-            cut -= 1
-        parts.append(data[:cut].decode("utf-8"))
-        data = data[cut:]
-    parts.append(data.decode("utf-8"))
-    return "\r\n ".join(parts)
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
 
 
 def _day(d: FactDate) -> dt.date:
@@ -242,47 +233,44 @@ def calendar_events(facts: FactBase) -> list[Event]:
     return [e for e in facts.events.values() if e.date.precision is Precision.DAY]
 
 
-def _dtstamp(facts: FactBase) -> str:
+def _dtstamp(facts: FactBase) -> dt.datetime:
     # Pinned to the data, not the clock: the latest day any event or source names, at midnight UTC.
     days = [
         _day(d)
         for d in (*(e.date for e in facts.events.values()), *(s.date for s in facts.sources.values()))
         if d is not None and d.precision is Precision.DAY
     ]
-    return f"{max(days, default=dt.date(1970, 1, 1)):%Y%m%d}T000000Z"
+    return dt.datetime.combine(max(days, default=dt.date(1970, 1, 1)), dt.time(), dt.UTC)
 
 
 def timeline_ics(facts: FactBase) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", f"-//factsheet//timeline export {FORMAT_VERSION}//EN")
+    cal.add("calscale", "GREGORIAN")
+    # An X- property is TEXT by default (RFC 5545 3.8.8.2); given as vText so that it is escaped as text.
+    cal.add("x-wr-calname", icalendar.vText(_one_line(facts.info.title)))
     stamp = _dtstamp(facts)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//factsheet//timeline export {FORMAT_VERSION}//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(facts.info.title)}",
-    ]
     for e in sorted(calendar_events(facts), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id)):
-        lines += ["BEGIN:VEVENT", f"UID:{e.id}@factsheet", f"DTSTAMP:{stamp}"]
+        event = icalendar.Event()
+        event.add("uid", f"{e.id}@factsheet")
+        event.add("dtstamp", stamp)
         if e.time and e.timezone:
             local = dt.datetime.combine(_day(e.date), dt.time(e.time.hour, e.time.minute), ZoneInfo(e.timezone))
-            lines.append(f"DTSTART:{local.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
+            event.add("dtstart", local.astimezone(dt.UTC))
         else:
-            lines.append(f"DTSTART;VALUE=DATE:{_day(e.date):%Y%m%d}")
             last = _day(e.end) if e.end and e.end.precision is Precision.DAY else _day(e.date)
-            lines.append(f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}")
-        lines.append(f"SUMMARY:{_ics_text(e.title)}")
+            event.add("dtstart", _day(e.date))
+            event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is the day after the last
+        event.add("summary", _one_line(e.title))
         description = [e.summary or ""]
         if e.status is EventStatus.SCHEDULED:
             description.append("Scheduled: had not yet taken place when the sources were written.")
         sources = sorted({c.source for c in e.citations})
         description.append("Sources: " + "; ".join(facts.sources[s].label for s in sources) + ".")
-        lines.append(f"DESCRIPTION:{_ics_text(' '.join(d for d in description if d))}")
+        event.add("description", _one_line(" ".join(d for d in description if d)))
         if e.place:
-            lines.append(f"LOCATION:{_ics_text(e.place)}")
-        if e.status is EventStatus.SCHEDULED:
-            lines.append("STATUS:TENTATIVE")
-        else:
-            lines.append("STATUS:CONFIRMED")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+            event.add("location", _one_line(e.place))
+        event.add("status", "TENTATIVE" if e.status is EventStatus.SCHEDULED else "CONFIRMED")
+        cal.add_component(event)
+    return cal.to_ical(sorted=False)  # properties in the order added: the same bytes on every build

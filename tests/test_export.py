@@ -69,13 +69,19 @@ def test_csv_per_kind_parses_with_one_row_per_fact(files, repo_facts):
     assert events["biden-putin-call-2021-12-30"]["time"] == "15:35"
 
 
-def test_csv_cells_cannot_become_spreadsheet_formulas(basic: Project):
-    actor = basic.facts_dir / "actors" / "yuri-ushakov.yaml"
-    text = actor.read_text(encoding="utf-8")
-    actor.write_text(text.replace('name: "Yuri Ushakov"', 'name: "=HYPERLINK(1)"'), encoding="utf-8")
-    files = exports(check(basic).facts)
-    rows = list(csv.DictReader(io.StringIO(files["data/actors.csv"].decode("utf-8"))))
-    assert "'=HYPERLINK(1)" in [r["name"] for r in rows]
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_cannot_become_spreadsheet_formulas(basic: Project, start):
+    # Every character OWASP lists as starting a formula, in a multi-line field (where tab and CR are allowed).
+    topic = basic.facts_dir / "topics" / "sanctions.yaml"
+    text = topic.read_text(encoding="utf-8")
+    formula = f"{start}HYPERLINK(1)"
+    topic.write_text(text.replace('summary: "', f"summary: {json.dumps(formula)[:-1]} ", 1), encoding="utf-8")
+    result = check(basic)
+    assert not result.errors, result.errors
+    rows = list(csv.DictReader(io.StringIO(exports(result.facts)["data/topics.csv"].decode("utf-8"), newline="")))
+    (summary,) = [r["summary"] for r in rows if r["id"] == "sanctions"]
+    assert not summary.startswith(("=", "+", "-", "@", "\t", "\r")), summary
+    assert summary.removeprefix("'").lstrip().startswith(formula.lstrip()), "the text is kept"
 
 
 def test_calendar_has_one_event_per_dated_event(files, repo_facts):
@@ -102,9 +108,18 @@ def test_calendar_escapes_text(basic: Project):
     text = event.read_text(encoding="utf-8")
     title = "Call; with, commas\\ and a very long title " + "é" * 60
     event.write_text(text.replace('"Biden and Putin speak by phone"', json.dumps(title)), encoding="utf-8")
+    sheet = basic.facts_dir / "factsheet.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace('"Test fact sheet"', '"Facts; tests, too"'))
     result = check(basic)
     assert not result.errors, result.errors
     ics = exports(result.facts)["data/timeline.ics"]
+    # The bytes themselves (RFC 5545 3.3.11): icalendar's parser also accepts a bare ',' or ';' in text.
+    for line in ics.split(b"\r\n"):
+        assert len(line) <= 75 and line.decode("utf-8") is not None  # folded at 75 octets, between characters
+    unfolded = ics.replace(b"\r\n ", b"").decode("utf-8").split("\r\n")
+    assert "SUMMARY:Call\\; with\\, commas\\\\ and a very long title " + "é" * 60 in unfolded
+    assert "X-WR-CALNAME:Facts\\; tests\\, too" in unfolded
+    assert "LOCATION:Biden took part from Wilmington\\, Delaware" in unfolded
     (vevent,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     assert str(vevent["SUMMARY"]) == title
 
