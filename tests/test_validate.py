@@ -1,6 +1,7 @@
 """Every kind of input error, on a real broken fact tree, with its file, line, column and code."""
 
 import dataclasses
+import json
 import typing
 from pathlib import Path
 
@@ -194,3 +195,18 @@ def test_a_claim_whose_answers_all_come_from_one_source_is_not_a_disagreement(tm
 
 def test_a_claim_needs_its_kind(tmp_path):
     assert _claim_codes(tmp_path, "kind: number\n", "") == [("missing-field", 1)]
+
+
+@pytest.mark.parametrize(
+    ("alias", "printed"),
+    [("Mr Putin's", "Mr Putin’s claim"), ("Mr  Putin’s", "Mr Putin’s claim"), ("Putin’s", "Mr Putin's claim")],
+)
+def test_an_alias_is_found_in_its_quote_whatever_the_typography(basic, alias, printed):
+    # The quote check folds apostrophes, quotation marks, dashes and spaces; the alias check must fold the same.
+    actor = basic.facts_dir / "actors" / "vladimir-putin.yaml"
+    entry = f"aliases:\n  - name: {json.dumps(alias)}\n    citations:\n      - source: serious-50-minute-conversation\n"
+    quote = f"        quote: {json.dumps('agreed with ' + printed)}\n"
+    actor.write_text(actor.read_text(encoding="utf-8").replace("roles:\n", entry + quote + "roles:\n", 1))
+    assert check(basic).diagnostics == []
+    actor.write_text(actor.read_text(encoding="utf-8").replace(json.dumps(alias), json.dumps(alias + "x"), 1))
+    assert [d.code.value for d in check(basic).errors] == ["alias-not-in-quote"]
