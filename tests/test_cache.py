@@ -222,3 +222,23 @@ def test_an_edit_rewrites_only_the_shards_it_touches(basic, monkeypatch):
     check(basic)
     changed = sorted(p.name for p in folder.glob("*.pickle") if before.get(p.name) != p.stat().st_mtime_ns)
     assert 1 <= len(changed) <= 4 < len(before), changed  # old and new entry's shards (index and objects)
+
+
+def test_an_edit_in_the_same_clock_tick_as_the_write_before_it_is_seen(basic, parses, monkeypatch):
+    """With the real two-second guard. On a file system with a coarse clock, an edit that keeps the size and
+    lands in the same tick as the write before it leaves the stat as it was: modelled here by ignoring ctime
+    and inode and putting the modification time back."""
+    monkeypatch.setattr(cache, "stamp", lambda info: (info.st_size, info.st_mtime_ns, info.st_mode))
+    topic = basic.facts_dir / "topics" / "sanctions.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text, encoding="utf-8")  # an editor's save, just before the check
+    assert formatted(basic) == []
+    before = topic.stat()
+    edited = text.replace("unprecedented sanctions", "unprecedented penalties")  # the same number of bytes
+    assert len(edited.encode()) == len(text.encode()) and edited != text
+    topic.write_text(edited, encoding="utf-8")
+    os.utime(topic, ns=(before.st_atime_ns, before.st_mtime_ns))
+    parses.clear()
+    out = formatted(basic)
+    assert any("sanctions" in parsed for parsed in parses), "the file written within the guard is read again"
+    assert len(out) == 1 and "quote-not-found" in out[0]
