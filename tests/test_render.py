@@ -102,11 +102,11 @@ def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_pa
 
 def test_printed_values_are_not_escaped_twice():
     # finalize returns escaped Markup; the code generator leaves out Jinja's second escape() around it.
-    from pathlib import Path
-
     from generator.render import make_environment
 
-    env = make_environment(Path("templates"))
+    from .conftest import REPO
+
+    env = make_environment(REPO / "templates")  # not relative to the folder pytest runs in
     code = env.compile(env.loader.get_source(env, "home.md.j2")[0], raw=True)
     assert "escape(" not in code and "identity(environment.finalize(" in code
     assert env.from_string("{{ a }}").render(a="<b>&") == "&#60;b&#62;&#38;"
