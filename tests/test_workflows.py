@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from generator.project import Project
+
 from .conftest import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -67,6 +69,42 @@ def test_publish_workflow_builds_strictly_and_only_the_deploy_job_may_write():
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"actions": "read", "pages": "write", "id-token": "write"}
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def made_by(run: str) -> set[str]:
+    """What a run script leaves in the checkout for later steps: the folders `factsheet build` and
+    `factsheet bundle` write (the project's defaults), and any file named by --output."""
+    layout = Project.at(REPO)
+    made = set(re.findall(r"--output\s+(\S+)", run))
+    if re.search(r"\bfactsheet build\b", run):
+        made.add(layout.site_dir.name)
+    if re.search(r"\bfactsheet bundle\b", run):
+        made.add(layout.dist_dir.name)
+    return made
+
+
+def test_every_uploaded_path_is_made_by_an_earlier_step_of_its_job():
+    # An upload of something no step makes is dead: it uploads nothing, or an error, on every run.
+    uploads = 0
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path)["jobs"].items():
+            made: set[str] = set()
+            for step in job.get("steps", []):
+                if re.match(r"actions/upload-(pages-)?artifact@", step.get("uses", "")):
+                    target = step["with"]["path"].rstrip("/")
+                    assert target in made, f"{path.name} {name}: no step before '{step.get('name')}' makes {target}"
+                    uploads += 1
+                made |= made_by(step.get("run", ""))
+    assert uploads >= 3
+
+
+def test_publish_workflow_builds_and_attaches_the_offline_bundles_on_every_run():
+    build = load(WORKFLOWS / "publish.yml")["jobs"]["build"]
+    bundle = [s for s in build["steps"] if "dist" in made_by(s.get("run", ""))]
+    attach = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert bundle and attach and attach[0]["with"]["path"].rstrip("/") == "dist"
+    assert "--strict" in bundle[0]["run"]
+    assert "if" not in bundle[0] and "if" not in attach[0], "a step that may skip itself is not live"
 
 
 def test_pre_commit_hook_checks_when_facts_or_seeds_change():
