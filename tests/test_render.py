@@ -45,6 +45,14 @@ def test_md_text_renders_back_to_itself(text):
     assert rendered_text(md_text(text)) == text
 
 
+@pytest.mark.parametrize("text", ["a | b | c", "|", "\\|", "ends with a bar |", "`a | b`"])
+def test_md_text_stays_in_its_table_cell(text):
+    # In a table row an unescaped `|` ends the cell: the row's cells shift and the last ones are lost.
+    out = markdown.markdown(f"| x | y |\n|---|---|\n| {md_text(text)} | last |\n", extensions=EXTENSIONS)
+    cells = re.findall(r"<td>(.*?)</td>", out, re.S)
+    assert [html.unescape(c) for c in cells] == [text, "last"], out
+
+
 def test_line_breaks_fold_to_spaces():
     assert rendered_text(md_text("one\ntwo\n\nthree")) == "one two three"
 
