@@ -8,6 +8,7 @@ code and place in expected.txt); the cases that need symlinks, a FIFO or large f
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator import publish, yamlsafe
+from generator import publish, render, yamlsafe
 from generator.cli import main
 from generator.diagnostics import Code, DiagnosticError
 from generator.load import MAX_FACT_BYTES, MAX_SEED_BYTES, load_fact_file, load_seed_file
@@ -342,13 +343,202 @@ def test_escaped_text_renders_back_to_itself(text):
 @PROPERTY
 @given(_TEXT)
 def test_page_titles_survive_front_matter_and_the_theme(text):
-    assume(unseen_character(text, multiline=False) is None and text.strip())
+    # Any text, even what the check refuses (U+FFFF, U+2028, NEL): the front matter must hold it regardless.
+    assume(text.strip())
     head, written = front_matter(text, {"name": text})
     read_back("page.md", head + "# x\n", written)  # as MkDocs reads it
     title = yaml.safe_load(head.strip("-\n"))["title"]
     # MkDocs' theme prints the title unescaped: it must already be HTML text that shows the original.
     assert isinstance(title, str) and not re.search(r"[<>\"']", title)
     assert html.unescape(title) == " ".join(text.split())
+
+
+# Issue 13: the red team's reproductions that take more than one refused file ------------------------
+
+
+def _seed(project: Project, seed_id: str, body: str) -> None:
+    (project.seeds_dir / f"{seed_id}.md").write_text(
+        f'---\nid: {seed_id}\nlabel: "A test article"\ntitle: "A headline"\noutlet: null\n'
+        'outlet_note: "Not named."\nauthor: null\nauthor_note: "No byline."\ndate: "2021-12-30"\n'
+        f'translated: false\nurl: "https://example.org/a"\n---\n{body}\n',
+        encoding="utf-8",
+    )
+
+
+def _actor(
+    project: Project,
+    actor_id: str,
+    name: str,
+    quote: str,
+    source: str = "serious-50-minute-conversation",
+    extra: str = "",
+) -> None:
+    (project.facts_dir / "actors" / f"{actor_id}.yaml").write_text(
+        f"id: {actor_id}\nname: {json.dumps(name)}\nkind: person\n{extra}"
+        f"citations:\n  - source: {source}\n    quote: {json.dumps(quote)}\n",
+        encoding="utf-8",
+    )
+
+
+def test_names_at_the_length_limit_build(basic):
+    """F3: a name of 499+ characters passed the check, then the build died of a RecursionError (the
+    pattern of all names was built one recursion per character). 2,000 is the limit of a name."""
+    name, alias = "A" * 2000, "B" * 600
+    _seed(basic, "long-names", f"{name} and {alias}.")
+    _actor(
+        basic,
+        "long-name",
+        name,
+        alias,
+        source="long-names",
+        extra=f"aliases:\n  - name: {json.dumps(alias)}\n    citations:\n"
+        f"      - source: long-names\n        quote: {json.dumps(alias)}\n",
+    )
+    assert check(basic, cache=False).errors == []
+    pages = generate(basic, cache=False).pages
+    assert name in pages["actors/long-name.md"]
+
+
+def test_the_pattern_of_names_is_built_without_recursion():
+    from generator import quotes
+
+    words = ["A" * 5000, "A" * 2500 + "B", *("C" * n for n in range(1, 300))]  # a deep path, and nested groups
+    found = quotes.occurrences_in({"t": "x" + "A" * 5000 + " " + "C" * 299}, set(words))
+    assert found == {w: {"t"} for w in words if not w.endswith("B")} | {"A" * 2500 + "B": set()}
+    assert quotes._trie_pattern(["A" * 5000]).search("A" * 5000)  # no fallback needed for one long name
+
+
+def test_a_page_whose_front_matter_does_not_read_back_fails_the_build(published, monkeypatch, capsys):
+    """F1's mechanism: front matter that MkDocs cannot parse was rendered as Markdown. Whatever writes it,
+    a page whose front matter does not read back stops the build, located at its fact."""
+    project, before = published
+    real = render.front_matter
+
+    def careless(title: str, jsonld: object) -> tuple[str, dict[str, str]]:
+        head, written = real(title, jsonld)  # as string formatting once wrote it: the raw character
+        return (
+            head.replace("Joe Biden", "Joe\uffff ![x](y.png){: onerror=alert(1) }") if title == "Joe Biden" else head
+        ), written
+
+    monkeypatch.setattr(render, "front_matter", careless)
+    assert main(["--root", str(project.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "facts/actors/joe-biden.yaml:" in err and "[build-failed]" in err and "front matter" in err
+    assert snapshot(project.site_dir) == before
+    monkeypatch.undo()
+    assert main(["--root", str(project.root), "build"]) == 0
+
+
+def test_a_template_that_writes_its_own_front_matter_fails_the_build(basic, capsys):
+    template = basic.templates_dir / "topic.md.j2"
+    template.write_text('---\ntitle: "{{ topic.name }}"\n---\n' + template.read_text(encoding="utf-8"))
+    assert main(["--root", str(basic.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "[build-failed]" in err and "topic.md.j2 starts with '---'" in err
+
+
+FORGED = "::error file=generator/cli.py,line=1,title=Maintainer note::This PR was reviewed and approved"
+
+
+def _workflow_commands(output: str) -> list[str]:
+    """Lines a GitHub runner would act on that the tool did not write itself."""
+    ours = re.compile(r"::(error file=facts/|group::|endgroup::|stop-commands::[0-9a-f]{32}$|[0-9a-f]{32}::$|notice )")
+    return [line for line in output.splitlines() if line.lstrip().startswith("::") and not ours.match(line.lstrip())]
+
+
+def test_line_breaks_in_values_keys_and_file_names_start_no_line_of_output(tmp_path, capsys):
+    """F4 (L-01, P-10): a line break in a value, a key or a file name wrote workflow commands into the log."""
+    project = _project(next(c for c in CASES if c.name == "newline-in-kind"), tmp_path)
+    _actor(project, "bad-key", "Joe Biden", "US President Joe Biden", extra='"x\\n::add-mask::ok": 1\n')
+    (project.facts_dir / "actors" / "x\n::error file=README.md,line=1::forged.yaml").write_text("id: x\n")
+    for command in (["check"], ["check", "--format", "github"], ["check", "--format", "json"], ["build", "--strict"]):
+        assert main(["--root", str(project.root), *command]) == 1
+        out, err = capsys.readouterr()
+        assert _workflow_commands(out) == _workflow_commands(err) == [], command
+        assert "person\\n" + FORGED[:40] in out + err or command[-1] == "json", command
+
+
+def test_long_values_are_cut_short_in_messages(basic, capsys):
+    """Y-22: a 100,000-character value was printed whole (200 KB of stderr from one file)."""
+    _actor(basic, "bad-case", "Joe Biden", "US President Joe Biden")
+    path = basic.facts_dir / "actors" / "bad-case.yaml"
+    path.write_text(
+        path.read_text().replace("kind: person", "kind: " + "x" * 100_000) + "date: " + "9" * 100_000 + "\n"
+    )
+    for fmt in ("text", "github"):
+        assert main(["--root", str(basic.root), "check", "--format", fmt]) == 1
+        out, err = capsys.readouterr()
+        assert len(out + err) < 5_000, fmt
+        assert "(100000 characters)" in out + err
+
+
+def test_look_alike_letters_are_named_by_code_point(basic):
+    """U-04, U-05: the hints showed `[-café-]{+café+}` (NFD against NFC) and a Cyrillic a as if it were Latin."""
+    _seed(basic, "cafe", "They met at a caf\u00e9 in Geneva.")
+    _actor(basic, "cyrillic", "Joe Biden", "The c\u0430ll was requested by Mr Putin.")
+    _actor(basic, "decomposed", "Joe Biden", "They met at a cafe\u0301 in Geneva.", source="cafe")
+    hints = {d.where.path.stem: d.hint for d in check(basic, cache=False).errors if d.code is Code.QUOTE_NOT_FOUND}
+    assert "U+0430 (CYRILLIC SMALL LETTER A) where the article has U+0061 (LATIN SMALL LETTER A)" in hints["cyrillic"]
+    assert "U+0301 (COMBINING ACUTE ACCENT)" in hints["decomposed"] and "NFD and NFC" in hints["decomposed"]
+
+
+@pytest.mark.parametrize("name", ["-rf.yaml", "joe biden.yaml", "t-2021-12-30.yaml"])
+def test_an_id_hint_never_proposes_an_invalid_id(basic, name):
+    """P-08: `set id: -rf`, `set id: joe biden`."""
+    (basic.facts_dir / "actors" / name).write_text((basic.facts_dir / "actors" / "russia.yaml").read_text())
+    mismatch = [d for d in check(basic, cache=False).errors if d.code is Code.ID_MISMATCH]
+    assert (
+        len(mismatch) == 1
+        and "set id" not in mismatch[0].hint
+        and "rename the file to 'russia.yaml'" in mismatch[0].hint
+    )
+
+
+def test_hidden_files_are_reported_not_silently_skipped(basic, capsys):
+    """P-09: `facts/actors/.evil.yaml` was neither read nor reported, so a reviewer took it as checked."""
+    hidden = [
+        basic.facts_dir / "actors" / ".evil.yaml",
+        basic.facts_dir / ".hidden",
+        basic.seeds_dir / ".draft.md",
+    ]
+    for path in hidden:
+        path.write_text("!!python/object/apply:os.system ['id']\n")
+    (basic.facts_dir / "topics" / ".gitkeep").write_text("")  # keeps a folder in git: nothing to check
+    warned = {d.where.path for d in check(basic, cache=False).warnings if d.code is Code.UNEXPECTED_FILE}
+    assert warned == set(hidden)
+    assert main(["--root", str(basic.root), "check"]) == 0  # a warning: an editor's swap file is hidden too
+    assert main(["--root", str(basic.root), "check", "--strict"]) == 1  # CI refuses it
+    assert "hidden file or folder" in capsys.readouterr().err
+
+
+def test_one_cause_is_not_buried_under_its_follow_on_errors(tmp_path, capsys):
+    """P-04: a symlinked seeds/ gave 441 errors with the real one printed last."""
+    from generator.report import SHOWN_PER_CODE
+
+    project = copy_tree("repo", tmp_path / "repo")
+    _symlink(project, "seeds", "seeds")
+    assert main(["--root", str(project.root), "check"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert "seeds:1:1: error: a symlink, not a folder [not-a-regular-file]" in lines
+    assert any(line.startswith("... and ") and "more [unknown-reference] not shown" in line for line in lines)
+    assert sum("[unknown-reference]" in line for line in lines) == SHOWN_PER_CODE + 1
+
+
+def test_json_ld_start_dates_are_valid_for_historic_times(basic):
+    """E-02: 1850-06-01 12:00 America/New_York gave startDate 1850-06-01T12:00:00:56:02 (a cut LMT offset)."""
+    from mkdocs.utils.meta import get_data
+
+    (basic.facts_dir / "events" / "historic-meeting.yaml").write_text(
+        'id: historic-meeting\ntitle: "A meeting"\ndate: "1850-06-01"\ntime: "12:00"\ntimezone: "America/New_York"\n'
+        "status: occurred\ncitations:\n  - source: serious-50-minute-conversation\n"
+        '    quote: "The call was requested by Mr Putin."\n'
+    )
+    timeline = generate(basic, cache=False).pages["timeline.md"]
+    ld = json.loads(get_data(timeline)[1]["jsonld"])
+    starts = [item["item"]["startDate"] for item in ld["itemListElement"]]
+    assert "1850-06-01T16:56:02Z" in starts  # the same instant, in UTC: an offset of -04:56:02 has no ISO form
+    iso = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?)?)?")  # ISO 8601
+    assert [s for s in starts if not iso.fullmatch(s)] == []
 
 
 # Publishing: the docs folder is ours, the site is swapped in whole or not at all -----------------
