@@ -5,12 +5,12 @@ that changed, and redoes only the checks across files, on small per-file summari
 `.cache/factsheet/` beside the facts (git-ignored), as files that each start with an HMAC-SHA256 over
 their name and pickled payload. Entries are spread over 64 shards by content hash, so that an edit
 rewrites a shard or two, not the whole cache: `files-NN.pickle` (stat index and summaries, read by every
-run), `objects-NN.pickle` (model objects, read only when the facts are used), and `quotes.pickle`. The HMAC key is a
-random secret in the user's own cache folder, outside any repository, so a cache file that came from
-elsewhere (a commit, an archive, another user) never verifies and is ignored; unpickling is further
-limited to the model's own classes. A missing, corrupt, foreign or old-version cache is simply empty: the
-cost is a cold check, never a wrong result (a lost model object is checked again from its file). Entries
-hold diagnostics too, so a cached file with problems reports them again.
+run), `objects-NN.pickle` (model objects, read only when the facts are used), `quotes.pickle` and
+`hints.pickle`. The HMAC key is a random secret in the user's own cache folder, outside any repository, so
+a cache file that came from elsewhere (a commit, an archive, another user) never verifies and is ignored;
+unpickling is further limited to the model's own classes. A missing, corrupt, foreign or old-version cache
+is simply empty: the cost is a cold check, never a wrong result (a lost model object is checked again from
+its file). Entries hold diagnostics too, so a cached file with problems reports them again.
 
 Per file key (kind, path, SHA-256 of the bytes), the cache holds the file's summary (what the
 cross-checks need, read on every run) and its model object (pickled apart, unpickled only when the facts
@@ -21,7 +21,8 @@ are used: `check` alone never does). Beside them:
   is not put in the index (it is hashed again next time). Any other change of stat falls back to the
   content hash, so a changed file is always parsed again, and `--no-cache` ignores all of it;
 - quote lookups, (SHA-256 of the article text, quote) -> occurrences: editing an article changes its
-  hash, so every quote citing it is looked up again.
+  hash, so every quote citing it is looked up again; and, under the same key, the hint of a quote that
+  was not found (its closest passage: a search worth remembering).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pathlib import Path
 VERSION = b"factsheet-cache 3"
 CACHE_DIR = Path(".cache") / "factsheet"
 _QUOTES_FILE = "quotes.pickle"
+_HINTS_FILE = "hints.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 _SHARDS = 64  # entries are spread over this many files, so that an edit rewrites one or two, not all
@@ -177,8 +179,11 @@ class FileCache:
         self._changed: set[int] = set()  # shards with a new or changed entry
         self._quotes: dict[tuple[str, str], int] = {}
         self._quotes_changed = False
+        self._hints: dict[tuple[str, str], str] = {}  # (article hash, quote) -> hint for a quote not found
+        self._hints_changed = False
         self._used: set[Key] = set()
         self._used_quotes: set[tuple[str, str]] = set()
+        self._used_hints: set[tuple[str, str]] = set()
         self._key = _secret(private_dir(base=key_dir)) if folder is not None else None
         if self._key is None or not self._folder_is_safe():
             self.folder = None
@@ -272,6 +277,18 @@ class FileCache:
             self._used_quotes.add(memo)
             self._quotes_changed = True
 
+    def quote_hint(self, memo: tuple[str, str]) -> str | None:
+        hint = self._hints.get(memo)
+        if hint is not None:
+            self._used_hints.add(memo)
+        return hint
+
+    def put_quote_hint(self, memo: tuple[str, str], hint: str) -> None:
+        if self.folder is not None:
+            self._hints[memo] = hint
+            self._used_hints.add(memo)
+            self._hints_changed = True
+
     def _mac(self, payload: bytes, name: str) -> bytes:
         assert self._key is not None
         return hmac.new(self._key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
@@ -303,6 +320,9 @@ class FileCache:
         quotes = self._load(_QUOTES_FILE)
         if isinstance(quotes, dict):
             self._quotes = quotes
+        hints = self._load(_HINTS_FILE)
+        if isinstance(hints, dict):
+            self._hints = hints
 
     def _read_objects(self, shard: int) -> None:
         if self.folder is None or shard in self._objects_read:
@@ -328,7 +348,8 @@ class FileCache:
         dropped = self._summaries.keys() - self._used
         shards = self._changed | {_shard(k) for k in dropped}
         quotes_stale = self._quotes_changed or len(self._used_quotes) != len(self._quotes)
-        if self.folder is None or not (shards or quotes_stale):
+        hints_stale = self._hints_changed or len(self._used_hints) != len(self._hints)
+        if self.folder is None or not (shards or quotes_stale or hints_stale):
             return
         for shard in shards:
             self._read_objects(shard)
@@ -351,5 +372,7 @@ class FileCache:
                 self._write(_summaries_file(shard), (index, summaries))
             if quotes_stale:
                 self._write(_QUOTES_FILE, {k: v for k, v in self._quotes.items() if k in self._used_quotes})
+            if hints_stale:
+                self._write(_HINTS_FILE, {k: v for k, v in self._hints.items() if k in self._used_hints})
         except OSError:
             return

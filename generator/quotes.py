@@ -7,6 +7,7 @@ map back to the original offsets so the passage can be highlighted as printed.
 
 from __future__ import annotations
 
+import array
 import bisect
 import difflib
 import functools
@@ -15,6 +16,8 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz
 
 _FOLD = str.maketrans(
     {
@@ -184,56 +187,147 @@ class NearMiss:
 
     passage: str  # folded article text
     difference: str  # word-level, compact: `[-quote's words-]{+article's words+}` with a little context
-    ratio: float  # 0..1, difflib similarity of quote and passage
+    ratio: float  # 0..1, Indel similarity of quote and passage: twice the characters in common over both lengths
+    partial: bool = False  # a long quote, compared only around the first word where it leaves the article
+    compared: str = ""  # the quote's words that were compared (folded): all of them unless `partial`
 
 
 _MIN_RATIO = 0.6  # below this the "closest" passage is unrelated and would only mislead
 _CONTEXT_WORDS = 3
+# Bounds on the work for one quote, whatever the article and the quote hold (docs/security.md, "Limits").
+COMPARED_WORDS = 100  # a longer quote is compared around its first difference only
+_HITS = 5_000  # occurrences of the quote's words looked at, rarest words first
+_STARTS = 8  # candidate passages compared character by character...
+_SPREAD = 3  # ...each at the quote's length and up to this many words shorter and longer
 
 
-def closest(source: Folded, quote: str) -> NearMiss | None:
-    """The article passage most like `quote`, or None when nothing is close.
+class WordIndex:
+    """An article's folded words and where each one occurs. Built once per article (a sort of its words),
+    so that each quote not found in it looks up its own words instead of walking the whole article."""
 
-    Runs only for quotes that failed, so it may be slower than `find`: a sliding window over the
-    article's words ranks candidate starts by shared words, then difflib compares the best few.
-    """
-    needle = fold_text(quote).split(" ")
-    words = source.text.split(" ")
-    if not needle or not words or not needle[0]:
-        return None
-    n = len(needle)
+    def __init__(self, folded_text: str) -> None:
+        self.text = folded_text
+        self.words = folded_text.split(" ") if folded_text else []
+        # Word positions sorted by word, beside the words in that order: a word's positions are one slice.
+        self._order = array.array("I", sorted(range(len(self.words)), key=self.words.__getitem__))
+        self._sorted = [self.words[i] for i in self._order]
+        # Where each word starts in the text: a passage's length is known without joining it.
+        self._starts = array.array("I", itertools.accumulate((len(w) + 1 for w in self.words), initial=0))
+
+    def positions(self, word: str) -> array.array:
+        lo = bisect.bisect_left(self._sorted, word)
+        return self._order[lo : bisect.bisect_right(self._sorted, word, lo)]
+
+    def length(self, start: int, count: int) -> int:
+        """Characters in the passage of `count` words from word `start`."""
+        end = min(start + count, len(self.words))
+        return max(0, self._starts[end] - self._starts[start] - 1)
+
+
+def _around_first_difference(text: str, needle: list[str]) -> list[str]:
+    """COMPARED_WORDS words of a long quote, from a little before the first word where it leaves the
+    article. That word ends the longest prefix found in the text, found by bisection: a prefix of a
+    found text is found too."""
+    lo, hi = 0, len(needle)  # the first lo words are found, the first hi words are not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if " ".join(needle[:mid]) in text:
+            lo = mid
+        else:
+            hi = mid
+    first = max(0, min(lo - COMPARED_WORDS // 4, len(needle) - COMPARED_WORDS))
+    return needle[first : first + COMPARED_WORDS]
+
+
+def _best_starts(index: WordIndex, needle: list[str]) -> list[int]:
+    """The starts of the windows of len(needle) words that share the most words with the needle (each word
+    counted at most as often as the needle has it), earliest first among equals: the candidates for the
+    fine comparison.
+
+    Only the starts where that count changes are visited, from the occurrences of the needle's words,
+    rarest words first and at most _HITS occurrences in all: words too common to tell passages apart are
+    left out."""
+    n, last = len(needle), max(0, len(index.words) - len(needle))
     wanted: dict[str, int] = {}
     for w in needle:
         wanted[w] = wanted.get(w, 0) + 1
-    window: dict[str, int] = {}
+    found = sorted((len(p), w, p) for w in wanted if len(p := index.positions(w)))
+    caps: list[int] = []  # for each word kept, how often the needle has it
+    events: list[int] = []  # window start << 21 | (1 << 20 if the word leaves the window) | word number
+    budget = _HITS
+    for count, word, positions in found:
+        if count > budget:
+            break
+        budget -= count
+        k = len(caps)
+        caps.append(wanted[word])
+        events.extend(max(0, p - n + 1) << 21 | k for p in positions)
+        events.extend((p + 1) << 21 | 1 << 20 | k for p in positions if p < last)
+    if not events:
+        return []
+    events.sort()
+    held = [0] * len(caps)
     shared = 0
-    scores: list[tuple[int, int]] = []  # (shared words, start)
-    for i, w in enumerate(words):
-        window[w] = window.get(w, 0) + 1
-        if window[w] <= wanted.get(w, 0):
-            shared += 1
-        if i >= n:
-            old = words[i - n]
-            if window[old] <= wanted.get(old, 0):
-                shared -= 1
-            window[old] -= 1
-        scores.append((shared, -max(0, i - n + 1)))
-    best_starts = sorted({-s for _, s in sorted(scores, reverse=True)[:8]})
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(" ".join(needle))
+    runs: list[tuple[int, int, int]] = []  # (-shared words, first start, end) of starts with the same count
+    at = events[0] >> 21
+    for event in events:
+        start = event >> 21
+        if start != at:
+            if shared:
+                runs.append((-shared, at, start))
+            at = start
+        k = event & 0xFFFFF
+        if event & 1 << 20:
+            shared -= held[k] <= caps[k]
+            held[k] -= 1
+        else:
+            held[k] += 1
+            shared += held[k] <= caps[k]
+    if shared:
+        runs.append((-shared, at, last + 1))
+    runs.sort()
+    starts: list[int] = []
+    for _, first, end in runs:
+        starts.extend(range(first, min(end, first + _STARTS - len(starts))))
+        if len(starts) >= _STARTS:
+            break
+    return sorted(starts)
+
+
+def closest(source: Folded | WordIndex, quote: str) -> NearMiss | None:
+    """The article passage most like `quote`, or None when nothing is close.
+
+    Runs only for quotes that failed. The candidates are the windows of the article sharing the most
+    words with the quote (found through the article's word index); the best few, at a few lengths
+    around the quote's, are compared character by character (rapidfuzz's Indel similarity). The work is
+    bounded whatever the input: a long quote is compared around its first difference, words too common
+    to tell passages apart are skipped, and passages far longer or shorter than the quote are not compared.
+    Pass a WordIndex when several quotes are looked up in one article.
+    """
+    index = source if isinstance(source, WordIndex) else WordIndex(source.text)
+    needle = fold_text(quote).split(" ")
+    if not needle[0] or not index.words:
+        return None
+    partial = len(needle) > COMPARED_WORDS
+    if partial:
+        needle = _around_first_difference(index.text, needle)
+    n = len(needle)
+    wanted = " ".join(needle)
+    words = index.words
     best: tuple[float, int, int] | None = None
-    for start in best_starts:
-        for length in range(max(1, n - 3), n + 4):
-            candidate = " ".join(words[start : start + length])
-            matcher.set_seq1(candidate)
-            ratio = matcher.ratio()
+    for start in _best_starts(index, needle):
+        for length in range(max(1, n - _SPREAD), n + _SPREAD + 1):
+            size = index.length(start, length)
+            if 2 * min(size, len(wanted)) < _MIN_RATIO * (size + len(wanted)):
+                continue  # the lengths alone keep the ratio under the minimum: not worth joining the words
+            ratio = fuzz.ratio(wanted, " ".join(words[start : start + length])) / 100
             if best is None or ratio > best[0]:
                 best = (ratio, start, length)
     if best is None or best[0] < _MIN_RATIO:
         return None
     ratio, start, length = best
     passage = words[start : start + length]
-    return NearMiss(" ".join(passage), word_difference(needle, passage), round(ratio, 3))
+    return NearMiss(" ".join(passage), word_difference(needle, passage), round(ratio, 3), partial, wanted)
 
 
 def _plain(text: str) -> str:

@@ -7,6 +7,7 @@ is unknown. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import functools
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 from . import quotes, workers
 from .cache import FileCache, Key, StaleCache
@@ -179,8 +182,33 @@ def _type_name(tp: object) -> str:
 
 
 def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    # rapidfuzz's ratio is difflib's similarity, computed in C: cheap even over a few thousand choices.
+    close = process.extract(word, list(choices), scorer=fuzz.ratio, limit=3, score_cutoff=60)
+    return f"did you mean {' or '.join(repr(c) for c, _, _ in close)}?" if close else ""
+
+
+NEAR_IDS = 100  # "did you mean" for an unknown id compares it with at most this many ids of its kind
+
+
+class _NearIds:
+    """The ids of one kind, sorted as written and as written backwards. The ids nearest an unknown one in
+    either order (those sharing the longest beginning or end with it: a typo leaves one of them intact)
+    are the candidates for "did you mean", so each unknown reference costs the same however many ids there are.
+    """
+
+    def __init__(self, ids: typing.Iterable[str]) -> None:
+        self.forward = sorted(ids)
+        self.backward = sorted(i[::-1] for i in self.forward)
+
+    def suggest(self, word: str) -> str:
+        if len(self.forward) <= NEAR_IDS:
+            return _did_you_mean(word, self.forward)
+        half = NEAR_IDS // 4
+        at = bisect.bisect(self.forward, word)
+        near = set(self.forward[max(0, at - half) : at + half])
+        at = bisect.bisect(self.backward, word[::-1])
+        near.update(i[::-1] for i in self.backward[max(0, at - half) : at + half])
+        return _did_you_mean(word, sorted(near))
 
 
 class _Converter:
@@ -666,15 +694,38 @@ def _alias_checks(obj: object) -> Iterator[Diagnostic]:
                 )
 
 
+# Per fact file, so that the checks across files do a bounded amount of work for each (docs/security.md).
+MAX_CITATIONS = 500  # quotes, those of aliases and roles included
+MAX_REFERENCES = 500  # ids of other facts
+
+
+def _too_many(doc: Document, items: tuple[tuple[str, str, int, int], ...], limit: int, what: str) -> list[Diagnostic]:
+    if len(items) <= limit:
+        return []
+    *_, line, col = items[limit]  # the first one over the limit
+    return [
+        error(
+            Where(doc.path, line, col),
+            Code.FILE_TOO_LARGE,
+            f"the file has {len(items)} {what}; the limit is {limit} per file",
+            "split the fact into several files, or keep the most telling ones",
+        )
+    ]
+
+
 def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     """Everything about one file that depends only on its bytes, kind and path (the cache key)."""
     obj, problems, refs = convert(doc)
     references = tuple((r.kind, r.id, r.where.line, r.where.col) for r in refs)
+    problems = [*problems, *_too_many(doc, references, MAX_REFERENCES, "references to other facts")]
+    references = references[:MAX_REFERENCES]  # the rest is not looked up: the file is refused anyway
     if obj is None:
         return FileCheck(False, None, 0, 0, tuple(problems), (), references, ()), None
     where = getattr(obj, "where", Where(doc.path))
     own = (*_entity_checks(obj), *_alias_checks(obj)) if not isinstance(obj, SheetInfo) else ()
     citations = tuple((c.source, c.quote, c.where.line, c.where.col) for c in all_citations(obj))
+    problems.extend(_too_many(doc, citations, MAX_CITATIONS, "citations"))
+    citations = citations[:MAX_CITATIONS]
     body_sha = hashlib.sha256(obj.body.encode("utf-8")).hexdigest() if isinstance(obj, Source) else None
     return (
         FileCheck(
@@ -813,14 +864,17 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         diagnostics.extend(entity_problems)
 
     kinds = {kind: by_kind[t] for kind, t in BY_KIND.items()}  # BY_KIND's classes are by_kind's keys
+    near: dict[str, _NearIds] = {}
     for doc, refs in references:
         for kind, ref_id, line, col in refs:
             if ref_id not in kinds[kind]:
                 other = next((k for k, ids in kinds.items() if ref_id in ids), None)
+                if not other and kind not in near:
+                    near[kind] = _NearIds(kinds[kind])
                 hint = (
                     f"'{ref_id}' is a {other}, not a {kind}"
                     if other
-                    else _did_you_mean(ref_id, kinds[kind]) or f"create {file_for(kind, ref_id)}"
+                    else near[kind].suggest(ref_id) or f"create {file_for(kind, ref_id)}"
                 )
                 where = Where(doc.path, line, col)
                 diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
@@ -858,27 +912,21 @@ def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: Fi
     folded: dict[str, str] = {}
     body_sha = {source_id: typing.cast(str, s[1][8]) for source_id, s in sources.items()}  # FileCheck.body_sha
     quote_count = cache.quote_count
+    missed: list[tuple[Where, str, str]] = []  # (where, source id, quote) of each quote not found
     for doc, summary, _ in facts:
         for source_id, quote, line, col in summary[7]:  # FileCheck.citations
             sha = body_sha.get(source_id)
             if sha is None:
                 continue  # already reported as an unknown reference
-            source = sources[source_id]
             memo = (sha, quote)
             count = quote_count(memo)
             if count is None:
                 if source_id not in folded:
-                    folded[source_id] = quotes.fold_text(typing.cast(Source, source[2]()).body)
+                    folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)
                 count = quotes.occurrences(folded[source_id], quote)
                 cache.put_quote_count(memo, count)
             if count == 0:
-                body = typing.cast(Source, source[2]()).body
-                yield error(
-                    Where(doc.path, line, col),
-                    Code.QUOTE_NOT_FOUND,
-                    f"quote not found in source '{source_id}'",
-                    _quote_hint(quotes.fold(body), quote),
-                )
+                missed.append((Where(doc.path, line, col), source_id, quote))
             elif count > 1:
                 yield warning(
                     Where(doc.path, line, col),
@@ -886,15 +934,51 @@ def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: Fi
                     f"quote occurs more than once in '{source_id}'",
                     "quote a few more words so it points to one place",
                 )
+    hints = _quote_hints([(body_sha[s], s, q) for _, s, q in missed[:HINTS_PER_RUN]], sources, folded, cache)
+    for i, (where, source_id, _) in enumerate(missed):
+        hint = hints[i] if i < HINTS_PER_RUN else _NOT_SEARCHED
+        yield error(where, Code.QUOTE_NOT_FOUND, f"quote not found in source '{source_id}'", hint)
+
+
+# The closest passage is looked for only for this many quotes not found per run (in file order), each search
+# bounded in work (quotes.closest); its hint is remembered in the cache with the article's hash.
+HINTS_PER_RUN = 100
+_COPY_EXACTLY = "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
+_NOT_SEARCHED = (
+    f"{_COPY_EXACTLY}; the closest passage is shown for the first {HINTS_PER_RUN} quotes not found in a run:"
+    " fix those, then run the check again"
+)
+
+
+def _quote_hints(
+    todo: list[tuple[str, str, str]], sources: dict[str, _Checked], folded: dict[str, str], cache: FileCache
+) -> list[str]:
+    """The hint for each (article hash, source id, quote) not found: from the cache, or searched for, one
+    article at a time (its word index is the largest thing a search builds)."""
+    hints: list[str | None] = [cache.quote_hint((sha, quote)) for sha, _, quote in todo]
+    by_source: dict[str, list[int]] = {}
+    for i, (_, source_id, _) in enumerate(todo):
+        if hints[i] is None:
+            by_source.setdefault(source_id, []).append(i)
+    for source_id, numbers in by_source.items():
+        if source_id not in folded:
+            folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)
+        index = quotes.WordIndex(folded[source_id])
+        for i in numbers:
+            sha, _, quote = todo[i]
+            hints[i] = _quote_hint(index, quote)
+            cache.put_quote_hint((sha, quote), typing.cast(str, hints[i]))
+        del index
+    return typing.cast(list[str], hints)
 
 
 _PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint
 
 
-def _quote_hint(source: quotes.Folded, quote: str) -> str:
+def _quote_hint(source: quotes.Folded | quotes.WordIndex, quote: str) -> str:
     near = quotes.closest(source, quote)
     if near is None:
-        return "copy the words exactly from the article (only whitespace, quote marks and dashes may differ)"
+        return _COPY_EXACTLY
     passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
     hint = f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
     return hint + _look_alike(quote, near.passage)
