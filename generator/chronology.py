@@ -117,14 +117,56 @@ def _cycles(succ: dict[str, set[str]]) -> list[tuple[str, ...]]:
     return cycles
 
 
+def _bounds_through_relations(
+    events: Mapping[str, Event], succ: dict[str, set[str]]
+) -> dict[str, tuple[Moment, Moment]]:
+    """Each event's (latest, earliest) moment narrowed by its relations: an event before another cannot have
+    begun after that one's latest moment, nor an event after another before that one's earliest moment.
+    (Relations inside a cycle, which the check refuses, narrow nothing.)"""
+    pred: dict[str, set[str]] = {i: set() for i in events}
+    for a, targets in succ.items():
+        for b in targets:
+            pred[b].add(a)
+    first: dict[str, Moment] = {i: earliest(e) for i, e in events.items()}
+    last: dict[str, Moment] = {i: latest(e) for i, e in events.items()}
+    for ids, edges, moments, better in (
+        (_topological(pred, succ), pred, first, max),
+        (_topological(succ, pred), succ, last, min),
+    ):
+        for i in ids:
+            for j in edges[i]:
+                moments[i] = better(moments[i], moments[j])
+    return {i: (last[i], first[i]) for i in events}
+
+
+def _topological(before: dict[str, set[str]], after: dict[str, set[str]]) -> list[str]:
+    """Ids such that each comes after all its `before` ids (ids inside cycles are left out)."""
+    waiting = {i: len(before[i]) for i in before}
+    ready = sorted(i for i, n in waiting.items() if n == 0)
+    order = []
+    while ready:
+        i = ready.pop()
+        order.append(i)
+        for j in sorted(after[i]):
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                ready.append(j)
+    return order
+
+
 def timeline(events: Mapping[str, Event]) -> list[Event]:
     """Every event in an order that keeps each stated relation and each certain order of dates.
 
     Kahn's algorithm over the stated relations; an event becomes free only when no event still to be
-    placed certainly began before it. Among free events, the one with the earliest latest moment comes
-    first (then the earliest earliest moment, then the id). A checked fact base has no cycle; were
-    there one, the rest is placed in date order so that the page still shows every event."""
+    placed certainly began before it. Among free events, the one whose latest possible moment is earliest
+    comes first, its bounds narrowed by its relations (an event known only to the month but said to come
+    before the call counts as ending at the call), then the earliest earliest moment, then the id. So a
+    loose month event sits after its month's dated days, and a related one where its relations put it.
+    A checked fact base has no cycle; were there one, the rest is placed in date order so that the page
+    still shows every event."""
     succ = stated_edges(events)
+    key = _bounds_through_relations(events, succ)
+    starts = {i: earliest(e) for i, e in events.items()}
     waiting = {i: 0 for i in events}
     for targets in succ.values():
         for t in targets:
@@ -132,7 +174,7 @@ def timeline(events: Mapping[str, Event]) -> list[Event]:
     bounds = [(latest(e), e.id) for e in events.values()]
     heapq.heapify(bounds)  # the unplaced events' latest moments, smallest first (placed ones removed lazily)
     placed: set[str] = set()
-    free = [(latest(e), earliest(e), e.id) for e in events.values() if not waiting[e.id]]
+    free = [(*key[i], i) for i in events if not waiting[i]]
     heapq.heapify(free)
     held: list[tuple[Moment, Moment, str]] = []  # free by relations, but an unplaced event may precede them
     order: list[Event] = []
@@ -148,13 +190,13 @@ def timeline(events: Mapping[str, Event]) -> list[Event]:
             item = heapq.heappop(free)
             if item[2] in placed:  # placed by the fallback below
                 continue
-            if item[1] <= horizon:
+            if starts[item[2]] <= horizon:
                 pick = item
                 break
             held.append(item)
         if pick is None:  # only after a contradiction the check reports: keep every event anyway
-            rest = sorted((earliest(e), e.id) for e in events.values() if e.id not in placed)
-            pick = (latest(events[rest[0][1]]), rest[0][0], rest[0][1])
+            rest = sorted((starts[i], i) for i in events if i not in placed)
+            pick = (*key[rest[0][1]], rest[0][1])
             held = [h for h in held if h[2] != pick[2]]
         eid = pick[2]
         placed.add(eid)
@@ -162,7 +204,7 @@ def timeline(events: Mapping[str, Event]) -> list[Event]:
         for t in sorted(succ[eid]):
             waiting[t] -= 1
             if waiting[t] == 0 and t not in placed:
-                held.append((latest(events[t]), earliest(events[t]), t))
+                held.append((*key[t], t))
     return order
 
 
