@@ -24,6 +24,7 @@ from .model import (
     Answer,
     Citation,
     Claim,
+    ClockTime,
     Entity,
     Event,
     EventStatus,
@@ -108,11 +109,11 @@ SCHEMA_ORG = "https://schema.org"
 _LD_ACTOR_TYPES = {ActorKind.PERSON: "Person", ActorKind.ORGANIZATION: "Organization", ActorKind.STATE: "Country"}
 
 
-def _start_date(e: Event) -> str:
+def _start_date(date: FactDate, time: ClockTime, zone: str) -> str:
     """The ISO 8601 start of a timed event: local time with its ±HH:MM offset (the check makes sure the zone
     exists), or the same instant in UTC when that day's offset is not whole minutes (local mean time before
     the zone adopted standard time, e.g. -04:56:02), which ISO 8601 and JSON-LD cannot write."""
-    when = dt.datetime(e.date.year, e.date.month, e.date.day, e.time.hour, e.time.minute, tzinfo=ZoneInfo(e.timezone))
+    when = dt.datetime(date.year, date.month, date.day, time.hour, time.minute, tzinfo=ZoneInfo(zone))
     offset = when.utcoffset()
     if offset is not None and offset.total_seconds() % 60 == 0:
         return when.isoformat(timespec="seconds")
@@ -196,7 +197,11 @@ class _Builder:
             return f"{self.facts.actors[fact.actor].name} on {self.facts.topics[fact.topic].name}"
         if isinstance(fact, Claim):
             return fact.question
-        return getattr(fact, "name", None) or getattr(fact, "title", "")
+        if isinstance(fact, Actor | Topic):
+            return fact.name
+        if isinstance(fact, Event):
+            return fact.title
+        return fact.label if isinstance(fact, Source) else ""
 
     def cite(self, citations: list) -> list[CitationView]:
         return [self._cited(c.source, c.quote) for c in citations]
@@ -435,7 +440,7 @@ class _Builder:
     def event_ld(self, e: Event) -> dict[str, object]:
         ld: dict[str, object] = {"@type": "Event", "name": e.title, "startDate": e.date.iso()}
         if e.time and e.timezone:
-            ld["startDate"] = _start_date(e)
+            ld["startDate"] = _start_date(e.date, e.time, e.timezone)
         if e.end:
             ld["endDate"] = e.end.iso()
         if e.status is EventStatus.SCHEDULED:
