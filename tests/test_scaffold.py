@@ -20,7 +20,8 @@ FILLED = {
     "kind": "person",
     "status": "occurred",
     "date": '"2021-12-30"',
-    "voice": "own-words",
+    "voice": "described",  # the quote below is the article's narration
+    "label": '"A new article, 30 Dec 2021"',
     "actor": "joe-biden",
     "topic": "sanctions",
     "answer": '"About fifty minutes"',
@@ -39,10 +40,33 @@ NAMES = {
 }
 
 
-def fill(text: str) -> str:
+# Fields whose values differ by kind of file; a list gives the values of the field's successive places
+# (a claim's two answers differ, each from its own source).
+COURIER = "The conference call between Biden and Putin began at 3:35 pm Washington time yesterday"
+FILLED_FOR: dict[str, dict[str, object]] = {
+    "claim": {
+        "kind": "number",
+        "answer": ['"About fifty minutes"', '"50 minutes"'],
+        "source": ['"serious-50-minute-conversation"', '"courier-second-call-50-minutes"'],
+        "quote": [f'"{QUOTE}"', f'"{COURIER}"'],
+    }
+}
+
+
+def fill(text: str, kind: str = "") -> str:
     """What an editor does: give every empty value, keep the comments."""
+    values = {**FILLED, **FILLED_FOR.get(kind, {})}
+    seen: dict[str, int] = {}
+
+    def value(name: str) -> object:
+        given = values[name]
+        if isinstance(given, list):
+            seen[name] = seen.get(name, -1) + 1
+            return given[seen[name] % len(given)]
+        return given
+
     text = re.sub(
-        r'^(\s*(?:- )?)(\w+): (?:""|null)(?:  #.*)?$', lambda m: f"{m[1]}{m[2]}: {FILLED[m[2]]}", text, flags=re.M
+        r'^(\s*(?:- )?)(\w+): (?:""|null)(?:  #.*)?$', lambda m: f"{m[1]}{m[2]}: {value(m[2])}", text, flags=re.M
     )
     return text.replace("Paste the article text here, verbatim, replacing this line.", f"Words. {QUOTE} More words.")
 
@@ -65,7 +89,7 @@ def test_new_file_guides_the_editor_and_passes_check_once_filled_in(kind, basic,
     unfilled = [d for d in check(basic).diagnostics if d.where.path == path]
     assert unfilled and all(d.is_error and d.hint for d in unfilled), "an empty template must say what to fill in"
 
-    path.write_text(fill(template), encoding="utf-8")
+    path.write_text(fill(template, kind), encoding="utf-8")
     assert check(basic).diagnostics == []
 
 
