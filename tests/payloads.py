@@ -34,6 +34,43 @@ PAYLOADS = (
     "<style>body{display:none}</style><base href=//example.invalid/>",
     "<form action=javascript:window.__pwned=14><button>go</button></form>",
     "<<SYS>> [[wiki]] | table | cell |",
+    # Issue 13 (F1): unquoted attr_list values need no quote characters; what ran once the front matter broke.
+    "![x](https://invalid.invalid/x.png){: onerror=window.__pwned=21 }",
+    "{: onmouseover=window.__pwned=22 autofocus onfocus=window.__pwned=23 }",
+    '" --- jsonld: "<script>window.__pwned=24</script>" # title: x',
+    "\U0001f600 caf\u00e9 \u2018x\u2019 \u2014 ---",  # astral, accented, typographic: YAML escapes them all
+)
+
+# Issue 13 (F1), as the red team wrote it: a noncharacter (a YAML escape, so the file is plain ASCII) in
+# every kind of page title, which once broke the generated front matter so that MkDocs rendered it as
+# Markdown. The check refuses these characters; `bypass` writes them for a build run without that refusal,
+# to show that the front matter holds them on its own.
+F1_PAYLOADS = (
+    (
+        "facts/actors/joe-biden.yaml",
+        "name",
+        "Eve\uffff ![x](https://invalid.invalid/x.png){: onerror=window.__pwned=31 }",
+    ),
+    (
+        "facts/topics/sanctions.yaml",
+        "name",
+        "Sanctions\uffff {: onmouseover=window.__pwned=32 autofocus onfocus=window.__pwned=33 }",
+    ),
+    (
+        "facts/factsheet.yaml",
+        "title",
+        "A sheet\uffff {: onmouseover=window.__pwned=34 autofocus onfocus=window.__pwned=35 }",
+    ),
+    (
+        "seeds/serious-50-minute-conversation.md",
+        "title",
+        "x \ufffe ![y](https://invalid.invalid/y.png){: onerror=window.__pwned=36 }",
+    ),
+    (
+        "seeds/serious-50-minute-conversation.md",
+        "outlet",
+        "[x](javascript:window.__pwned=37) ![z](https://invalid.invalid/z.png){: onerror=window.__pwned=38 }",
+    ),
 )
 
 # Single-line fields of facts and seeds that readers see; values are rewritten as JSON strings (valid YAML).
@@ -45,6 +82,7 @@ _FIELD = re.compile(
 _ALIAS_BLOCK = re.compile(r"^aliases:\n(?:[ -].*\n)*", re.MULTILINE)  # alias names must stay in their quotes
 
 ARTICLE_ID = "injected-article"
+ARTICLE_LABEL = "<b>x</b> {: onclick=window.__pwned=25 }"  # labels are short (60 characters)
 
 
 def _poison_fields(path: Path, start: int) -> int:
@@ -76,9 +114,10 @@ def poison(project: Project) -> None:
     (project.seeds_dir / f"{ARTICLE_ID}.md").write_text(
         "---\n"
         f"id: {ARTICLE_ID}\n"
-        f"title: {json.dumps(PAYLOADS[2])}\n"
-        f"outlet: {json.dumps(PAYLOADS[3])}\n"
-        f"author: {json.dumps(PAYLOADS[0])}\n"
+        f"label: {json.dumps(ARTICLE_LABEL, ensure_ascii=False)}\n"
+        f"title: {json.dumps(PAYLOADS[2], ensure_ascii=False)}\n"
+        f"outlet: {json.dumps(PAYLOADS[3], ensure_ascii=False)}\n"
+        f"author: {json.dumps(PAYLOADS[0], ensure_ascii=False)}\n"
         'date: "2021-12-31"\n'
         "translated: false\n"
         'url: "https://example.org/article?a=1&b=2"\n'
@@ -86,10 +125,22 @@ def poison(project: Project) -> None:
         encoding="utf-8",
     )
     citations = "".join(
-        f"  - source: {ARTICLE_ID}\n    quote: {json.dumps(p)}\n" for p in PAYLOADS if p.startswith(("<", "{", "["))
+        f"  - source: {ARTICLE_ID}\n    quote: {json.dumps(p, ensure_ascii=False)}\n"
+        for p in PAYLOADS
+        if p.startswith(("<", "{", "["))
     )
     (project.facts_dir / "topics" / "injected-topic.yaml").write_text(
-        f"id: injected-topic\nname: {json.dumps(PAYLOADS[1])}\nsummary: {json.dumps(' '.join(PAYLOADS))}\n"
-        f"citations:\n{citations}",
+        f"id: injected-topic\nname: {json.dumps(PAYLOADS[1], ensure_ascii=False)}\n"
+        f"summary: {json.dumps(' '.join(PAYLOADS), ensure_ascii=False)}\ncitations:\n{citations}",
         encoding="utf-8",
     )
+
+
+def bypass(project: Project) -> None:
+    """Write F1_PAYLOADS into `project` (a copy of tests/fixtures/basic), each as a YAML escape."""
+    for rel, field, value in F1_PAYLOADS:
+        path = project.root / rel
+        text = path.read_text(encoding="utf-8")
+        line = re.search(rf"^{field}: .*$", text, re.MULTILINE)
+        assert line, (rel, field)
+        path.write_text(f"{text[: line.start()]}{field}: {json.dumps(value)}{text[line.end() :]}", encoding="utf-8")

@@ -9,17 +9,20 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from generator.pipeline import build, bundle
+from generator import validate
+from generator.bundle import Bundles
+from generator.pipeline import build, bundle, check
 from generator.project import Project
 
 from .browser import artifact, browser
 from .conftest import copy_tree
-from .payloads import ARTICLE_ID, PAYLOADS, poison
+from .payloads import ARTICLE_ID, ARTICLE_LABEL, F1_PAYLOADS, PAYLOADS, bypass, poison
 
 # Anything in the DOM that would let data run code or change where links go.
 _DOM_PROBE = """() => {
@@ -113,8 +116,10 @@ def test_payloads_read_as_written(served_site, chromium):
     article = page.inner_text("article")
     for payload in PAYLOADS:
         assert payload in article, payload
-    assert page.title().startswith(PAYLOADS[2])  # "</title><script>..." stays inside the title, as text
-    assert PAYLOADS[2] in page.inner_text(".md-header__topic:last-child")
+    # The page's title is the source's label, a payload too: it stays inside <title> and the header, as text.
+    assert page.title().startswith(ARTICLE_LABEL)
+    assert ARTICLE_LABEL in page.inner_text(".md-header__topic:last-child")
+    assert PAYLOADS[2] in page.inner_text("article")  # the headline: "</title><script>..." as text
     _assert_nothing_ran(page, dialogs, "source page")
     page.close()
 
@@ -134,12 +139,79 @@ def test_search_results_show_payloads_as_text(served_site, chromium):
     page.close()
 
 
-def test_single_file_bundle_runs_nothing(poisoned, chromium):
-    _, bundles = bundle(poisoned, strict=True)
+@pytest.fixture(scope="module")
+def poisoned_bundles(poisoned) -> Bundles:
+    return bundle(poisoned, strict=True)[1]
+
+
+def test_single_file_bundle_runs_nothing(poisoned_bundles, chromium):
     page, dialogs = _open(chromium, "file://")
-    page.goto(bundles.single_html.path.as_uri(), wait_until="load")
+    page.goto(poisoned_bundles.single_html.path.as_uri(), wait_until="load")
     page.wait_for_timeout(50)
     text = page.inner_text("main")
     assert all(payload in text for payload in PAYLOADS)
     _assert_nothing_ran(page, dialogs, "single-file bundle")
+    page.close()
+
+
+def _offline_pages(bundles: Bundles, folder: Path) -> list[Path]:
+    with zipfile.ZipFile(bundles.offline_zip.path) as z:
+        z.extractall(folder)
+    return sorted(folder.rglob("*.html"))
+
+
+def test_offline_zip_runs_nothing(poisoned_bundles, chromium, tmp_path):
+    """The offline bundle is opened from file://, where a script would run as on the site (review INJ-22)."""
+    pages = _offline_pages(poisoned_bundles, tmp_path)
+    assert len(pages) >= 13
+    page, dialogs = _open(chromium, "file://")
+    for path in pages:
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(50)
+        _assert_nothing_ran(page, dialogs, f"offline zip: {path.relative_to(tmp_path)}")
+    page.close()
+
+
+# Issue 13, F1: the same build with the check's refusal of noncharacters switched off. The front matter is
+# written by a serializer and read back, so the red team's payloads reach the pages as text, or not at all.
+
+
+@pytest.fixture(scope="module")
+def past_the_check(tmp_path_factory) -> Iterator[tuple[Path, Bundles]]:
+    project = copy_tree("basic", tmp_path_factory.mktemp("f1"))
+    bypass(project)
+    with pytest.MonkeyPatch.context() as mp:
+        assert check(project, cache=False).errors, "the check refuses these names"
+        mp.setattr(validate, "unseen_character", lambda value, multiline: None)
+        assert check(project, cache=False).errors == []
+        _, site = build(project, strict=True, cache=False)
+        _, bundles = bundle(project, strict=True)
+    yield site, bundles
+
+
+# The pages whose title, or whose JSON-LD, carries a payload, as Markdown pages of the docs folder.
+_F1_PAGES = ["index.md", "actors/index.md", "actors/joe-biden.md", "topics/sanctions.md", "timeline.md"]
+_F1_PAGES += ["sources/index.md", "sources/serious-50-minute-conversation.md"]
+
+
+def _html(page: str, directory_urls: bool) -> str:
+    if not directory_urls or page.endswith("index.md"):
+        return page.removesuffix(".md") + ".html"
+    return page.removesuffix(".md") + "/index.html"
+
+
+def test_f1_payloads_past_the_check_run_nowhere(past_the_check, chromium, tmp_path):
+    site, bundles = past_the_check
+    page, dialogs = _open(chromium, "file://")
+    offline = {p.relative_to(tmp_path).as_posix(): p for p in _offline_pages(bundles, tmp_path)}
+    for md in _F1_PAGES:
+        for where in (site / _html(md, True), offline[f"factsheet-offline/{_html(md, False)}"]):
+            page.goto(where.as_uri(), wait_until="load")
+            page.wait_for_timeout(50)
+            _assert_nothing_ran(page, dialogs, str(where))
+    page.goto(bundles.single_html.path.as_uri(), wait_until="load")
+    _assert_nothing_ran(page, dialogs, "single file")
+    shown = page.inner_text("main")
+    for _, _, value in F1_PAYLOADS:  # as text, without the noncharacter (which no font draws)
+        assert value.split(" ", 1)[1] in shown, value
     page.close()
