@@ -21,20 +21,27 @@ class CitedPassage:
 def locate(facts: FactBase) -> dict[str, list[CitedPassage]]:
     """Cited passages per source id, in text order. Quotes not found are skipped (the check reports them)."""
     folded = {sid: quotes.fold(s.body) for sid, s in facts.sources.items()}
-    found: dict[str, dict[str, tuple[int, int, str, list[Entity]]]] = {sid: {} for sid in facts.sources}
+    # Per source, per quote anchor: where it is, the quote, and the facts citing it by identity, in order (a
+    # look-up, not a scan, when thousands cite one quote; and a quote already placed is not searched again).
+    found: dict[str, dict[str, tuple[int, int, str, dict[int, Entity]]]] = {sid: {} for sid in facts.sources}
     for fact in facts.facts():
         for c in all_citations(fact):
             if c.source not in folded:
                 continue
-            match = quotes.find(folded[c.source], c.quote)
-            if match is None:
-                continue
-            entry = found[c.source].setdefault(quotes.quote_id(c.quote), (match.start, match.end, c.quote, []))
-            if not any(f is fact for f in entry[3]):
-                entry[3].append(fact)
+            anchor = quotes.quote_id(c.quote)
+            entry = found[c.source].get(anchor)
+            if entry is None:
+                match = quotes.find(folded[c.source], c.quote)
+                if match is None:
+                    continue
+                entry = found[c.source][anchor] = (match.start, match.end, c.quote, {})
+            entry[3].setdefault(id(fact), fact)
     return {
         sid: sorted(
-            (CitedPassage(anchor, q, start, end, tuple(fs)) for anchor, (start, end, q, fs) in passages.items()),
+            (
+                CitedPassage(anchor, q, start, end, tuple(fs.values()))
+                for anchor, (start, end, q, fs) in passages.items()
+            ),
             key=lambda p: (p.start, p.anchor),
         )
         for sid, passages in found.items()

@@ -16,7 +16,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from . import chronology, quotes
-from .citations import locate
+from .citations import CitedPassage, locate
 from .export import EXPORT_FILES
 from .model import (
     Actor,
@@ -403,17 +403,36 @@ class _Builder:
         return shown
 
     def article(self, s: Source) -> list[Paragraph]:
-        all_passages = self.passages[s.id]
+        # The paragraphs and the passages (in text order) are walked together, and each paragraph's pieces
+        # from cut to cut with the passages open there: the work grows with the article plus its quotes,
+        # not with their product (150,000 lines citing 5,000 of them took minutes).
+        upcoming = iter(self.passages[s.id])
+        following = next(upcoming, None)
+        overlapping: list[CitedPassage] = []  # passages begun before the paragraph's end, not ended before it
         result = []
         for number, (start, end) in enumerate(s.paragraphs(), 1):
-            passages = [p for p in all_passages if p.start < end and p.end > start]  # this paragraph's
-            cuts = {start, end}
-            for p in passages:
-                cuts.update(x for x in (p.start, p.end) if start < x < end)
+            while following is not None and following.start < end:
+                overlapping.append(following)
+                following = next(upcoming, None)
+            overlapping = [p for p in overlapping if p.end > start]
+            if not overlapping:  # most paragraphs: one piece, cited by nothing
+                result.append(Paragraph(number, (Segment(s.body[start:end]),)))
+                continue
+            opening: dict[int, list[CitedPassage]] = {}  # cut -> passages open from there...
+            closing: dict[int, list[CitedPassage]] = {}  # ...and to there
+            for p in overlapping:
+                opening.setdefault(max(p.start, start), []).append(p)
+                closing.setdefault(min(p.end, end), []).append(p)
+            cuts = sorted({start, end, *opening, *closing})
+            open_now: dict[int, CitedPassage] = {}
             segments = []
-            for a, b in itertools.pairwise(sorted(cuts)):
-                ids = tuple(sorted(p.anchor for p in passages if p.start < b and p.end > a))
-                starts = tuple(sorted(p.anchor for p in passages if a <= p.start < b))
+            for a, b in itertools.pairwise(cuts):
+                for p in closing.get(a, ()):
+                    del open_now[id(p)]
+                for p in opening.get(a, ()):
+                    open_now[id(p)] = p
+                ids = tuple(sorted(p.anchor for p in open_now.values()))
+                starts = tuple(sorted(p.anchor for p in opening.get(a, ()) if p.start >= start))
                 segments.append(Segment(s.body[a:b], ids, starts))
             result.append(Paragraph(number, tuple(segments)))
         return result

@@ -36,17 +36,20 @@ class Folded:
     """A text with typographic marks folded and whitespace runs collapsed to one space.
 
     The map back to the original is kept per word (where it starts in each text), not per character:
-    articles are folded once per build each, and a map per character is most of the cost at scale."""
+    articles are folded once per build each, and a map per character is most of the cost at scale. The
+    offsets are flat arrays (12 bytes a word), not tuples of numbers (over 100): a 2 MiB article has some
+    300,000 words."""
 
     text: str
-    word_starts: tuple[int, ...]  # offset in `text` where each word starts
-    word_spans: tuple[tuple[int, int], ...]  # [start, end) of each word in the original
+    word_starts: array.array  # offset in `text` where each word starts
+    word_begins: array.array  # where each word starts in the original...
+    word_ends: array.array  # ...and where it ends
     original_length: int
 
     def origin(self, i: int) -> int:
         """Original offset of folded character `i` (a folded space maps to the run it replaced)."""
         word = bisect.bisect_right(self.word_starts, i) - 1
-        start, end = self.word_spans[word]
+        start, end = self.word_begins[word], self.word_ends[word]
         offset = i - self.word_starts[word]
         return start + offset if offset < end - start else end
 
@@ -62,10 +65,11 @@ class Folded:
 
 def fold(text: str) -> Folded:
     translated = text.translate(_FOLD)
-    spans = tuple(m.span() for m in _WORD.finditer(translated))
-    words = [translated[a:b] for a, b in spans]
-    starts = tuple(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0)) if words else ()
-    return Folded(" ".join(words), starts, spans, len(text))
+    words = translated.split()
+    begins = array.array("I", (m.start() for m in _WORD.finditer(translated)))
+    ends = array.array("I", (b + len(w) for b, w in zip(begins, words, strict=True)))
+    starts = array.array("I", itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0) if words else ())
+    return Folded(" ".join(words), starts, begins, ends, len(text))
 
 
 def fold_text(text: str) -> str:
