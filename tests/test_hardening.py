@@ -7,6 +7,7 @@ code and place in expected.txt); the cases that need symlinks, a FIFO or large f
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from generator import publish, render, yamlsafe
@@ -539,6 +540,99 @@ def test_json_ld_start_dates_are_valid_for_historic_times(basic):
     assert "1850-06-01T16:56:02Z" in starts  # the same instant, in UTC: an offset of -04:56:02 has no ISO form
     iso = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?)?)?")  # ISO 8601
     assert [s for s in starts if not iso.fullmatch(s)] == []
+
+
+# Any text in any text field is refused where it is, or shows on its page as itself --------------------
+
+_FIELDS = {  # a field of tests/fixtures/basic/facts/actors/joe-biden.yaml, and how to find its line
+    "name": re.compile(r"^name: .*$", re.MULTILINE),
+    "summary": re.compile(r"^summary: .*$", re.MULTILINE),
+    "roles[0].title": re.compile(r"^  - title: .*$", re.MULTILINE),
+}
+
+
+def _yaml_string(text: str, escaped: bool) -> str:
+    """`text` as a YAML double-quoted scalar: raw (as an editor types it) or every non-ASCII character as an
+    escape, as the red team wrote U+FFFF (escapes pass the file-level checks: the file is plain ASCII)."""
+    if not escaped:
+        return json.dumps(text, ensure_ascii=False)
+    out = (c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08x}" for c in text)
+    return '"' + "".join(out) + '"'
+
+
+class _Page(HTMLParser):
+    """A page's elements with their attribute names, and its text, as a browser would build them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shape: list[tuple[str, tuple[str, ...]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.shape.append((tag, tuple(sorted(name for name, _ in attrs))))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def actor_page(tmp_path_factory):
+    """Renders joe-biden.yaml with one field set to any text, as the build does (check, page context,
+    template, front matter read back), then as MkDocs does (its front-matter reader, the site's Markdown
+    extensions). Returns the refusals, or the page's front matter and parsed HTML."""
+    from mkdocs.config import load_config
+    from mkdocs.utils.meta import get_data
+
+    from generator.context import build_pages
+    from generator.render import render_pages
+
+    project = copy_tree("basic", tmp_path_factory.mktemp("any-text"))
+    facts = check(project, cache=False).facts
+    config = load_config(str(project.mkdocs_yml), hooks=[])
+    md = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    compiled = tmp_path_factory.mktemp("compiled")
+    path = project.facts_dir / "actors" / "joe-biden.yaml"
+    original = path.read_text(encoding="utf-8")
+
+    def render(field: str, text: str, escaped: bool = False):
+        line = _FIELDS[field].search(original)
+        assert line is not None
+        key = line.group().split(":", 1)[0]
+        path.write_bytes(
+            f"{original[: line.start()]}{key}: {_yaml_string(text, escaped)}{original[line.end() :]}".encode()
+        )
+        doc, problems = load_fact_file(Actor, path)
+        if doc is not None:
+            actor, problems, _ = convert(doc)
+        if problems:
+            return problems, None, None
+        pages = build_pages(dataclasses.replace(facts, actors={**facts.actors, "joe-biden": actor}))
+        page = next(p for p in pages if p.path == "actors/joe-biden.md")
+        body, meta = get_data(render_pages([page], project.templates_dir, compiled)[page.path])
+        parsed = _Page()
+        parsed.feed(md.reset().convert(body))
+        parsed.close()
+        return [], meta, parsed
+
+    return render
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(sorted(_FIELDS)), text=_TEXT, escaped=st.booleans())
+def test_any_text_in_a_text_field_is_refused_where_it_is_or_shows_as_itself(actor_page, field, text, escaped):
+    problems, meta, page = actor_page(field, text, escaped)
+    event("refused" if problems else "shown")
+    if problems:
+        assert all(d.where.line >= 1 and d.where.col >= 1 and d.message and d.hint for d in problems), problems
+        return
+    _, plain_meta, plain = actor_page(field, "Plain")
+    # No element and no attribute the page would not have with plain text in that field.
+    assert page.shape == plain.shape, text
+    shown = " ".join(text.split())
+    assert shown in " ".join("".join(page.text).split()), text
+    if field == "name":  # the page title too, which the theme prints unescaped: HTML text that shows the name
+        assert html.unescape(meta["title"]) == shown and not re.search(r"[<>\"']", meta["title"])
+    assert meta.keys() == plain_meta.keys()
 
 
 # Publishing: the docs folder is ours, the site is swapped in whole or not at all -----------------
