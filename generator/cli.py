@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .diagnostics import Diagnostic, DiagnosticError
+from .diagnostics import Diagnostic, DiagnosticError, visible
 from .project import Project
 from .report import Format, render
 from .scaffold import KINDS as NEW_KINDS
@@ -70,9 +70,17 @@ def cmd_stats(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+class _OneLine(logging.Formatter):
+    """MkDocs' messages on one line each, unprintable characters shown: like our own, no text from a page
+    can start a line of its own (a workflow command in a CI log)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record))
+
+
 def _show_mkdocs_warnings() -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("mkdocs: %(levelname)s: %(message)s"))
+    handler.setFormatter(_OneLine("mkdocs: %(levelname)s: %(message)s"))
     log = logging.getLogger("mkdocs")
     log.addHandler(handler)
     log.setLevel(logging.WARNING)

@@ -72,3 +72,22 @@ def test_jobs_must_be_a_positive_number(basic, capsys):
         main(["--root", str(basic.root), "check", "--jobs", "0"])
     assert exited.value.code == 2 and "not a number of processes" in capsys.readouterr().err
     assert main(["--root", str(basic.root), "check", "-j", "2"]) == 0
+
+
+def test_mkdocs_messages_are_printed_on_one_line(capsys):
+    """Like our own diagnostics, no text in a MkDocs message can start a line (a workflow command in CI)."""
+    import logging
+
+    from generator.cli import _show_mkdocs_warnings
+
+    log = logging.getLogger("mkdocs")
+    before = list(log.handlers)
+    _show_mkdocs_warnings()
+    try:
+        log.warning("a page says\n::error file=README.md,line=1::forged")
+    finally:
+        for handler in set(log.handlers) - set(before):
+            log.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "mkdocs: WARNING: a page says\\n::error file=README.md" in err
+    assert not any(line.lstrip().startswith("::") for line in err.splitlines())
