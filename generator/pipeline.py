@@ -20,7 +20,7 @@ from .export import exports
 from .load import load_project
 from .model import Actor, FactBase, Topic, Where
 from .project import Project
-from .publish import Written, build_site, source_date_epoch, write_docs
+from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
 from .render import FrontMatterError, render_pages
 from .validate import CheckResult
 from .validate import check as validate
@@ -129,14 +129,18 @@ def generate(project: Project, *, strict: bool = False, cache: bool = True, jobs
 def build(
     project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None
 ) -> tuple[Generated, Path]:
-    """Check, generate and publish the HTML site. The old site survives any failure."""
-    generated = generate(project, strict=strict, cache=cache, jobs=jobs)
-    epoch = source_date_epoch(project, generated.result.facts)
-    return generated, build_site(project, strict=strict, epoch=epoch)
+    """Check, generate and publish the HTML site. The old site survives any failure. One build at a time:
+    the docs folder and the site are written under the build lock (a second build fails at once)."""
+    with build_lock(project):
+        generated = generate(project, strict=strict, cache=cache, jobs=jobs)
+        epoch = source_date_epoch(project, generated.result.facts)
+        return generated, build_site(project, strict=strict, epoch=epoch)
 
 
 def bundle(project: Project, *, strict: bool = False) -> tuple[Generated, Bundles]:
-    """Check, generate, and build the offline bundles into the dist folder."""
-    generated = generate(project, strict=strict)
-    epoch = source_date_epoch(project, generated.result.facts)
-    return generated, make_bundles(project, generated.pages, epoch=epoch, strict=strict)
+    """Check, generate, and build the offline bundles into the dist folder (under the build lock: it
+    writes the docs folder too)."""
+    with build_lock(project):
+        generated = generate(project, strict=strict)
+        epoch = source_date_epoch(project, generated.result.facts)
+        return generated, make_bundles(project, generated.pages, epoch=epoch, strict=strict)

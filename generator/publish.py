@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import ctypes
+import errno
+import fcntl
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -202,48 +206,156 @@ def run_mkdocs(
     return config
 
 
+LOCK_FILE = ".site.lock"  # beside the site folder; held by a build from writing the docs to publishing the site
+_held: set[Path] = set()  # the locks this process holds (a build takes it once, its steps again)
+
+
+@contextlib.contextmanager
+def build_lock(project: Project) -> Iterator[None]:
+    """Hold the project's build lock (an `fcntl.flock` on LOCK_FILE): one build at a time writes the docs
+    folder and publishes the site. A second build fails at once with a clear message, so it never touches
+    the first one's files; the lock goes with the process that holds it, however that process ends.
+    Raises DiagnosticError when another build holds it or the lock file cannot be used."""
+    path = project.site_dir.parent / LOCK_FILE
+    if path in _held:
+        yield
+        return
+    try:
+        # O_NOFOLLOW: a lock file committed as a symlink is refused, never followed or created elsewhere.
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise DiagnosticError(
+            [
+                error(
+                    Where(path),
+                    Code.BUILD_FAILED,
+                    f"cannot open the build lock: {exc.strerror or exc}",
+                    f"{LOCK_FILE} must be an ordinary file (or absent) in a folder you can write to",
+                )
+            ]
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DiagnosticError(
+                [
+                    error(
+                        Where(project.site_dir),
+                        Code.BUILD_FAILED,
+                        "another build of this fact sheet is running",
+                        "wait for it to finish, then build again; nothing was changed",
+                    )
+                ]
+            ) from None
+        _held.add(path)
+        try:
+            yield
+        finally:
+            _held.discard(path)
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
-    Raises DiagnosticError when MkDocs fails; the existing site is then left as it was.
+    Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then
+    left as it was.
     """
     site = project.site_dir
     refuse_link(site, "site")
-    for pattern in (".site-new-*", ".site-old-*"):  # left by a build that was killed before it cleaned up
-        for leftover in site.parent.glob(pattern):
+    with build_lock(project):
+        # Under the lock no other build runs, so what its predecessors left is theirs to clear: first the
+        # previous site put back if a build died in the middle of a swap, only then the rest removed.
+        recover(site)
+        for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
-    # Beside the site, so that the swap is a rename within one file system.
-    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
-    try:
-        run_mkdocs(project, staging, strict=strict, epoch=epoch)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    try:
-        _swap(staging, site)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise DiagnosticError(
-            [
-                error(
-                    Where(site),
-                    Code.BUILD_FAILED,
-                    f"could not put the new site in place: {exc.strerror or exc}",
-                    "check the permissions of the site folder and its parent; the previous site was kept",
-                )
-            ]
-        ) from None
+        # Beside the site, so that the swap is a rename within one file system.
+        staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
+        try:
+            run_mkdocs(project, staging, strict=strict, epoch=epoch)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        try:
+            _swap(staging, site)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise DiagnosticError(
+                [
+                    error(
+                        Where(site),
+                        Code.BUILD_FAILED,
+                        f"could not put the new site in place: {exc.strerror or exc}",
+                        "check the permissions of the site folder and its parent; the previous site was kept",
+                    )
+                ]
+            ) from None
     return site
 
 
+def _leftovers(site: Path) -> list[Path]:
+    return sorted(p for pattern in (".site-new-*", ".site-old-*") for p in site.parent.glob(pattern))
+
+
+def recover(site: Path) -> bool:
+    """Put the previous site back if a build was killed between the two renames of a swap (site/ gone, the
+    old one in .site-old-*/site). True if it did. Call it holding the build lock, before any clean-up."""
+    if os.path.lexists(site):
+        return False
+    kept = [p / "site" for p in site.parent.glob(".site-old-*") if _real_folder(p) and _real_folder(p / "site")]
+    if not kept:
+        return False
+    newest = max(kept, key=lambda p: p.stat().st_mtime_ns)
+    os.replace(newest, site)
+    return True
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 with RENAME_EXCHANGE), so the site is never absent.
+    False where the system or the file system cannot; raises OSError for any other failure."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without renameat2 (glibc before 2.28, musl before 1.2.2)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
 def _swap(staging: Path, site: Path) -> None:
+    """Put `staging` in the place of `site`. At every moment either the old site or the new one is whole:
+    in place after an exchange, or after two renames (site -> .site-old-*/site, staging -> site), where a
+    build killed in between leaves the old site in .site-old-*, which the next build puts back (`recover`)."""
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is readable
-    if not site.exists():
+    if not os.path.lexists(site):
         os.replace(staging, site)
         return
+    if _exchange(staging, site):
+        shutil.rmtree(staging, ignore_errors=True)  # the old site, now under the staging name
+        return
     old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
-    os.replace(site, old / "site")
+    try:
+        os.replace(site, old / "site")
+    except OSError:
+        old.rmdir()
+        raise
     try:
         os.replace(staging, site)
     except OSError:

@@ -13,8 +13,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -692,15 +694,20 @@ def test_a_crash_inside_mkdocs_keeps_the_site(published, monkeypatch, capsys):
     assert not list(project.root.glob(".site-*"))
 
 
-def test_a_failed_swap_puts_the_old_site_back(published, monkeypatch, capsys):
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_a_failed_swap_puts_the_old_site_back(published, monkeypatch, capsys, exchange):
     project, before = published
     real_replace = os.replace
 
+    def refused(*args):
+        raise OSError(13, "Permission denied")
+
     def replace(src, dst):
         if Path(src).name.startswith(".site-new-"):
-            raise OSError(13, "Permission denied")
+            refused()
         return real_replace(src, dst)
 
+    monkeypatch.setattr(publish, "_exchange", refused if exchange else lambda a, b: False)
     monkeypatch.setattr(publish.os, "replace", replace)
     assert main(["--root", str(project.root), "build"]) == 1
     assert "could not put the new site in place: Permission denied" in capsys.readouterr().err
@@ -708,13 +715,142 @@ def test_a_failed_swap_puts_the_old_site_back(published, monkeypatch, capsys):
     assert not list(project.root.glob(".site-*"))
 
 
-def test_leftovers_of_a_killed_build_are_cleaned_up(published):
-    project, _ = published
-    for name in (".site-new-abc123", ".site-old-def456"):
-        (project.root / name).mkdir()
-        (project.root / name / "index.html").write_text("stale")
-    assert main(["--root", str(project.root), "build"]) == 0
+def _relative(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _lay_site(folder: Path, version: str) -> dict[str, bytes]:
+    for rel in ("index.html", "assets/site.css", "actors/a/index.html"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(f"{version} {rel}")
+    return _relative(folder)
+
+
+def _killed_at(step: int, project: Project, exchange: bool) -> bool:
+    """Publish a new site in a forked process that SIGKILLs itself right after its `step`-th file-system
+    step (each folder made, file written, rename, exchange or removal); False if it finished first."""
+    pid = os.fork()
+    if pid == 0:  # the child: no return from here
+        try:
+            done = 0
+
+            def counted(real):
+                def run(*args, **kwargs):
+                    result = real(*args, **kwargs)
+                    nonlocal done
+                    done += 1
+                    if done == step:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    return result
+
+                return run
+
+            def mkdocs(project, site_dir, **kwargs):
+                _lay_site(Path(site_dir), "new")
+
+            monkeypatch = pytest.MonkeyPatch()
+            monkeypatch.setattr(publish, "run_mkdocs", mkdocs)
+            monkeypatch.setattr(publish, "_exchange", counted(publish._exchange) if exchange else lambda a, b: False)
+            monkeypatch.setattr(publish.tempfile, "mkdtemp", counted(tempfile.mkdtemp))
+            for name in ("replace", "mkdir", "rmdir", "unlink", "open"):
+                monkeypatch.setattr(os, name, counted(getattr(os, name)))
+            publish.build_site(project)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_a_build_killed_at_any_step_of_publishing_never_loses_the_site(tmp_path, monkeypatch, exchange):
+    """F7: SIGKILL after each file-system step of publishing, then a build that fails: the site is always
+    whole, old or new. With an exchange it is never even absent; with two renames, a kill between them
+    leaves the old site in .site-old-*, and the next build puts it back before it cleans up."""
+
+    def failing(project, site_dir, **kwargs):
+        (Path(site_dir) / "index.html").write_text("half a site")
+        raise DiagnosticError([])
+
+    monkeypatch.setattr(publish, "run_mkdocs", failing)
+    steps = 0
+    while True:
+        steps += 1
+        assert steps < 100, "publishing should finish in fewer steps"
+        project = Project.at(tmp_path / str(steps))
+        project.site_dir.mkdir(parents=True)
+        old = _lay_site(project.site_dir, "old")
+        new = {rel: data.replace(b"old", b"new", 1) for rel, data in old.items()}
+        if not _killed_at(steps, project, exchange):
+            assert _relative(project.site_dir) == new
+            break
+        if exchange or project.site_dir.exists():
+            assert _relative(project.site_dir) in (old, new), f"killed after step {steps}"
+        with pytest.raises(DiagnosticError):
+            publish.build_site(project)  # takes the lock the killed build held: the kernel released it
+        assert _relative(project.site_dir) in (old, new), f"killed after step {steps}, then a failed build"
+        assert not list(project.root.glob(".site-*")), "what the killed build left is cleared once it is safe"
+    assert steps > 8, "every step was reached: making the staging folder, writing, swapping, removing"
+
+
+def test_a_killed_build_then_a_failing_build_keep_the_published_site(published, monkeypatch):
+    """F7 end to end through the command: killed between the two renames of the swap, then `build --strict`
+    fails in MkDocs: the previous site is back in place, whole."""
+    project, before = published
+    pid = os.fork()
+    if pid == 0:
+        try:
+            real_replace = os.replace
+
+            def replace(src, dst, **kwargs):
+                real_replace(src, dst, **kwargs)
+                if ".site-old-" in str(dst):
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+            monkeypatch.setattr(publish.os, "replace", replace)
+            main(["--root", str(project.root), "build"])
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert not project.site_dir.exists() and list(project.root.glob(".site-old-*/site/index.html"))
+    monkeypatch.undo()
+
+    def crash(config, **kwargs):
+        raise RuntimeError("theme exploded")
+
+    monkeypatch.setattr("mkdocs.commands.build.build", crash)
+    assert main(["--root", str(project.root), "build", "--strict"]) == 1
+    assert snapshot(project.site_dir) == before
     assert not list(project.root.glob(".site-*"))
+
+
+def test_a_second_build_fails_at_once_and_leaves_the_running_one_alone(published, capsys):
+    """F8: while a build holds the lock, another one changes nothing: not the running build's staging
+    folder (deleting it made the first build publish half a site), not the docs folder, not the site."""
+    project, before = published
+    running = project.root / ".site-new-running"
+    _lay_site(running, "half-built")
+    docs = _relative(project.docs_dir)
+    with publish.build_lock(project):  # as the other build holds it...
+        publish._held.clear()  # ...from another process: this one must not count it as its own
+        assert main(["--root", str(project.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "another build of this fact sheet is running" in err and "[build-failed]" in err
+    assert (running / "index.html").read_text() == "half-built index.html"
+    assert _relative(project.docs_dir) == docs and snapshot(project.site_dir) == before
+    # Once it is gone, the next build clears what a dead build left and publishes.
+    assert main(["--root", str(project.root), "build"]) == 0
+    assert not list(project.root.glob(".site-*")) and snapshot(project.site_dir) == before
+
+
+def test_the_lock_file_is_never_followed(published, tmp_path, capsys):
+    project, before = published
+    elsewhere = tmp_path / "elsewhere"
+    (project.root / publish.LOCK_FILE).unlink()
+    (project.root / publish.LOCK_FILE).symlink_to(elsewhere)
+    assert main(["--root", str(project.root), "build"]) == 1
+    assert "cannot open the build lock" in capsys.readouterr().err
+    assert not elsewhere.exists() and snapshot(project.site_dir) == before
 
 
 def test_seeds_stay_ordinary_python_frontmatter_documents():
