@@ -13,11 +13,44 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from .model import Event, FactDate
+from .model import ClockTime, Event, FactDate, Where
+
+
+class Dated(Protocol):
+    """What ordering needs of an event: an Event, or its summary as the check keeps it (a Placing)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> FactDate: ...
+    @property
+    def time(self) -> ClockTime | None: ...
+    @property
+    def before(self) -> Sequence[str]: ...
+    @property
+    def after(self) -> Sequence[str]: ...
+    @property
+    def where(self) -> Where: ...
+
+
+@dataclass(frozen=True)
+class Placing:
+    """An event as far as its order goes, built from the check's per-file summary (no model object)."""
+
+    id: str
+    date: FactDate
+    time: ClockTime | None
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    where: Where
+
+
+E = TypeVar("E", bound=Dated)
 
 # A moment as (year, month, day, minute of the day); an untimed day spans -1 .. 1440.
 Moment = tuple[int, int, int, int]
@@ -28,13 +61,13 @@ def _days_in(year: int, month: int) -> int:
     return ((dt.date(year + month // 12, month % 12 + 1, 1)) - dt.date(year, month, 1)).days
 
 
-def earliest(e: Event) -> Moment:
+def earliest(e: Dated) -> Moment:
     d = e.date
     minute = e.time.hour * 60 + e.time.minute if e.time is not None else _DAY_START
     return (d.year, d.month or 1, d.day or 1, minute)
 
 
-def latest(e: Event) -> Moment:
+def latest(e: Dated) -> Moment:
     d = e.date
     if e.time is not None:
         return (d.year, d.month, d.day, e.time.hour * 60 + e.time.minute)
@@ -42,12 +75,12 @@ def latest(e: Event) -> Moment:
     return (d.year, month, d.day or _days_in(d.year, month), _DAY_END)
 
 
-def certainly_before(a: Event, b: Event) -> bool:
+def certainly_before(a: Dated, b: Dated) -> bool:
     """True when the dates (and times) alone say that `a` began before `b`."""
     return latest(a) < earliest(b)
 
 
-def stated_edges(events: Mapping[str, Event]) -> dict[str, set[str]]:
+def stated_edges(events: Mapping[str, Dated]) -> dict[str, set[str]]:
     """event id -> ids of the events it came before, from both sides' `before` and `after` (known ids only)."""
     succ: dict[str, set[str]] = {i: set() for i in events}
     for e in events.values():
@@ -64,12 +97,12 @@ def stated_edges(events: Mapping[str, Event]) -> dict[str, set[str]]:
 class OrderProblem:
     """A stated order that cannot be: `event` is where the relation is written."""
 
-    event: Event
+    event: Dated
     cycle: tuple[str, ...] = ()  # the ids around a cycle, starting and ending at `event`
-    other: Event | None = None  # for a relation that contradicts the dates: the event it names
+    other: Dated | None = None  # for a relation that contradicts the dates: the event it names
 
 
-def problems(events: Mapping[str, Event]) -> list[OrderProblem]:
+def problems(events: Mapping[str, Dated]) -> list[OrderProblem]:
     """Relations that contradict the dates (directly or along a chain of relations: an event said to come
     before one that its dates put after it), and cycles of relations (each cycle once)."""
     succ = stated_edges(events)
@@ -118,7 +151,7 @@ def _cycles(succ: dict[str, set[str]]) -> list[tuple[str, ...]]:
 
 
 def _bounds_through_relations(
-    events: Mapping[str, Event], succ: dict[str, set[str]]
+    events: Mapping[str, Dated], succ: dict[str, set[str]]
 ) -> dict[str, tuple[Moment, Moment]]:
     """Each event's (latest, earliest) moment narrowed by its relations: an event before another cannot have
     begun after that one's latest moment, nor an event after another before that one's earliest moment.
@@ -154,7 +187,7 @@ def _topological(before: dict[str, set[str]], after: dict[str, set[str]]) -> lis
     return order
 
 
-def timeline(events: Mapping[str, Event]) -> list[Event]:
+def timeline(events: Mapping[str, E]) -> list[E]:
     """Every event in an order that keeps each stated relation and each certain order of dates.
 
     Kahn's algorithm over the stated relations; an event becomes free only when no event still to be
@@ -177,7 +210,7 @@ def timeline(events: Mapping[str, Event]) -> list[Event]:
     free = [(*key[i], i) for i in events if not waiting[i]]
     heapq.heapify(free)
     held: list[tuple[Moment, Moment, str]] = []  # free by relations, but an unplaced event may precede them
-    order: list[Event] = []
+    order: list[E] = []
     while len(order) < len(events):
         while bounds and bounds[0][1] in placed:
             heapq.heappop(bounds)
@@ -208,7 +241,7 @@ def timeline(events: Mapping[str, Event]) -> list[Event]:
     return order
 
 
-def precedes(events: Mapping[str, Event], target: str) -> set[str]:
+def precedes(events: Mapping[str, Dated], target: str) -> set[str]:
     """Ids of the events that began before `target`, by dates or by a chain of stated relations."""
     if target not in events:
         return set()

@@ -6,16 +6,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from . import rules
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
 from .context import PAGES, build_pages, fact_target
-from .diagnostics import Code, Diagnostic, DiagnosticError, error, sorted_diagnostics
+from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import exports
 from .load import load_project
 from .model import Actor, FactBase, Topic, Where
@@ -49,12 +48,8 @@ def check(project: Project, *, cache: bool = True, jobs: int | None = None) -> C
     with few_collections():
         files = FileCache.for_project(project.root, enabled=cache)
         result = validate(load_project(project, files, defer=True), files, jobs)
-        facts = result.facts
-        across = list(rules.check_facts(facts))  # rules between facts: who speaks, in which order
     files.save()
-    if not across:
-        return result
-    return replace(result, diagnostics=sorted_diagnostics([*result.diagnostics, *across]), load_facts=lambda: facts)
+    return result
 
 
 @dataclass(frozen=True)

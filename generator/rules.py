@@ -1,17 +1,21 @@
-"""Editorial rules across facts, on the checked fact base: who speaks, and when.
+"""Editorial rules across facts: who speaks, and when.
 
 - A position in the actor's own words must cite quoted speech: words inside quotation marks in the
   article. Otherwise it is someone's account or the article's description, and the reader must be told.
 - The order that events state (`before`/`after`) must be possible (no cycle) and agree with their dates.
+
+They run in the check on what it keeps of each file (no model object is built for them), so a cached
+check stays as cheap as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from . import chronology, quotes
 from .diagnostics import Code, Diagnostic, error, warning
-from .model import FactBase, Position, Source, Voice
+from .model import Where
 
 _OPENING = "“«„"
 _CLOSING = "”»"
@@ -28,24 +32,38 @@ def inside_quotation(text: str, start: int, end: int) -> bool:
     return opened > 0 or before.count(_STRAIGHT) % 2 == 1
 
 
-def holds_quoted_words(position: Position, sources: dict[str, Source], folded: dict[str, quotes.Folded]) -> bool:
-    for c in position.citations:
-        source = sources.get(c.source)
-        if source is None:
-            continue
-        if c.source not in folded:
-            folded[c.source] = quotes.fold(source.body)
-        match = quotes.find(folded[c.source], c.quote)
-        if match is not None and inside_quotation(source.body, match.start, match.end):
+@dataclass(frozen=True)
+class OwnWords:
+    """A position that claims the actor's own words: where it is, and what it cites (source id, quote)."""
+
+    where: Where
+    citations: tuple[tuple[str, str], ...]
+
+
+def holds_quoted_words(
+    citations: Iterable[tuple[str, str]], body_of: Callable[[str], str | None], folded: dict[str, quotes.Folded]
+) -> bool:
+    for source_id, quote in citations:
+        body = body_of(source_id)
+        if body is None:
+            continue  # an unknown source: reported as such
+        if source_id not in folded:
+            folded[source_id] = quotes.fold(body)
+        match = quotes.find(folded[source_id], quote)
+        if match is not None and inside_quotation(body, match.start, match.end):
             return True
     return False
 
 
-def check_facts(facts: FactBase) -> Iterator[Diagnostic]:
-    """Every problem of the rules above, located at the fact that states it."""
+def check(
+    own_words: Iterable[OwnWords],
+    events: Mapping[str, chronology.Dated],
+    body_of: Callable[[str], str | None],
+) -> Iterator[Diagnostic]:
+    """Every problem of the rules above, located at the fact that states it. `body_of` gives a source's text."""
     folded: dict[str, quotes.Folded] = {}
-    for p in facts.positions.values():
-        if p.voice is Voice.OWN_WORDS and not holds_quoted_words(p, facts.sources, folded):
+    for p in own_words:
+        if not holds_quoted_words(p.citations, body_of, folded):
             yield warning(
                 p.where,
                 Code.NO_QUOTED_WORDS,
@@ -53,7 +71,7 @@ def check_facts(facts: FactBase) -> Iterator[Diagnostic]:
                 "if the article tells what the actor said without quoting them, use voice: described (the "
                 "article's own words) or voice: reported with who told it; else cite the quoted words",
             )
-    for problem in chronology.problems(facts.events):
+    for problem in chronology.problems(events):
         e = problem.event
         if problem.cycle:
             yield error(

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from . import quotes, workers
+from . import chronology, quotes, rules, workers
 from .cache import FileCache, Key, StaleCache
 from .diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
 from .load import Document, Loaded, Unread, parse_yaml
@@ -680,6 +680,8 @@ class FileCheck(typing.NamedTuple):
     references: tuple[tuple[str, str, int, int], ...]  # (kind, id, line, col)
     citations: tuple[tuple[str, str, int, int], ...]  # (source, quote, line, col), aliases' and roles' too
     body_sha: str | None = None  # sources only: the key of remembered quote lookups
+    # What the rules across facts need (rules.py): a position's voice; an event's date, time and relations.
+    placing: tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None = None
 
 
 def _alias_checks(obj: object) -> Iterator[Diagnostic]:
@@ -727,12 +729,24 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     problems.extend(_too_many(doc, citations, MAX_CITATIONS, "citations"))
     citations = citations[:MAX_CITATIONS]
     body_sha = hashlib.sha256(obj.body.encode("utf-8")).hexdigest() if isinstance(obj, Source) else None
-    return (
-        FileCheck(
-            True, getattr(obj, "id", None), where.line, where.col, tuple(problems), own, references, citations, body_sha
-        ),
-        obj,
+    placing: tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None = None
+    if isinstance(obj, Event):
+        placing = (obj.date.iso(), str(obj.time) if obj.time else None, tuple(obj.before), tuple(obj.after))
+    elif isinstance(obj, Position):
+        placing = obj.voice.value
+    summary = FileCheck(
+        True,
+        getattr(obj, "id", None),
+        where.line,
+        where.col,
+        tuple(problems),
+        own,
+        references,
+        citations,
+        body_sha,
+        placing,
     )
+    return summary, obj
 
 
 _Loader = typing.Callable[[], object]
@@ -748,6 +762,7 @@ _Summary = tuple[
     tuple[tuple[str, str, int, int], ...],
     tuple[tuple[str, str, int, int], ...],
     str | None,
+    tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None,
 ]
 _Checked = tuple[Document, _Summary, _Loader]  # a file, its summary, its model object
 
@@ -880,6 +895,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
                 diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
 
     diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
+    diagnostics.extend(_check_rules(by_kind[Source], by_kind[Position], by_kind[Event]))
 
     # Only the objects' loaders outlive the check: not the documents (parsed trees) nor the summaries.
     loaders = {t: {i: by_kind[t][i][2] for i in sorted(by_kind[t])} for t in by_kind}
@@ -901,6 +917,35 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
 
     counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in BY_KIND.values()}
     return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
+
+
+def _check_rules(
+    sources: dict[str, _Checked], positions: dict[str, _Checked], events: dict[str, _Checked]
+) -> Iterator[Diagnostic]:
+    """The rules across facts (rules.py), on the summaries: own words need quoted words; stated event order."""
+    own_words = [
+        rules.OwnWords(Where(doc.path, s[2], s[3]), tuple((c[0], c[1]) for c in s[7]))
+        for doc, s, _ in positions.values()
+        if s[9] == Voice.OWN_WORDS.value
+    ]
+    placings: dict[str, chronology.Dated] = {}
+    for event_id, (doc, s, _) in events.items():
+        if isinstance(s[9], tuple):
+            date, time, before, after = s[9]
+            placings[event_id] = chronology.Placing(
+                event_id,
+                FactDate.parse(date),
+                ClockTime.parse(time) if time else None,
+                before,
+                after,
+                Where(doc.path, s[2], s[3]),
+            )
+
+    def body_of(source_id: str) -> str | None:
+        source = sources.get(source_id)
+        return typing.cast(Source, source[2]()).body if source is not None else None
+
+    return rules.check(own_words, placings, body_of)
 
 
 def _short(place: tuple[Document, int]) -> str:
