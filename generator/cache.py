@@ -27,6 +27,7 @@ are used: `check` alone never does). Beside them:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -337,9 +338,14 @@ class FileCache:
         assert self.folder is not None
         payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)  # a fresh file, never a link
-        with os.fdopen(fd, "wb") as f:
-            f.write(self._mac(payload, name) + payload)
-        os.replace(tmp, self.folder / name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._mac(payload, name) + payload)
+            os.replace(tmp, self.folder / name)
+        except BaseException:  # a full disk: no half-written file stays behind
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def save(self) -> None:
         """Write what changed in this run, dropping entries no file used: the shards with a new, changed or

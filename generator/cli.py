@@ -1,6 +1,7 @@
 """The `factsheet` command: thin wrappers that call the library, print diagnostics and exit.
 
-Exit status: 0 clean, 1 problems in the inputs (or a failed build), 2 wrong usage.
+Exit status: 0 clean, 1 problems in the inputs (or a failed build, or the machine: a full disk, a read-only
+folder, no memory left), 2 wrong usage, 3 a bug in factsheet itself.
 `check` never imports MkDocs, so it stays fast enough for a pre-commit hook.
 """
 
@@ -12,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from .diagnostics import Diagnostic, DiagnosticError, visible
+from .diagnostics import Diagnostic, DiagnosticError, environment_fault, visible
 from .project import Project
 from .report import Format, render
 from .scaffold import KINDS as NEW_KINDS
@@ -262,11 +263,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug, not bad input: say so briefly; FACTSHEET_DEBUG=1 shows the traceback
-        if os.environ.get("FACTSHEET_DEBUG"):
-            raise
-        print(
-            f"factsheet: internal error: {type(exc).__name__}: {exc} (set FACTSHEET_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
-        return 3
+    except (OSError, MemoryError) as exc:  # the disk, the folder or the memory, if not a bug
+        fault = environment_fault(exc, project.root)
+        if fault is None:
+            return _internal_error(exc)
+        _print_diagnostics([fault], project.root, Format(getattr(args, "format", "text")))
+        return 1
+    except Exception as exc:
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    # A bug, not bad input: say so briefly; FACTSHEET_DEBUG=1 shows the traceback.
+    if os.environ.get("FACTSHEET_DEBUG"):
+        raise exc
+    print(
+        f"factsheet: internal error: {type(exc).__name__}: {exc} (set FACTSHEET_DEBUG=1 for details)",
+        file=sys.stderr,
+    )
+    return 3
+

@@ -6,6 +6,7 @@ Library code collects these (or raises `DiagnosticError`); only the CLI prints t
 from __future__ import annotations
 
 import contextlib
+import errno
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -60,6 +61,7 @@ class Code(Enum):
     FILE_EXISTS = "file-exists"
     GIT_FAILED = "git-failed"
     BROWSER_MISSING = "browser-missing"
+    ENVIRONMENT = "environment"  # the machine, not the input: disk full, a read-only folder, out of memory
 
 
 @dataclass(frozen=True, order=True)
@@ -130,6 +132,35 @@ def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnosti
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     # Sorted by place so that output is stable and reads file by file.
     return sorted(diagnostics, key=lambda d: (str(d.where.path), d.where.line, d.where.col, d.code.value))
+
+
+# Failures of the machine rather than of the input or of our code: what to do about each.
+_UNCHANGED = "what was there before (the site, the docs folder) is unchanged"
+_FAULT_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, then run again",
+    errno.EDQUOT: "your disk quota is used up: free some space, then run again",
+    errno.EROFS: "the folder is on a read-only file system: run where you can write (a copy of the repository)",
+    errno.EACCES: "you may not write here: check the owner and permissions of the folder",
+    errno.EPERM: "the system refused: check the permissions and attributes (immutable?) of the file and its folder",
+    errno.EMFILE: "too many files are open: close other programs or raise the limit (ulimit -n)",
+    errno.ENFILE: "too many files are open on the system: close other programs, then run again",
+    errno.ENOMEM: "the system is out of memory: close other programs or raise the limit (ulimit -v)",
+}
+
+
+def environment_fault(exc: BaseException, where: Path, *, named_first: bool = True) -> Diagnostic | None:
+    """The diagnostic for a failure of the machine (disk full, read-only or protected folder, out of memory),
+    located at the file the error names (or at `where`: first with `named_first=False`, for the file that
+    was being written rather than its temporary copy); None for anything else, which is then a bug."""
+    if isinstance(exc, MemoryError):
+        hint = "close other programs or raise the limit (ulimit -v); the limits on inputs are in docs/security.md"
+        return error(Where(where), Code.ENVIRONMENT, "ran out of memory", f"{hint}; {_UNCHANGED}")
+    if not isinstance(exc, OSError) or exc.errno not in _FAULT_HINTS:
+        return None
+    named = exc.filename if isinstance(exc.filename, str) and exc.filename else None
+    path = Path(named) if named and named_first else where
+    hint = f"{_FAULT_HINTS[exc.errno]}; {_UNCHANGED}"
+    return error(Where(path), Code.ENVIRONMENT, f"stopped by the system: {exc.strerror}", hint)
 
 
 class DiagnosticError(Exception):

@@ -27,7 +27,7 @@ from .model import ENTITY_TYPES, SheetInfo, Source, Where
 from .project import Project
 
 MAX_FACT_BYTES = 256 * 1024
-MAX_SEED_BYTES = 2 * 1024 * 1024
+MAX_SEED_BYTES = 512 * 1024  # far above any article; MkDocs takes seconds per page past it
 SHEET_FILE = "factsheet.yaml"
 
 _YAML_CODES = {

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import git
-from .diagnostics import Code, DiagnosticError, error
+from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .project import Project
 
@@ -94,10 +94,18 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
         target = docs / rel
         if target.is_file() and target.read_bytes() == data:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as exc:  # disk full, a read-only folder: say where, and leave no temporary file
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            fault = environment_fault(exc, target, named_first=False)
+            if fault is None:
+                raise
+            raise DiagnosticError([fault]) from None
         changed.append(rel)
     for path in _walk(docs):
         rel = path.relative_to(docs).as_posix()
@@ -192,6 +200,9 @@ def run_mkdocs(
         with _pinned_epoch(epoch):
             build(config)
     except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
+        fault = environment_fault(exc, site_dir)  # the disk or the memory, rather than the build
+        if fault is not None:
+            raise DiagnosticError([fault]) from None
         reason = str(exc) if isinstance(exc, exceptions.MkDocsException) else f"{type(exc).__name__}: {exc}"
         raise DiagnosticError(
             [

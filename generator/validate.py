@@ -715,6 +715,26 @@ def _too_many(doc: Document, items: tuple[tuple[str, str, int, int], ...], limit
     ]
 
 
+# Per seed: its non-blank lines, each a paragraph of the page. Python-Markdown's work on a page grows with their
+# number times the page's length (2 MB of short lines took minutes); real articles have tens.
+MAX_PARAGRAPHS = 2_000
+
+
+def _too_many_paragraphs(source: Source, doc: Document) -> list[Diagnostic]:
+    spans = source.paragraphs()
+    if len(spans) <= MAX_PARAGRAPHS:
+        return []
+    line = source.body_line + source.body.count("\n", 0, spans[MAX_PARAGRAPHS][0])  # the first one over
+    return [
+        error(
+            Where(doc.path, line, 1),
+            Code.FILE_TOO_LARGE,
+            f"the article has {len(spans)} paragraphs (non-blank lines); the limit is {MAX_PARAGRAPHS}",
+            "split it into several seeds, or join the lines of each paragraph into one",
+        )
+    ]
+
+
 def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     """Everything about one file that depends only on its bytes, kind and path (the cache key)."""
     obj, problems, refs = convert(doc)
@@ -727,6 +747,8 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     own = (*_entity_checks(obj), *_alias_checks(obj)) if not isinstance(obj, SheetInfo) else ()
     citations = tuple((c.source, c.quote, c.where.line, c.where.col) for c in all_citations(obj))
     problems.extend(_too_many(doc, citations, MAX_CITATIONS, "citations"))
+    if isinstance(obj, Source):
+        problems.extend(_too_many_paragraphs(obj, doc))
     citations = citations[:MAX_CITATIONS]
     body_sha = hashlib.sha256(obj.body.encode("utf-8")).hexdigest() if isinstance(obj, Source) else None
     placing: tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None = None

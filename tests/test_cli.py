@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from generator.cli import main
 
@@ -91,3 +97,102 @@ def test_mkdocs_messages_are_printed_on_one_line(capsys):
     err = capsys.readouterr().err
     assert "mkdocs: WARNING: a page says\\n::error file=README.md" in err
     assert not any(line.lstrip().startswith("::") for line in err.splitlines())
+
+
+# The machine, not the input (review F9): a full disk, a read-only or protected folder, no memory left. Each is
+# a located `environment` error with a hint, exit 1 (3 is for bugs), and no temporary file is left behind.
+
+
+def _temporary_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".tmp") or p.name.startswith((".site-", ".files-", ".obj"))]
+
+
+def test_a_full_disk_is_a_located_error_and_leaves_no_temporary_file(basic, monkeypatch, capsys):
+    assert main(["--root", str(basic.root), "build"]) == 0
+    before = snapshot(basic.site_dir)
+    shutil.rmtree(basic.docs_dir)  # every page has to be written again
+    (basic.root / ".cache").rename(basic.root / ".cache-before")  # and the whole cache
+    real_write_bytes, real_fdopen = Path.write_bytes, os.fdopen
+
+    def half_then_full(write):
+        def run(data):
+            write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        return run
+
+    def write_bytes(self, data):
+        return half_then_full(lambda d: real_write_bytes(self, d))(data)
+
+    def fdopen(fd, *args, **kwargs):  # the cache's files
+        f = real_fdopen(fd, *args, **kwargs)
+        f.write = half_then_full(f.write)
+        return f
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    assert main(["--root", str(basic.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(
+        r"^generated/\S+:0:0: error: stopped by the system: No space left on device \[environment\]$", err, re.M
+    )
+    assert "hint: the disk is full" in err and "internal error" not in err
+    assert _temporary_files(basic.root) == [] and snapshot(basic.site_dir) == before
+
+
+def test_a_read_only_file_system_is_a_located_error(published_basic, monkeypatch, capsys):
+    basic, before = published_basic
+    staging = basic.root / ".site-new-x"
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(staging))
+
+    monkeypatch.setattr("generator.publish.tempfile.mkdtemp", read_only)
+    assert main(["--root", str(basic.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert ".site-new-x:0:0: error: stopped by the system: Read-only file system [environment]" in err
+    assert "hint: the folder is on a read-only file system" in err and snapshot(basic.site_dir) == before
+
+
+def test_a_protected_folder_is_a_located_error(published_basic, capsys):
+    """A real folder that cannot be written (immutable: root, as in CI, ignores permission bits)."""
+    basic, before = published_basic
+    page = basic.docs_dir / "index.md"
+    page.write_text("changed, so that the build writes it again")
+    if subprocess.run(["chattr", "+i", str(basic.docs_dir)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        assert main(["--root", str(basic.root), "check"]) == 0, "the check writes only its cache, which is optional"
+        assert main(["--root", str(basic.root), "build"]) == 1
+    finally:
+        subprocess.run(["chattr", "-i", str(basic.docs_dir)], check=True)
+    err = capsys.readouterr().err
+    assert "generated/index.md:0:0: error: stopped by the system: Operation not permitted [environment]" in err
+    assert "immutable" in err and _temporary_files(basic.root) == [] and snapshot(basic.site_dir) == before
+
+
+def test_running_out_of_memory_is_a_located_error(basic):
+    head = '---\nid: long\nlabel: a long text\ntitle: long\noutlet: o\nauthor: a\ndate: "2021-12-31"\n'
+    (basic.seeds_dir / "long.md").write_text(
+        head + "translated: false\nurl: https://example.org/\n---\n" + " ".join(f"w{i:05d}" for i in range(60_000))
+    )
+    # Everything the check imports is loaded first; then the address space is capped at what is in use plus
+    # 2 MiB, less than reading and folding a 400 KB article needs.
+    probe = (
+        "import resource, sys\n"
+        "from generator.cli import main\n"
+        "import generator.pipeline, generator.validate, generator.load, generator.workers\n"
+        "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize() + 2 * 2**20\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (size, size))\n"
+        "sys.exit(main(['--root', sys.argv[1], 'check', '--no-cache']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(basic.root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert ".:0:0: error: ran out of memory [environment]" in result.stderr
+    assert "hint: close other programs or raise the limit" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.fixture
+def published_basic(basic):
+    assert main(["--root", str(basic.root), "build"]) == 0
+    return basic, snapshot(basic.site_dir)
