@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -114,3 +117,88 @@ def test_pre_commit_hook_checks_when_facts_or_seeds_change():
     files = re.compile(hook["files"])
     assert files.search("facts/actors/joe-biden.yaml") and files.search("seeds/a.md")
     assert not files.search("generator/cli.py") and not files.search("tests/fixtures/basic/facts/x.yaml")
+
+
+_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment():
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.search(r"\buses:", line)]
+        assert lines, path.name
+        for line in lines:
+            use = line.split("uses:", 1)[1].split("#", 1)[0].strip()
+            # A tag can be moved to other code; a full commit cannot. The comment says which release it is.
+            assert _PINNED.match(use), f"{path.name}: {use} is not pinned to a 40-hex commit"
+            assert re.search(r"#\s*v\d+\.\d+\.\d+\s*$", line), f"{path.name}: say the release: {line.strip()}"
+
+
+def _content_only_script() -> str:
+    (step,) = [s for s in load(WORKFLOWS / "pull-request.yml")["jobs"]["content-only"]["steps"] if "run" in s]
+    assert step["shell"] == "python" and step["env"] == {"BASE_REF": "${{ github.base_ref }}"}
+    return step["run"]
+
+
+def _pull_request(tmp_path: Path, changes: dict[str, str]) -> Path:
+    """A repository whose branch `pr` changes `changes` over `origin/main`."""
+    repo = tmp_path / "repo"
+    (repo / "facts").mkdir(parents=True)
+    (repo / "facts" / "a.yaml").write_text("a\n")
+    (repo / "mkdocs.yml").write_text("site_name: x\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "root")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base")
+    git("update-ref", "refs/remotes/origin/main", "HEAD")
+    git("checkout", "-q", "-b", "pr")
+    for rel, text in changes.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "pr")
+    return repo
+
+
+def _run_content_only(repo: Path, tmp_path: Path) -> tuple[int, str, str]:
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "BASE_REF": "main", "GITHUB_STEP_SUMMARY": str(summary)}
+    result = subprocess.run(
+        [sys.executable, "-c", _content_only_script()], cwd=repo, env=env, capture_output=True, text=True
+    )
+    return result.returncode, result.stdout, summary.read_text(encoding="utf-8")
+
+
+def test_a_content_pull_request_passes_the_content_only_job(tmp_path):
+    repo = _pull_request(tmp_path, {"facts/actors/eve.yaml": "id: eve\n", "seeds/a.md": "---\n"})
+    code, out, summary = _run_content_only(repo, tmp_path)
+    assert code == 0 and out == "" and "every change is in facts/ or seeds/" in summary
+
+
+def test_a_pull_request_that_touches_code_fails_and_names_each_path(tmp_path):
+    hostile = "evil\n::warning file=README.md::approved,%0A"  # a file name is data, not a workflow command
+    repo = _pull_request(
+        tmp_path, {"facts/b.yaml": "b\n", "mkdocs.yml": "hooks: [x.py]\n", "templates/t.md.j2": "x", hostile: "x"}
+    )
+    code, out, summary = _run_content_only(repo, tmp_path)
+    assert code == 1
+    lines = out.splitlines()
+    assert all(line.startswith("::error file=") for line in lines[:-1]) and len(lines) == 4
+    assert "::error file=mkdocs.yml,title=Not content::mkdocs.yml is outside facts/ and seeds/" in out
+    assert "templates/t.md.j2 is outside" in out and "facts/b.yaml" not in out
+    assert not any(line.startswith("::warning") for line in lines), "a file name started a workflow command"
+    assert "evil%0A%3A%3Awarning" in out and "&lt;" not in summary and "mkdocs.yml" in summary
+
+
+def test_codeowners_gives_every_path_but_the_content_to_the_maintainers():
+    rules = [
+        line.split()
+        for line in (REPO / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert rules[0][0] == "*" and len(rules[0]) > 1, "a default owner for everything"
+    # The last matching pattern wins: facts/ and seeds/ come after, with no owner.
+    assert [r for r in rules[1:]] == [["/facts/"], ["/seeds/"]]
