@@ -698,7 +698,7 @@ def _alias_checks(obj: object) -> Iterator[Diagnostic]:
 
 # Per fact file, so that the checks across files do a bounded amount of work for each (docs/security.md).
 MAX_CITATIONS = 500  # quotes, those of aliases and roles included
-MAX_REFERENCES = 500  # ids of other facts
+MAX_REFERENCES = 1_000  # ids of other facts, each citation's source among them
 
 
 def _too_many(doc: Document, items: tuple[tuple[str, str, int, int], ...], limit: int, what: str) -> list[Diagnostic]:
@@ -1048,7 +1048,9 @@ def _quote_hint(source: quotes.Folded | quotes.WordIndex, quote: str) -> str:
         return _COPY_EXACTLY
     passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
     hint = f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
-    return hint + _look_alike(quote, near.passage)
+    if near.partial:  # a long quote: the words around where it first leaves the article
+        hint = f"from the first difference on (the quote has more than {quotes.COMPARED_WORDS} words): {hint}"
+    return hint + _look_alike(near.compared, near.passage)
 
 
 def _characters(text: str) -> str:

@@ -242,3 +242,28 @@ def test_an_edit_in_the_same_clock_tick_as_the_write_before_it_is_seen(basic, pa
     out = formatted(basic)
     assert any("sanctions" in parsed for parsed in parses), "the file written within the guard is read again"
     assert len(out) == 1 and "quote-not-found" in out[0]
+
+
+def test_the_closest_passage_of_a_misquote_is_searched_once(basic, monkeypatch):
+    """F5: the search for a quote not found is remembered with the article's hash, so a check run again (and
+    `build`, which checks first) does not search again; editing the article searches afresh."""
+    from generator import quotes
+
+    topic = basic.facts_dir / "topics" / "sanctions.yaml"
+    topic.write_text(topic.read_text().replace("unprecedented sanctions", "unprecedented penalties"))
+    searched: list[str] = []
+    real = quotes.closest
+
+    def counting(source, quote):
+        searched.append(quote)
+        return real(source, quote)
+
+    monkeypatch.setattr(quotes, "closest", counting)
+    first = [d.hint for d in check(basic).diagnostics if d.code.value == "quote-not-found"]
+    assert len(first) == 1 and "[-penalties-]{+sanctions+}" in first[0] and len(searched) == 1
+    again = [d.hint for d in check(basic).diagnostics if d.code.value == "quote-not-found"]
+    assert again == first and len(searched) == 1, "remembered"
+    seed = basic.seeds_dir / "serious-50-minute-conversation.md"
+    seed.write_text(seed.read_text() + "\nOne more paragraph.\n")
+    check(basic)
+    assert len(searched) == 2, "a changed article is searched again"

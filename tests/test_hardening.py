@@ -36,7 +36,7 @@ from generator.model import Actor
 from generator.pipeline import check, generate
 from generator.project import Project
 from generator.render import front_matter, md_text, read_back
-from generator.validate import convert, unseen_character
+from generator.validate import MAX_CITATIONS, MAX_PARAGRAPHS, MAX_REFERENCES, convert, unseen_character
 
 from .conftest import REPO, copy_tree
 from .test_cli import snapshot
@@ -154,6 +154,40 @@ BUILT = [
     ),
     BadInput(
         "oversized-seed", SEED, 1, 1, "file-too-large", _write(SEED, _VALID_SEED + "Words.\n" * (MAX_SEED_BYTES // 7))
+    ),
+    # The per-file bounds of the checks across files (review F6): located at the first item over the limit.
+    BadInput(
+        "too-many-citations",
+        ACTOR,
+        6 + 2 * MAX_CITATIONS,  # the quote of the 501st
+        12,
+        "file-too-large",
+        _write(ACTOR, _VALID_ACTOR + _VALID_ACTOR.split("citations:\n")[1] * MAX_CITATIONS),
+    ),
+    BadInput(
+        "too-many-references",
+        "facts/events/bad-case.yaml",
+        6 + MAX_REFERENCES,
+        5,
+        "file-too-large",
+        _write(
+            "facts/events/bad-case.yaml",
+            'id: bad-case\ntitle: "A call"\ndate: "2021-12-30"\nstatus: occurred\nactors:\n'
+            + "  - joe-biden\n" * (MAX_REFERENCES + 1)
+            + 'citations:\n  - source: serious-50-minute-conversation\n    quote: "US President Joe Biden"\n',
+        ),
+    ),
+    BadInput(
+        "too-many-paragraphs",
+        SEED,
+        _VALID_SEED.count("\n") + 1 + MAX_PARAGRAPHS,  # the 2,001st paragraph: the label's line is added
+        1,
+        "file-too-large",
+        _write(
+            SEED,
+            _VALID_SEED.replace("id: bad-case\n", 'id: bad-case\nlabel: "a label"\n')
+            + "".join(f"Line {i}.\n" for i in range(MAX_PARAGRAPHS)),
+        ),
     ),
     # LibYAML's own composer dies of a segmentation fault on this; the event pass stops at the limit
     # (LibYAML 0.2.6's scanner stops earlier, at its own cap: the same problem, another column).

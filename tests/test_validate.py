@@ -210,3 +210,38 @@ def test_an_alias_is_found_in_its_quote_whatever_the_typography(basic, alias, pr
     assert check(basic).diagnostics == []
     actor.write_text(actor.read_text(encoding="utf-8").replace(json.dumps(alias), json.dumps(alias + "x"), 1))
     assert [d.code.value for d in check(basic).errors] == ["alias-not-in-quote"]
+
+
+def test_did_you_mean_looks_at_a_bounded_set_of_ids_and_still_finds_the_typo():
+    """F6 (D-06): 2,000 unknown references among 2,000 similar ids took minutes when each was compared with
+    every id. Each is now compared with at most NEAR_IDS ids: those nearest it written forwards or backwards,
+    so a typo at the start, in the middle or at the end is still found."""
+    import time
+
+    from generator import validate
+
+    ids = [f"actor-with-a-rather-long-and-similar-identifier-number-{i:05d}-of-the-set" for i in range(2000)]
+    near = validate._NearIds(ids)
+    compared: list[int] = []
+    real = validate._did_you_mean
+
+    def counting(word: str, choices: typing.Iterable[str]) -> str:
+        choices = list(choices)
+        compared.append(len(choices))
+        return real(word, choices)
+
+    validate._did_you_mean = counting
+    try:
+        started = time.process_time()
+        hints = [near.suggest(i.replace("actor-", "actr-")) for i in ids]
+        spent = time.process_time() - started
+        # The best match first: a typo in the first letter, in the middle, in the last letter.
+        assert near.suggest("bctor" + ids[1234][5:]).startswith(f"did you mean {ids[1234]!r}")
+        assert near.suggest(ids[777].replace("similar", "simliar")).startswith(f"did you mean {ids[777]!r}")
+        assert near.suggest(ids[42][:-1] + "x").startswith(f"did you mean {ids[42]!r}")
+    finally:
+        validate._did_you_mean = real
+    assert spent < 10, f"{spent:.1f} s of CPU"  # about half a second
+    assert max(compared) <= validate.NEAR_IDS
+    assert all(hint.startswith("did you mean") for hint in hints)
+    assert hints[5].startswith(f"did you mean {ids[5]!r}")
