@@ -93,7 +93,11 @@ class Page:
         return self.make_context()
 
 
-_MATRIX_ACTORS = 24  # columns of the positions matrix: the real fact sheet has 18 actors with positions
+# The positions matrix: one column per side (a state, with the actors whose current roles tie them to it),
+# the sides with the most positions first; everyone else is behind a toggle. A cell shows at most
+# _MATRIX_CELL positions and links to its topic's page for the rest, so the page stays small at any scale.
+_MATRIX_SIDES = 3
+_MATRIX_CELL = 5
 
 PAGES = {
     "home": "index.md",
@@ -118,6 +122,24 @@ def _start_date(date: FactDate, time: ClockTime, zone: str) -> str:
     if offset is not None and offset.total_seconds() % 60 == 0:
         return when.isoformat(timespec="seconds")
     return when.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def side_of(actors: dict[str, Actor], actor_id: str) -> str | None:
+    """The state an actor speaks for: itself if a state, else the one state its current roles lead to
+    through their affiliations (a spokesman -> a ministry -> a state); None when none or several do."""
+    states: set[str] = set()
+    seen: set[str] = set()
+    todo = [actor_id]
+    while todo:
+        a = todo.pop()
+        if a in seen or a not in actors:
+            continue
+        seen.add(a)
+        if actors[a].kind is ActorKind.STATE:
+            states.add(a)
+        else:
+            todo += [r.affiliation for r in actors[a].roles if r.affiliation and not r.former]
+    return states.pop() if len(states) == 1 else None
 
 
 def _first_per_source(citations: list[Citation]) -> list[Citation]:
@@ -673,24 +695,47 @@ class _Builder:
     def positions_page(self) -> dict[str, object]:
         f = self.facts
         topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
-        # Matrix columns: the actors who hold the most positions, at most _MATRIX_ACTORS of them, so that the
-        # page stays readable and small however many actors there are; every position is on its topic's page.
         held = Counter(p.actor for p in f.positions.values())
-        columns = sorted(held, key=lambda a: (-held[a], f.actors[a].name, a))[:_MATRIX_ACTORS]
-        rows = []
+        side = {a: side_of(f.actors, a) for a in held}
+        per_side = Counter(side[p.actor] for p in f.positions.values() if side[p.actor])
+        sides = sorted(per_side, key=lambda s: (-per_side[s], f.actors[s].name, s))[:_MATRIX_SIDES]
+        column = {a: sides.index(s) for a, s in side.items() if s in sides}
+        # Within a cell, the actors with the most positions first (a president before a spokesman).
+        rank = {a: i for i, a in enumerate(sorted(held, key=lambda a: (-held[a], f.actors[a].name, a)))}
+
+        def cell(positions: list[Position]) -> dict[str, object]:
+            shown = sorted(positions, key=lambda p: (rank[p.actor], p.id))
+            views = [self.position_view(p) for p in shown[:_MATRIX_CELL]]
+            return {"positions": views, "more": len(shown) - len(views)}
+
+        rows, others = [], []
         for t in topics:
-            by_actor: dict[str, list[Position]] = defaultdict(list)
+            cells: list[list[Position]] = [[] for _ in sides]
+            rest: list[Position] = []
             for p in self.topic_positions(t):
-                by_actor[p.actor].append(p)
-            if by_actor:
-                cells = [[self.position_view(p) for p in by_actor.get(a, ())] for a in columns]
-                rows.append({"topic": Link(t.name, fact_target(t)), "cells": cells})
+                (cells[column[p.actor]] if p.actor in column else rest).append(p)
+            topic = Link(t.name, fact_target(t))
+            if any(cells):
+                rows.append({"topic": topic, "cells": [cell(c) for c in cells]})
+            if rest:
+                others.append({"topic": topic, "cell": cell(rest)})
+        outside = sorted((a for a in held if a not in column), key=rank.__getitem__)
         return {
             "topics": [self.topic_summary(t) for t in topics],
             "matrix": {
-                "actors": [self.actor_link(a) for a in columns],
+                "sides": [
+                    {
+                        "side": self.actor_link(s),
+                        "actors": [self.actor_link(a) for a in sorted(column, key=rank.__getitem__) if side[a] == s],
+                    }
+                    for s in sides
+                ],
                 "rows": rows,
-                "capped": len(held) > len(columns),
+                "others": {
+                    "actors": [self.actor_link(a) for a in outside],
+                    "count": sum(held[a] for a in outside),
+                    "rows": others,
+                },
             },
         }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -12,8 +14,8 @@ from hypothesis import strategies as st
 
 from generator import chronology
 from generator.citations import CitedPassage
-from generator.context import Paragraph, Segment, _Builder, build_pages
-from generator.model import FactDate, Source
+from generator.context import Paragraph, Segment, _Builder, build_pages, side_of
+from generator.model import ActorKind, FactDate, Role, Source
 from generator.pipeline import check
 from generator.project import Project
 
@@ -89,16 +91,50 @@ def test_focus_background_and_scheduled_are_marked(repo_pages):
     }
 
 
-def test_positions_matrix_has_every_position_once(repo_pages):
+def test_positions_matrix_puts_every_position_once_under_its_side(repo_pages):
     facts, pages = repo_pages
     matrix = pages["positions.md"].context["matrix"]
-    cells = [p["id"] for row in matrix["rows"] for cell in row["cells"] for p in cell]
-    assert sorted(cells) == sorted(facts.positions)
-    columns = [a.text for a in matrix["actors"]]
+    sides = [facts.actors[s["side"].target.page.removeprefix("actors/").removesuffix(".md")] for s in matrix["sides"]]
+    assert sides and all(s.kind is ActorKind.STATE for s in sides)
+    held = Counter(side_of(facts.actors, p.actor) for p in facts.positions.values())
+    assert [held[s.id] for s in sides] == sorted((held[s.id] for s in sides), reverse=True)  # most first
+    placed = []
     for row in matrix["rows"]:
-        assert len(row["cells"]) == len(columns)
-        for actor, cell in zip(columns, row["cells"], strict=True):
-            assert all(p["actor"].text == actor for p in cell)
+        assert len(row["cells"]) == len(sides)
+        for s, cell in zip(sides, row["cells"], strict=True):
+            ids = [p["id"] for p in cell["positions"]]
+            assert cell["more"] == 0 and all(side_of(facts.actors, facts.positions[i].actor) == s.id for i in ids)
+            assert all(facts.positions[i].topic == row["topic"].target.page.removeprefix("topics/").removesuffix(".md") for i in ids)
+            placed += ids
+    others = matrix["others"]
+    for row in others["rows"]:
+        ids = [p["id"] for p in row["cell"]["positions"]]
+        assert all(side_of(facts.actors, facts.positions[i].actor) not in {s.id for s in sides} for i in ids)
+        placed += ids
+    assert sorted(placed) == sorted(facts.positions)
+    assert others["count"] == len(placed) - sum(len(c["positions"]) for r in matrix["rows"] for c in r["cells"])
+
+
+def test_an_actor_speaks_for_the_one_state_its_current_roles_lead_to(repo_pages):
+    facts, _ = repo_pages
+    role = facts.actors["vladimir-putin"].roles[0]
+
+    def actors(**roles):
+        return {**facts.actors, **{a: replace(facts.actors[a], roles=r) for a, r in roles.items()}}
+
+    def to(actor: str, **flags) -> Role:
+        return replace(role, affiliation=actor, **flags)
+
+    assert side_of(facts.actors, "russia") == "russia"  # a state speaks for itself
+    assert side_of(facts.actors, "vladimir-putin") == "russia"
+    # A spokesman -> the Kremlin -> Russia.
+    chain = actors(**{"the-kremlin": [to("russia")], "dmitry-peskov": [to("the-kremlin")]})
+    assert side_of(chain, "dmitry-peskov") == "russia"
+    assert side_of(actors(**{"dmitry-peskov": [to("russia", former=True)]}), "dmitry-peskov") is None
+    both = actors(**{"dmitry-peskov": [to("russia"), to("united-states")]})
+    assert side_of(both, "dmitry-peskov") is None  # two states: no one side
+    loop = actors(**{"the-kremlin": [to("dmitry-peskov")], "dmitry-peskov": [to("the-kremlin")]})
+    assert side_of(loop, "dmitry-peskov") is None  # a loop of affiliations ends
 
 
 def test_actor_page_splits_what_they_said_from_what_was_said_of_them(repo_pages):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.corpus import make_corpus
-from generator.context import build_pages
+from generator.context import _MATRIX_CELL, _MATRIX_SIDES, build_pages
 from generator.pipeline import check
 
 
@@ -20,5 +20,8 @@ def test_every_position_is_on_its_topic_page_and_the_matrix_is_capped(tmp_path):
     assert sorted(on_topic_pages) == sorted(facts.positions)
     assert len(pages) == shape.pages
     matrix = pages["positions.md"].context["matrix"]
-    assert matrix["capped"] and len(matrix["actors"]) == 24 < shape.actors
+    cells = [c for row in matrix["rows"] for c in row["cells"]] + [row["cell"] for row in matrix["others"]["rows"]]
+    assert len(matrix["sides"]) <= _MATRIX_SIDES and all(len(c["positions"]) <= _MATRIX_CELL for c in cells)
+    assert any(c["more"] for c in cells)  # capped: the rest are on the topic's page
+    assert sum(len(c["positions"]) + c["more"] for c in cells) == len(facts.positions)
     assert "topics" in pages["positions.md"].context and "positions" not in pages["positions.md"].context["topics"][0]
