@@ -1,12 +1,19 @@
 """Where each cited quote sits in its source: the passages the source pages highlight and the
-coverage report counts. Computed once from a checked fact base."""
+coverage report counts. Computed once from a checked fact base.
+
+Also where a reader lands when they follow a citation: a fact's link to its quote (or to several quotes of
+one source, behind one source mark) leads to a place of its own on the source page, which outlines exactly
+those quotes and links back to the fact. Its anchor is made from the fact and the quotes alone, so that
+the citing page and the source page agree on it without seeing each other."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import quotes
-from .model import Entity, FactBase, all_citations
+from .model import Citation, Entity, FactBase, all_citations
 
 
 @dataclass(frozen=True)
@@ -46,3 +53,63 @@ def locate(facts: FactBase) -> dict[str, list[CitedPassage]]:
         )
         for sid, passages in found.items()
     }
+
+
+def landing_anchor(fact: Entity, quote_anchors: Iterable[str]) -> str:
+    """The anchor, on a source page, where `fact`'s link to these quotes of it lands: one quote,
+    "<quote anchor>-by-<kind>-<fact id>"; several, "g-<hash of their anchors>-by-<kind>-<fact id>".
+    Fact ids hold no "--" and kinds no "-", so no two facts share an anchor, and none takes the page's
+    own (p-N, q-<hash>: both end before "-by-")."""
+    unique = sorted(set(quote_anchors))
+    several = "g-" + hashlib.sha256(" ".join(unique).encode("ascii")).hexdigest()[:10] if len(unique) > 1 else ""
+    return f"{several or unique[0]}-by-{fact.KIND}-{fact.id}"
+
+
+def citation_lists(fact: Entity) -> list[list[Citation]]:
+    """The runs of citations the pages show together (a run of source marks): a fact's own and those of
+    each alias, role, response and answer. Every run a page cites must be here, or its marks would lead
+    to no landing (the strict build's anchor check fails)."""
+    runs = [list(getattr(fact, "citations", []))]
+    for part in (
+        *getattr(fact, "aliases", ()),
+        *getattr(fact, "roles", ()),
+        *getattr(fact, "responses", ()),
+        *getattr(fact, "answers", ()),
+    ):
+        runs.append(list(part.citations))
+    return runs
+
+
+@dataclass(frozen=True)
+class Landing:
+    anchor: str  # landing_anchor(fact, quotes)
+    quotes: tuple[str, ...]  # the anchors of the quotes it outlines, in text order
+    fact: Entity  # the fact whose link lands here: the landing links back to it
+
+
+def landings(source_id: str, passages: list[CitedPassage]) -> dict[str, list[Landing]]:
+    """The landings on one source page, by the anchor of the quote each one stands before (the first of
+    its quotes in the text). Each (fact, quote) has one; each run of a fact with several quotes of this
+    source has one more, for the source mark that stands for all of them."""
+    order = {p.anchor: i for i, p in enumerate(passages)}  # passages come in text order
+    found: dict[str, list[Landing]] = {}
+    seen: set[str] = set()
+
+    def add(fact: Entity, anchors: list[str]) -> None:
+        anchor = landing_anchor(fact, anchors)
+        if anchor not in seen:
+            seen.add(anchor)
+            ordered = tuple(sorted(set(anchors), key=order.__getitem__))
+            found.setdefault(ordered[0], []).append(Landing(anchor, ordered, fact))
+
+    citing: dict[int, Entity] = {}
+    for p in passages:
+        for fact in p.facts:
+            add(fact, [p.anchor])
+            citing.setdefault(id(fact), fact)
+    for fact in citing.values():
+        for run in citation_lists(fact):
+            here = [a for a in (quotes.quote_id(c.quote) for c in run if c.source == source_id) if a in order]
+            if len(set(here)) > 1:
+                add(fact, here)
+    return found

@@ -16,7 +16,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from . import chronology, quotes
-from .citations import CitedPassage, locate
+from .citations import CitedPassage, landing_anchor, landings, locate
 from .export import EXPORT_FILES
 from .model import (
     Actor,
@@ -56,7 +56,10 @@ class CitationView:
     source_key: str  # short, stable label of the source: S1, S2, ...
     source_label: str
     quote: str
-    target: Target  # the highlighted quote on the source page
+    target: Target  # where this fact's link to the quote lands: outlined, with a link back to the fact
+    order: int  # the source's place in the sources' order: marks are sorted by it
+    mark_target: Target  # where the source mark lands: every quote of this source in its run of citations
+    mark_quotes: tuple[str, ...]  # those quotes: what the mark's tooltip says
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,28 @@ class Page:
     def context(self) -> dict[str, object]:
         """What the template gets. Built when the page is rendered, possibly in a worker process: each
         entity page's context is its own work, like its rendering."""
-        return self.make_context()
+        context = self.make_context()
+        context.setdefault("legend", legend(context))
+        return context
+
+
+def legend(context: object) -> list[dict[str, object]]:
+    """The sources a page cites, in the sources' order: the key to its source marks (S1, S2...), on
+    paper as on screen. Found in the page's views, so that no page kind can forget one."""
+    found: dict[str, CitationView] = {}
+    todo = [context]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, CitationView):
+            found.setdefault(value.source_key, value)
+        elif isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, list | tuple):
+            todo.extend(value)
+    return [
+        {"key": c.source_key, "label": c.source_label, "target": Target(c.target.page)}
+        for c in sorted(found.values(), key=lambda c: c.order)
+    ]
 
 
 # The positions matrix: one column per side (a state, with the actors whose current roles tie them to it),
@@ -177,8 +201,17 @@ class _Builder:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
         self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
-        self._citation_views: dict[tuple[str, str], CitationView] = {}
+        self._citation_views: dict[tuple[str, ...], CitationView] = {}
+        self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
+def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
+    # Each view's mark already lands on all the run's quotes of its source, and says so.
+    first: dict[str, CitationView] = {}
+    for v in views:
+        first.setdefault(v.source_key, v)
+    return list(first.values())
+
+
         self.passages = locate(facts)
         # Which sources name each actor (or alias): one pass over each article for all names.
         self.mentions = quotes.occurrences_in(
@@ -225,20 +258,45 @@ class _Builder:
             return fact.title
         return fact.label if isinstance(fact, Source) else ""
 
-    def cite(self, citations: list) -> list[CitationView]:
-        return [self._cited(c.source, c.quote) for c in citations]
+    def quote_id(self, quote: str) -> str:
+        qid = self._quote_ids.get(quote)
+        if qid is None:
+            qid = self._quote_ids[quote] = quotes.quote_id(quote)
+        return qid
 
-    def _cited(self, source: str, quote: str) -> CitationView:
+    def cite(self, citations: list[Citation], fact: Entity | None = None) -> list[CitationView]:
+        """A run of `fact`'s citations (one of citations.citation_lists): each lands on its quote, and
+        each source's mark on all of the run's quotes of that source, with a link back to `fact`. Citations
+        of no one fact (None: several facts' runs merged) land on the quotes themselves, with no way back,
+        and each source's mark on its first quote."""
+        of_source: dict[str, list[str]] = defaultdict(list)
+        words: dict[str, dict[str, None]] = defaultdict(dict)
+        for c in citations:
+            of_source[c.source].append(self.quote_id(c.quote))
+            words[c.source][c.quote] = None
+        if fact is None:
+            marks = {sid: anchors[0] for sid, anchors in of_source.items()}
+        else:
+            marks = {sid: landing_anchor(fact, anchors) for sid, anchors in of_source.items()}
+        return [self._cited(c.source, c.quote, fact, marks[c.source], tuple(words[c.source])) for c in citations]
+
+    def _cited(
+        self, source: str, quote: str, fact: Entity | None, mark: str, mark_quotes: tuple[str, ...]
+    ) -> CitationView:
         # Each citation shows on several pages (its fact's, its actors', its source's): one view each.
-        view = self._citation_views.get((source, quote))
+        key = (fact.KIND, fact.id, source, quote, mark, *mark_quotes) if fact else (source, quote, mark, *mark_quotes)
+        view = self._citation_views.get(key)
         if view is None:
             view = CitationView(
                 self.source_keys[source],
                 self.facts.sources[source].label,
                 quote,
-                Target(f"sources/{source}.md", quotes.quote_id(quote)),
+                Target(page, landing_anchor(fact, [qid]) if fact else qid),
+                self.source_order[source],
+                Target(page, mark),
+                mark_quotes,
             )
-            self._citation_views[(source, quote)] = view
+            self._citation_views[key] = view
         return view
 
     def actor_link(self, actor_id: str | None) -> Link | None:
@@ -262,7 +320,9 @@ class _Builder:
                 "by": self.actor_link(r.by),
                 "kind": r.kind.value,
                 "summary": r.summary,
-                "citations": self.cite(r.citations),
+            page = f"sources/{source}.md"
+            qid = self.quote_id(quote)
+                "citations": self.cite(r.citations, fact),
             }
             for r in fact.responses
         ]
@@ -301,8 +361,8 @@ class _Builder:
             "summary": e.summary,
             "place": e.place,
             "actors": [self.actor_link(a) for a in e.actors],
-            "citations": self.cite(e.citations),
-            "sources": self.cite(_first_per_source(e.citations)),
+            "citations": self.cite(e.citations, e),
+            "sources": _one_mark_per_source(self.cite(e.citations, e)),
             "source_count": self.source_count(e),
         }
 
@@ -324,7 +384,7 @@ class _Builder:
             "differ": self.differ("position", p.id),
             "date": p.date,
             "date_note": p.date_note,
-            "citations": self.cite(p.citations),
+            "citations": self.cite(p.citations, p),
             "source_count": self.source_count(p),
         }
 
@@ -349,9 +409,9 @@ class _Builder:
                     "said_by": self.actor_link(a.said_by),
                     "said_by_unnamed": a.said_by_unnamed,
                     "note": a.note,
-                    "citations": self.cite(a.citations),
-                    # One mark per source for the table (linked to its first quote); the list below has them all.
-                    "sources": self.cite(_first_per_source(a.citations)),
+                    "citations": self.cite(a.citations, c),
+                    # One mark per source for the table (landing on all its quotes); the list below has them all.
+                    "sources": _one_mark_per_source(self.cite(a.citations, c)),
                     "source_count": len({x.source for x in a.citations}),
                 }
                 for a in c.answers
@@ -385,7 +445,7 @@ class _Builder:
             "aliases": [
                 {
                     "name": x.name,
-                    "citations": self.cite(x.citations),
+                    "citations": self.cite(x.citations, a),
                     "claim": Link(self.facts.claims[x.claim].question, fact_target(self.facts.claims[x.claim]))
                     if x.claim
                     else None,
@@ -394,7 +454,7 @@ class _Builder:
             ],
             "roles": self.roles(a),
             "differ": self.differ("actor", a.id),
-            "citations": self.cite(a.citations),
+            "citations": self.cite(a.citations, a),
             "source_count": self.source_count(a),
         }
 
@@ -404,7 +464,7 @@ class _Builder:
         shown: list[dict[str, object]] = []
         by_claim: dict[str, dict[str, object]] = {}
         for r in a.roles:
-            version = {"title": r.title, "as_printed": r.as_printed, "citations": self.cite(r.citations)}
+            version = {"title": r.title, "as_printed": r.as_printed, "citations": self.cite(r.citations, a)}
             if r.claim and r.claim in by_claim:
                 typing.cast(list, by_claim[r.claim]["versions"]).append(version)
                 continue
@@ -635,7 +695,8 @@ class _Builder:
             **common,
             "source": self.source_view(s),
             "jsonld": {"@context": SCHEMA_ORG, **self.source_ld(s)},
-            "article": self.article(s),
+            "article": article,
+            "landings": froms,
             "quotes": [
                 QuoteUse(p.anchor, p.quote, tuple(Link(self.label(f), fact_target(f)) for f in p.facts))
                 for p in self.passages[s.id]
@@ -645,6 +706,18 @@ class _Builder:
     def topic_summary(self, t: Topic) -> dict[str, object]:
         return {
             "id": t.id,
+        article = self.article(s)
+        at = landings(s.id, self.passages[s.id])
+        # Where each fact's links land, by paragraph: each landing stands before the paragraph where its
+        # first quote begins, hidden until a link leads to it.
+        froms: dict[int, list[dict[str, object]]] = {}
+        for para in article:
+            here = [x for seg in para.segments for a in seg.anchors for x in at.get(a, ())]
+            if here:
+                froms[para.number] = [
+                    {"anchor": x.anchor, "quotes": x.quotes, "back": Link(self.label(x.fact), fact_target(x.fact))}
+                    for x in here
+                ]
             "name": t.name,
             "target": fact_target(t),
             "summary": t.summary,
@@ -658,7 +731,7 @@ class _Builder:
     def topic_view(self, t: Topic) -> dict[str, object]:
         return {
             **self.topic_summary(t),
-            "citations": self.cite(t.citations),
+            "citations": self.cite(t.citations, t),
             "positions": [self.position_view(p) for p in self.topic_positions(t)],
             "differ": self.differ("topic", t.id),
         }

@@ -82,18 +82,82 @@ def test_every_citation_lands_on_its_highlighted_quote(built_site):
             quote = cited.get_text().strip()[1:-1]  # drop the quotation marks the template adds
             target, anchor = resolve(name, link["href"])
             source = pages[target]
-            assert source.find(id=anchor) is not None, f"{name}: no anchor {anchor} in {target}"
-            marks = source.select(f'mark.fs-quote[data-quote~="{anchor}"]')
+            landing = source.find(id=anchor)
+            assert landing is not None, f"{name}: no anchor {anchor} in {target}"
+            # It lands on this quote alone: the one the landing outlines.
+            assert [c for c in landing["class"] if c.startswith("fs-for-")] == [f"fs-for-{quotes.quote_id(quote)}"]
+            qid = quotes.quote_id(quote)
+            marks = source.select(f'mark.fs-quote[data-quote~="{qid}"]')
             assert marks, f"{anchor} in {target} is not highlighted"
             # Adjacent segments of one paragraph join directly; paragraphs join with a space.
             highlighted = " ".join(
-                "".join(m.get_text() for m in para.select(f'mark.fs-quote[data-quote~="{anchor}"]'))
+                "".join(m.get_text() for m in para.select(f'mark.fs-quote[data-quote~="{qid}"]'))
                 for para in source.select("p.fs-paragraph")
-                if para.select_one(f'mark.fs-quote[data-quote~="{anchor}"]')
+                if para.select_one(f'mark.fs-quote[data-quote~="{qid}"]')
             )
             assert quotes.fold_text(highlighted) == quotes.fold_text(quote)
             landed += 1
     assert landed >= 5
+
+
+def mark_quotes(mark) -> list[str]:
+    """The words a source mark's title gives: 'S2, <label>: “first” · “second”' (the label from its name)."""
+    key, _, label = mark["aria-label"].partition(": ")
+    label = label.removeprefix("the quotes in ").removeprefix("the quote in ")
+    words = mark["title"].removeprefix(f"{key}, {label}: ")
+    assert words != mark["title"] and words[0] == "“" and words[-1] == "”", mark["title"]
+    return words[1:-1].split("” · “")
+
+
+def test_source_marks_are_sorted_single_and_land_on_all_their_quotes(built_site):
+    pages, _ = built_site
+    checked = 0
+    for name, soup in pages.items():
+        for parent in {id(m.parent): m.parent for m in soup.select("article a.fs-mark")}.values():
+            # A run of marks (marks with only spaces between them): one per source, in the sources' order.
+            runs, run = [], []
+            for node in parent.children:
+                if getattr(node, "name", None) == "a" and "fs-mark" in node.get("class", []):
+                    run.append(node)
+                elif not (isinstance(node, str) and not node.strip()) and run:
+                    runs.append(run)
+                    run = []
+            runs.append(run)
+            for run in runs:
+                keys = [int(m.get_text().removeprefix("S")) for m in run]
+                assert keys == sorted(set(keys)), f"{name}: marks {keys}"
+        for mark in soup.select("article a.fs-mark"):
+            target, anchor = resolve(name, mark["href"])
+            landing = pages[target].find(id=anchor)
+            assert landing is not None, f"{name}: {mark['href']} lands nowhere"
+            said = {quotes.quote_id(q) for q in mark_quotes(mark)}
+            assert {c.removeprefix("fs-for-") for c in landing["class"] if c.startswith("fs-for-")} == said, name
+            assert mark["aria-label"].startswith(f"{mark.get_text()}: the quote")
+            assert not mark.select(".fs-sr"), "no hidden words for search to pick up"
+            checked += 1
+    assert checked > 5
+
+
+def test_every_landing_links_back_to_a_place_that_cites_it(built_site):
+    pages, _ = built_site
+    followed = {resolve(name, a["href"]) for name, soup in pages.items() for a in soup.select("article a[href]")}
+    checked = 0
+    for name, soup in pages.items():
+        for landing in soup.select("article a.fs-from"):
+            if (name, landing["id"]) not in followed:
+                continue  # citations no page shows (a topic's, when it has no summary to show them with)
+            back, fragment = resolve(name, landing["href"])
+            assert back in pages, f"{name}: {landing['href']}"
+            assert not fragment or pages[back].find(id=fragment), f"{name}: {landing['href']} has no anchor"
+            # The fact's page links to this landing, or to each of its quotes as cited by that fact (a mark that
+            # stands for several quotes, e.g. on an actor's page, leads back to the fact's own place).
+            cited_there = {resolve(back, a["href"]) for a in pages[back].select("article a[href]")}
+            fact = landing["id"].partition("-by-")[2]
+            quoted = [c.removeprefix("fs-for-") for c in landing["class"] if c.startswith("fs-for-")]
+            each = {(name, f"{q}-by-{fact}") for q in quoted}
+            assert (name, landing["id"]) in cited_there or each <= cited_there, f"{name}: {landing['id']}"
+            checked += 1
+    assert checked > 10
 
 
 def test_source_page_links_back_to_citing_facts(built_site):
