@@ -173,6 +173,14 @@ def _first_per_source(citations: list[Citation]) -> list[Citation]:
     return list(first.values())
 
 
+def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
+    # Each view's mark already lands on all the run's quotes of its source, and says so.
+    first: dict[str, CitationView] = {}
+    for v in views:
+        first.setdefault(v.source_key, v)
+    return list(first.values())
+
+
 _UNKNOWN_DAY = {Precision.MONTH: "Day not known", Precision.YEAR: "Month and day not known"}
 
 
@@ -204,14 +212,6 @@ class _Builder:
         self._citation_views: dict[tuple[str, ...], CitationView] = {}
         self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
-def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
-    # Each view's mark already lands on all the run's quotes of its source, and says so.
-    first: dict[str, CitationView] = {}
-    for v in views:
-        first.setdefault(v.source_key, v)
-    return list(first.values())
-
-
         self.passages = locate(facts)
         # Which sources name each actor (or alias): one pass over each article for all names.
         self.mentions = quotes.occurrences_in(
@@ -287,6 +287,8 @@ def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
         key = (fact.KIND, fact.id, source, quote, mark, *mark_quotes) if fact else (source, quote, mark, *mark_quotes)
         view = self._citation_views.get(key)
         if view is None:
+            page = f"sources/{source}.md"
+            qid = self.quote_id(quote)
             view = CitationView(
                 self.source_keys[source],
                 self.facts.sources[source].label,
@@ -320,8 +322,6 @@ def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
                 "by": self.actor_link(r.by),
                 "kind": r.kind.value,
                 "summary": r.summary,
-            page = f"sources/{source}.md"
-            qid = self.quote_id(quote)
                 "citations": self.cite(r.citations, fact),
             }
             for r in fact.responses
@@ -691,6 +691,18 @@ def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
         return {**common, "topic": self.topic_view(t), "jsonld": self.page_ld(t.name)}
 
     def source_page(self, s: Source, common: dict[str, object]) -> dict[str, object]:
+        article = self.article(s)
+        at = landings(s.id, self.passages[s.id])
+        # Where each fact's links land, by paragraph: each landing stands before the paragraph where its
+        # first quote begins, hidden until a link leads to it.
+        froms: dict[int, list[dict[str, object]]] = {}
+        for para in article:
+            here = [x for seg in para.segments for a in seg.anchors for x in at.get(a, ())]
+            if here:
+                froms[para.number] = [
+                    {"anchor": x.anchor, "quotes": x.quotes, "back": Link(self.label(x.fact), fact_target(x.fact))}
+                    for x in here
+                ]
         return {
             **common,
             "source": self.source_view(s),
@@ -706,18 +718,6 @@ def _one_mark_per_source(views: list[CitationView]) -> list[CitationView]:
     def topic_summary(self, t: Topic) -> dict[str, object]:
         return {
             "id": t.id,
-        article = self.article(s)
-        at = landings(s.id, self.passages[s.id])
-        # Where each fact's links land, by paragraph: each landing stands before the paragraph where its
-        # first quote begins, hidden until a link leads to it.
-        froms: dict[int, list[dict[str, object]]] = {}
-        for para in article:
-            here = [x for seg in para.segments for a in seg.anchors for x in at.get(a, ())]
-            if here:
-                froms[para.number] = [
-                    {"anchor": x.anchor, "quotes": x.quotes, "back": Link(self.label(x.fact), fact_target(x.fact))}
-                    for x in here
-                ]
             "name": t.name,
             "target": fact_target(t),
             "summary": t.summary,
