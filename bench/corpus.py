@@ -43,8 +43,8 @@ class Shape:
 
     @property
     def pages(self) -> int:
-        """Pages the site will have: one per actor, source and topic, plus the six index pages."""
-        return self.actors + self.sources + self.topics + 6
+        """Pages the site will have: one per actor, source and topic, plus the six index pages and About."""
+        return self.actors + self.sources + self.topics + 7
 
 
 def _q(text: str) -> str:

@@ -90,6 +90,10 @@ class Page:
     make_context: Callable[[], dict[str, object]] = field(repr=False, compare=False)
 
     @property
+    def origin(self) -> str | None:
+        return page_origin(self.path)
+
+    @property
     def context(self) -> dict[str, object]:
         """What the template gets. Built when the page is rendered, possibly in a worker process: each
         entity page's context is its own work, like its rendering."""
@@ -130,7 +134,33 @@ PAGES = {
     "positions": "positions.md",
     "claims": "claims.md",
     "sources": "sources/index.md",
+    "about": "about.md",
 }
+
+# What each list page is made from, for "Suggest a correction": a page made from every file of a kind
+# names their folder (ending in "/"); the About page is the generator's own text.
+_LIST_ORIGINS = {
+    PAGES["home"]: "facts/factsheet.yaml",
+    PAGES["actors"]: "facts/actors/",
+    PAGES["timeline"]: "facts/events/",
+    PAGES["positions"]: "facts/positions/",
+    PAGES["claims"]: "facts/claims/",
+    PAGES["sources"]: "seeds/",
+}
+
+
+def page_origin(path: str) -> str | None:
+    """The file a page is made from, relative to the fact sheet's folder: an actor's, topic's or source's
+    own file (a page made from several files names the main one), or a list page's folder."""
+    if path in _LIST_ORIGINS:
+        return _LIST_ORIGINS[path]
+    folder, _, name = path.partition("/")
+    stem = name.removesuffix(".md")
+    return {
+        "actors": f"facts/actors/{stem}.yaml",
+        "topics": f"facts/topics/{stem}.yaml",
+        "sources": f"seeds/{stem}.md",
+    }.get(folder)
 
 
 SCHEMA_ORG = "https://schema.org"
@@ -600,32 +630,15 @@ class _Builder:
 
     # Pages ----------------------------------------------------------------------------------------
 
-    def pages(self) -> list[Page]:
+    def pages(self, updated: FactDate | None = None) -> list[Page]:
+        from . import explainer  # it builds on this module: imported once this one is complete
+
         f = self.facts
         events = self.order
         topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
-        common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}}
+        common = {"info": f.info, "nav": {k: Target(v) for k, v in PAGES.items()}, "updated": updated}
         pages = [
-            Page(
-                PAGES["home"],
-                "home.md.j2",
-                f.info.title,
-                lambda: {
-                    **common,
-                    "counts": {
-                        "sources": len(f.sources),
-                        "actors": len(f.actors),
-                        "events": len(f.events),
-                        "topics": len(f.topics),
-                        "positions": len(f.positions),
-                        "claims": sum(not c.kind.is_variant for c in f.claims.values()),
-                        "variants": sum(c.kind.is_variant for c in f.claims.values()),
-                    },
-                    "focus": self.event_view(f.events[f.info.focus_event]) if f.info.focus_event else None,
-                    "exports": [Link(path.removeprefix("data/"), Target(path)) for path in EXPORT_FILES],
-                    "jsonld": self.home_ld(),
-                },
-            ),
+            Page(PAGES["home"], "home.md.j2", f.info.title, partial(explainer.home, self, common)),
             Page(
                 PAGES["actors"],
                 "actors.md.j2",
@@ -673,6 +686,7 @@ class _Builder:
                     "jsonld": self.listing_ld("Sources", [self.source_ld(s) for s in f.sources.values()]),
                 },
             ),
+            Page(PAGES["about"], "about.md.j2", "About this fact sheet", partial(explainer.about, self, common)),
         ]
         for a in f.actors.values():
             pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, partial(self.actor_page, a, common)))
@@ -836,6 +850,7 @@ class _Builder:
         }
 
 
-def build_pages(facts: FactBase) -> list[Page]:
-    """Every page of the site, with its context, in a fixed order."""
-    return _Builder(facts).pages()
+def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
+    """Every page of the site, with its context, in a fixed order. `updated`: the day the inputs last
+    changed (the build's SOURCE_DATE_EPOCH), shown on the About and home pages; None when unknown."""
+    return _Builder(facts).pages(updated)

@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -17,7 +18,7 @@ from .context import PAGES, build_pages, fact_target
 from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import exports
 from .load import load_project
-from .model import Actor, FactBase, Topic, Where
+from .model import Actor, FactBase, FactDate, Topic, Where
 from .project import Project
 from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
 from .render import FrontMatterError, render_pages
@@ -71,7 +72,10 @@ def render(
     try:
         with few_collections():
             pages = render_pages(
-                build_pages(result.facts), project.templates_dir, compiled_templates_dir() if cache else None, jobs
+                build_pages(result.facts, updated_on(project, result.facts)),
+                project.templates_dir,
+                compiled_templates_dir() if cache else None,
+                jobs,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -92,6 +96,16 @@ def render(
             ]
         ) from None
     return result, pages
+
+
+def updated_on(project: Project, facts: FactBase) -> FactDate | None:
+    """The day the inputs last changed, as the pages say it: the build's date (SOURCE_DATE_EPOCH, else the
+    last commit touching the inputs, else the newest source date); None when nothing gives one."""
+    epoch = source_date_epoch(project, facts)
+    if not epoch:
+        return None
+    day = datetime.fromtimestamp(epoch, UTC).date()
+    return FactDate(day.year, day.month, day.day)
 
 
 def _front_matter_problem(project: Project, facts: FactBase, exc: FrontMatterError) -> Diagnostic:

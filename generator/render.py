@@ -113,15 +113,18 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _ONE_LINE = 2**31 - 1  # no folding: each value stays on its line
 
 
-def front_matter(title: str, jsonld: object | None) -> tuple[str, dict[str, str]]:
+def front_matter(title: str, jsonld: object | None, origin: str | None = None) -> tuple[str, dict[str, str]]:
     """A page's front matter, written by the YAML serializer (never by formatting strings), and the values
     it holds. All ASCII: every other character is a YAML escape, so no reader can trip over it.
 
     MkDocs' theme prints page titles unescaped, so the title is HTML-escaped here; the JSON-LD is one
-    script-safe JSON string that the theme prints in the page head."""
+    script-safe JSON string that the theme prints in the page head; `origin` is the file the page is made
+    from (context.page_origin), which the theme links as "Suggest a correction"."""
     data = {"title": html.escape(" ".join(title.split()))}
     if jsonld is not None:
         data["jsonld"] = script_json(jsonld)
+    if origin is not None:
+        data["origin"] = origin
     text = yaml.dump(data, Dumper=_DUMPER, allow_unicode=False, width=_ONE_LINE, sort_keys=False)
     return f"---\n{text}---\n", data
 
@@ -200,7 +203,7 @@ def render_pages(
             raise TemplateFrontMatterError(
                 f"{page.template} starts with '---': templates write no front matter (render.front_matter does)"
             )
-        head, written = front_matter(page.title, context.get("jsonld"))
+        head, written = front_matter(page.title, context.get("jsonld"), page.origin)
         text = head + body
         read_back(page.path, text, written)
         return text

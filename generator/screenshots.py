@@ -77,6 +77,7 @@ def page_kinds(site: Path) -> dict[str, str]:
         "claims": "claims/index.html",
         "sources": "sources/index.html",
         "source": first("sources"),
+        "about": "about/index.html",
     }
 
 

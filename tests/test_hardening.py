@@ -451,8 +451,8 @@ def test_a_page_whose_front_matter_does_not_read_back_fails_the_build(published,
     project, before = published
     real = render.front_matter
 
-    def careless(title: str, jsonld: object) -> tuple[str, dict[str, str]]:
-        head, written = real(title, jsonld)  # as string formatting once wrote it: the raw character
+    def careless(title: str, jsonld: object, origin: str | None = None) -> tuple[str, dict[str, str]]:
+        head, written = real(title, jsonld, origin)  # as string formatting once wrote it: the raw character
         return (
             head.replace("Joe Biden", "Joe\uffff ![x](y.png){: onerror=alert(1) }") if title == "Joe Biden" else head
         ), written
