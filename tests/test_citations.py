@@ -1,0 +1,118 @@
+"""Where citations land on a source page: each fact's link to a quote, and each source mark, has a place of
+its own there that outlines exactly its quotes and leads back to the fact."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from generator import quotes
+from generator.citations import citation_lists, landing_anchor, landings, locate
+from generator.context import CitationView, build_pages, legend
+from generator.model import Citation
+from generator.pipeline import check
+from generator.project import Project
+from generator.render import anchor
+from generator.validate import _GENERATED_ANCHOR
+
+from .conftest import FIXTURES, REPO
+
+Q1, Q2, Q3 = (quotes.quote_id(q) for q in ("first words", "second words", "third words"))
+
+
+def fact(kind: str, fact_id: str) -> SimpleNamespace:
+    return SimpleNamespace(KIND=kind, id=fact_id)
+
+
+def test_a_landing_names_its_fact_and_quotes_and_is_a_safe_anchor_no_page_takes():
+    one = landing_anchor(fact("position", "putin-warns"), [Q1])
+    assert one == f"{Q1}-by-position-putin-warns"
+    several = landing_anchor(fact("position", "putin-warns"), [Q2, Q1, Q2])
+    assert several == landing_anchor(fact("position", "putin-warns"), [Q1, Q2])  # a set: order and repeats
+    assert re.fullmatch(r"g-[0-9a-f]{10}-by-position-putin-warns", several)
+    others = {
+        landing_anchor(fact("position", "putin-warns"), [Q1, Q3]),
+        landing_anchor(fact("event", "putin-warns"), [Q1, Q2]),
+        landing_anchor(fact("position", "putin-warns"), [Q2]),
+        one,
+        several,
+    }
+    assert len(others) == 5
+    for made in others:
+        assert anchor(made) == made  # the renderer's check of ids
+        assert not _GENERATED_ANCHOR.fullmatch(made)  # not a quote's, a paragraph's or a date's anchor
+
+
+def test_citation_lists_are_the_runs_the_pages_show():
+    cite = [Citation("s", "a")]
+    actor = SimpleNamespace(
+        citations=cite, aliases=[SimpleNamespace(citations=[Citation("s", "b")])], roles=[SimpleNamespace(citations=[])]
+    )
+    assert citation_lists(actor) == [cite, [Citation("s", "b")], []]
+    claim = SimpleNamespace(
+        citations=[Citation("s", "x"), Citation("t", "y")],
+        answers=[SimpleNamespace(citations=[Citation("s", "x")]), SimpleNamespace(citations=[Citation("t", "y")])],
+    )
+    assert citation_lists(claim)[1:] == [[Citation("s", "x")], [Citation("t", "y")]]
+
+
+@pytest.fixture(scope="module", params=["basic", "repo"])
+def fact_base(request):
+    return check(Project.at(REPO if request.param == "repo" else FIXTURES / "basic")).facts
+
+
+def test_every_link_a_page_shows_lands_on_its_source_page(fact_base):
+    """Every citation and source mark of every page leads to a landing of its source page that outlines
+    exactly the quotes it stands for (the pages and the source pages agree without seeing each other)."""
+    passages = locate(fact_base)
+    placed = {
+        (f"sources/{sid}.md", x.anchor): set(x.quotes)
+        for sid in fact_base.sources
+        for at in landings(sid, passages[sid]).values()
+        for x in at
+    }
+    views: list[CitationView] = []
+    for page in build_pages(fact_base):
+        if page.path.startswith("sources/"):
+            continue
+        todo = [page.context]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, CitationView):
+                views.append(value)
+            elif isinstance(value, dict):
+                todo.extend(value.values())
+            elif isinstance(value, list | tuple):
+                todo.extend(value)
+    assert len(views) > 10
+    for v in views:
+        where = (v.target.page, v.target.anchor)
+        assert placed.get(where) == {quotes.quote_id(v.quote)}, where
+        mark = (v.mark_target.page, v.mark_target.anchor)
+        assert placed.get(mark) == {quotes.quote_id(q) for q in v.mark_quotes}, mark
+        assert quotes.quote_id(v.quote) in placed[mark]
+
+
+def test_a_landing_stands_where_its_first_quote_begins(fact_base):
+    passages = locate(fact_base)
+    for sid, cited in passages.items():
+        order = [p.anchor for p in cited]
+        for first, at in landings(sid, cited).items():
+            for x in at:
+                assert x.quotes[0] == first and x.quotes == tuple(sorted(x.quotes, key=order.index))
+                assert any(x.fact is f for p in cited if p.anchor in x.quotes for f in p.facts)
+
+
+def test_the_legend_is_every_source_a_page_cites_once_in_the_sources_order():
+    def view(key: str, order: int) -> CitationView:
+        target = SimpleNamespace(page=f"sources/{key}.md", anchor=None)
+        return CitationView(key, f"label {key}", "q", target, order, target, ("q",))  # type: ignore[arg-type]
+
+    page = {"a": [view("S3", 2), {"b": (view("S1", 0),)}], "c": view("S3", 2), "d": "S2"}
+    assert [(x["key"], x["label"], x["target"].page) for x in legend(page)] == [
+        ("S1", "label S1", "sources/S1.md"),
+        ("S3", "label S3", "sources/S3.md"),
+    ]
+    assert legend({"x": 1}) == []
