@@ -95,10 +95,9 @@ def said(link: Tag) -> set[str]:
     page: a mark's title, the quote beside a link, or the quote that is the link's text ("Cited by")."""
     if "fs-mark" in link.get("class", []):
         return {quotes.quote_id(q) for q in mark_quotes(link)}
-    cited = link.find_previous_sibling("span", class_="fs-cited")
-    text = (cited or link).get_text().strip()
-    assert text[0] == "“" and text[-1] == "”", f"a link to a quote of unknown kind: {link}"
-    return {quotes.quote_id(text[1:-1])}
+    cited = link.find_previous_sibling("span", class_="fs-cited") or link.find("span", class_="fs-quoted")
+    assert cited, f"a link to a quote of unknown kind: {link}"
+    return {quotes.quote_id(cited.get_text())}
 
 
 def followed(pages: dict[str, BeautifulSoup], source_page: str, fragment_of) -> dict[str, set[str]]:
