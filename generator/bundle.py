@@ -6,7 +6,8 @@ Two artifacts in dist/, both reproducible (the same generated pages give byte-id
   Material's offline plugin makes search work without a server; no web fonts, no instant navigation,
   nothing fetched from elsewhere), zipped with sorted entries and pinned timestamps and permissions.
 - factsheet.html: every page as a section of one HTML file, its links rewritten to in-page anchors, the
-  CSS inlined, no script and no external resource; it prints as a clean document.
+  CSS inlined, no script and no external resource; it opens on a title block (title, date, commit), puts
+  the parts in the order a reader needs, has every folded block open, and prints as a clean document.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from . import git
 from .diagnostics import Code, DiagnosticError, error
 from .model import Where
 from .project import Project
@@ -54,6 +56,17 @@ OFFLINE_SETTINGS = {
 # build date (not reproducible), 404.html is only shown by a server, source maps are debugging aids.
 LEFT_OUT = ("sitemap.xml", "sitemap.xml.gz", "404.html")
 LEFT_OUT_SUFFIXES = (".map",)
+# The single file's parts in the order a reader needs them: what it is about, what happened, where the
+# articles differ, who said what, then the reference parts; each part is followed by the pages of its
+# folder. Pages not named here follow, in the nav's order.
+READING_ORDER = (
+    ("index.md", None),
+    ("timeline.md", None),
+    ("claims.md", None),
+    ("positions.md", "topics"),
+    ("actors/index.md", "actors"),
+    ("sources/index.md", "sources"),
+)
 ZIP_EPOCH_MIN = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 ZIP_EPOCH_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
@@ -62,6 +75,26 @@ ZIP_EPOCH_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 class Artifact:
     path: Path
     size: int  # bytes
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What the single file's title block says of the build: its date, and the commit of the fact sheet's
+    repository it was built from (None outside git; `changed`: with changes not yet committed)."""
+
+    epoch: int
+    commit: str | None = None
+    changed: bool = False
+
+    def date(self) -> datetime:
+        return datetime.fromtimestamp(self.epoch, UTC)
+
+
+def edition(project: Project, epoch: int) -> Edition:
+    """The build's date and the last commit that touched its inputs (those that date it: publish)."""
+    inputs = (project.facts_dir, project.seeds_dir, project.templates_dir, project.mkdocs_yml)
+    found = git.last_commit_id(project.root, tuple(str(p) for p in inputs))
+    return Edition(epoch, *found) if found else Edition(epoch)
 
 
 @dataclass(frozen=True)
@@ -83,7 +116,7 @@ def make_bundles(project: Project, pages: dict[str, str], *, epoch: int, strict:
         for name in WORKER_SHIM:
             shutil.copyfile(project.templates_dir / BUNDLE_TEMPLATES / name, site / "assets" / "javascripts" / name)
         zipped = zip_folder(site, ZIP_FOLDER, stamp)
-        single = single_page(project, pages, config).encode("utf-8")
+        single = single_page(project, pages, config, edition(project, epoch)).encode("utf-8")
     refuse_link(project.dist_dir, "dist")
     project.dist_dir.mkdir(parents=True, exist_ok=True)
     return Bundles(
@@ -170,24 +203,36 @@ def _nav_pages(nav: object) -> Iterator[tuple[str | None, str]]:
                 yield from _nav_pages(value)
 
 
-def reading_order(pages: dict[str, str], nav: object) -> list[tuple[str, str | None, int]]:
-    """(path, nav title, level) of every page: the nav's order, each folder's pages after its index."""
+def reading_order(
+    pages: dict[str, str], nav: object, titles: dict[str, str] | None = None
+) -> list[tuple[str, str | None, int]]:
+    """(path, nav title, level) of every page: the parts of READING_ORDER, each followed by the pages of its
+    folder (by their `titles`, else their paths), then the nav's other pages (a folder's pages after its
+    index), then any page left."""
+    shown = titles or {}
+    in_nav = {path: title for title, path in _nav_pages(nav)}
     order: list[tuple[str, str | None, int]] = []
     seen: set[str] = set()
 
-    def add(path: str, title: str | None, level: int) -> None:
+    def add(path: str, level: int) -> None:
         if path in pages and path not in seen:
             seen.add(path)
-            order.append((path, title, level))
+            order.append((path, in_nav.get(path), level))
 
-    for title, path in _nav_pages(nav):
-        add(path, title, 0)
-        if posixpath.basename(path) == "index.md":
-            folder = posixpath.dirname(path)
-            for child in sorted(p for p in pages if folder and posixpath.dirname(p) == folder):
-                add(child, None, 1)
+    def add_part(path: str, folder: str | None) -> None:
+        if path not in pages:
+            return
+        add(path, 0)
+        children = [p for p in pages if folder and posixpath.dirname(p) == folder]
+        for child in sorted(children, key=lambda p: (shown.get(p, p).casefold(), p)):
+            add(child, 1)
+
+    for path, folder in READING_ORDER:
+        add_part(path, folder)
+    for _, path in _nav_pages(nav):
+        add_part(path, posixpath.dirname(path) if posixpath.basename(path) == "index.md" else None)
     for path in sorted(pages):
-        add(path, None, 0)
+        add(path, 0)
     return order
 
 
@@ -216,7 +261,9 @@ class _Relinker(HTMLParser):
         return f"#{section_id(target)}--{parts.fragment}" if parts.fragment else f"#{section_id(target)}"
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
-        if not any(name in ("id", "href") for name, _ in attrs):
+        if tag == "details" and not any(name == "open" for name, _ in attrs):
+            attrs = [*attrs, ("open", None)]  # a document to read and print: nothing stays folded
+        elif not any(name in ("id", "href") for name, _ in attrs):
             self.out.append(self.get_starttag_text() or "")
             return
         text = [f"<{tag}"]
@@ -274,9 +321,10 @@ def _css(project: Project, config: MkDocsConfig) -> str:
     return css
 
 
-def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -> str:
+def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig, built: Edition) -> str:
     """The whole fact sheet as one HTML document, rendered from the generated Markdown with the same
-    Markdown extensions as the site. The Markdown is already escaped by the generator."""
+    Markdown extensions as the site, under a title block that says when and from what it was built.
+    The Markdown is already escaped by the generator."""
     import markdown
     from mkdocs.utils.meta import get_data
 
@@ -284,10 +332,12 @@ def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -
     sections: list[tuple[Section, str]] = []
     docs = project.docs_dir
     downloads = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()) - set(pages)
-    for path, nav_title, level in reading_order(pages, config.nav):
-        text, meta = get_data(pages[path])
-        # Front-matter titles are HTML-escaped by the generator; unescaping first makes this idempotent.
-        title = html.escape(html.unescape(str(nav_title or meta.get("title") or path)))
+    read = {path: get_data(text) for path, text in pages.items()}
+    # Front-matter titles are HTML-escaped by the generator; unescaping first makes this idempotent.
+    titles = {path: html.unescape(str(meta.get("title") or path)) for path, (_, meta) in read.items()}
+    for path, nav_title, level in reading_order(pages, config.nav, titles):
+        text = read[path][0]
+        title = html.escape(html.unescape(nav_title) if nav_title else titles[path])
         body, broken = relink(path, md.reset().convert(text), pages, downloads)
         if broken:
             raise DiagnosticError(
@@ -317,7 +367,9 @@ def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -
     ]
     if config.site_description:
         out.append(f'<meta name="description" content="{html.escape(config.site_description)}">')
-    out += [f"<style>\n{_css(project, config)}\n</style>", "</head>", "<body>", *_contents(sections), "<main>"]
+    out += [f"<style>\n{_css(project, config)}\n</style>", "</head>", "<body>"]
+    out += [*title_block(name, html.escape(config.site_description or ""), built), *_contents(sections)]
+    out.append('<main class="md-typeset">')  # the site's styles for its pages' pieces (timeline, cards, caveats)
     for section, body in sections:
         kind = "fs-part" if section.level == 0 else "fs-subpage"
         out.append(f'<section class="fs-section {kind}" id="{section_id(section.path)}">')
@@ -326,6 +378,22 @@ def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig) -
         out.append("</section>")
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+def title_block(title: str, description: str, built: Edition) -> list[str]:
+    """Title, description, date and commit, before the contents: what a reader of a printed copy needs to
+    know which fact sheet, and which state of it, they hold. Arguments are HTML-escaped."""
+    day = built.date()
+    when = f'<time datetime="{day:%Y-%m-%d}">{day.day} {day:%B %Y}</time>'
+    made = f"Last updated {when}"
+    if built.commit:
+        made += f", from commit <code>{built.commit[:12]}</code> of the fact sheet's repository"
+        if built.changed:
+            made += " with changes not yet committed"
+    out = ['<header class="fs-title-block">', f'<h1 class="fs-doc-title">{title}</h1>']
+    if description:
+        out.append(f'<p class="fs-doc-description">{description}</p>')
+    return [*out, f'<p class="fs-doc-edition">{made}.</p>', "</header>"]
 
 
 def _contents(sections: list[tuple[Section, str]]) -> list[str]:

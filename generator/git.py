@@ -92,3 +92,14 @@ def last_commit_time(root: Path, paths: tuple[str, ...]) -> int | None:
     except DiagnosticError:
         return None
     return int(out) if out.isdigit() else None
+
+
+def last_commit_id(root: Path, paths: tuple[str, ...]) -> tuple[str, bool] | None:
+    """The last commit touching `paths` and whether those paths have changes not yet committed there;
+    None outside a git checkout."""
+    try:
+        commit = run(root, "log", "-1", "--format=%H", "--", *paths).decode().strip()
+        changed = run(root, "status", "--porcelain", "--", *paths).strip()
+    except DiagnosticError:
+        return None
+    return (commit, bool(changed)) if commit else None

@@ -97,3 +97,133 @@ def test_screenshot_command_at_desk_and_phone_width_without_sideways_scrolling(s
     assert sorted(Path(line).name for line in printed.splitlines()) == sorted(expected)
     for name in expected:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_no_page_scrolls_sideways_on_a_phone(served, site):
+    """Every page of the site, not one of each kind: a long name, table or address on any of them would
+    make a phone scroll sideways."""
+    b, base = served
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name != "404.html")
+    assert len(pages) > 40
+    wide = {}
+    with viewer(b, 390, Scheme.LIGHT) as tab:
+        for path in pages:
+            tab.goto(base + path, wait_until="load")
+            if (width := tab.evaluate("document.documentElement.scrollWidth")) > 390:
+                wide[path] = width
+    assert wide == {}
+
+
+# Where an element is drawn, and whether it is the one seen there (not covered by another).
+SEEN = """e => { const r = e.getBoundingClientRect(); const x = r.left + Math.min(r.width / 2, 20), y = r.top + 4;
+  const top = document.elementFromPoint(x, y); return {top: r.top, left: r.left, seen: !!top && e.contains(top)}; }"""
+
+
+def test_positions_side_by_side_keep_header_and_topic_in_view(served):
+    b, base = served
+    with viewer(b, 1280, Scheme.LIGHT) as tab:
+        visit(tab, base + "positions/index.html", Scheme.LIGHT)
+        sides = tab.locator("table.fs-matrix").first.locator("thead th")
+        names = [t.strip() for t in sides.all_inner_texts()]
+        assert names[:3] == ["Topic", "United States", "Russia"]  # the main sides next to each other
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
+        # Scroll to the middle of the tallest row: the header row and that row's topic are still in view.
+        row = max(
+            tab.locator("table.fs-matrix").first.locator("tbody tr").all(), key=lambda r: r.bounding_box()["height"]
+        )
+        box = row.bounding_box()
+        assert box["height"] > 900
+        tab.evaluate("y => window.scrollBy(0, y)", box["y"] + box["height"] / 2 - 450)
+        header = material_header_bottom(tab)
+        for cell in sides.all():
+            where = cell.evaluate(SEEN)
+            assert where["seen"] and header - 1 <= where["top"] <= header + 2, (cell.inner_text(), where, header)
+        topic = row.locator("th > a").evaluate(SEEN)
+        assert topic["seen"] and topic["top"] >= header, topic
+    with viewer(b, 390, Scheme.LIGHT) as tab:
+        visit(tab, base + "positions/index.html", Scheme.LIGHT)
+        assert not tab.locator("table.fs-matrix thead").first.is_visible()  # lists on a phone
+        assert tab.locator("table.fs-matrix .fs-side-name").first.is_visible()
+        row = tab.locator("table.fs-matrix").first.locator("tbody tr").nth(2)
+        box = row.bounding_box()
+        tab.evaluate("y => window.scrollBy(0, y)", box["y"] + box["height"] / 2)
+        topic = row.locator("th").evaluate(SEEN)
+        assert topic["seen"] and abs(topic["top"] - material_header_bottom(tab)) < 2, topic
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def material_header_bottom(tab) -> float:
+    return tab.evaluate("document.querySelector('.md-header').getBoundingClientRect().bottom")
+
+
+# The focused element's ring and what it is drawn against: the first opaque background behind the element
+# (its own, for a ring drawn inside; its parent's, outside), as sRGB triples.
+FOCUS = """() => {
+  let e = document.activeElement;
+  // Material's colour-scheme switch is a hidden radio button that rings the label after it instead.
+  const next = e.nextElementSibling;
+  if (e.type === "radio" && next && next.tagName === "LABEL") e = next;
+  // The search field is ringed as a whole, with its buttons.
+  if (e.type === "search" || e.type === "text") e = e.closest("form") || e;
+  const s = getComputedStyle(e);
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const opaque = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+    if (c.length === 3 || c[3] === 1) return c.slice(0, 3); } return [255, 255, 255]; };
+  return {what: e.tagName + "." + e.className + " " + (e.textContent || "").trim().slice(0, 30),
+          style: s.outlineStyle, width: parseFloat(s.outlineWidth), ring: rgb(s.outlineColor).slice(0, 3),
+          behind: opaque(parseFloat(s.outlineOffset) < 0 ? e : e.parentElement)};
+}"""
+
+
+def contrast(a: list[float], b: list[float]) -> float:
+    def luminance(rgb: list[float]) -> float:
+        c = [x / 255 for x in rgb]
+        c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", list(Scheme), ids=lambda s: s.name.lower())
+def test_keyboard_focus_is_drawn_at_aa_contrast(served, scheme):
+    """Tabbing through a page (skip link, header, tabs, navigation, contents, links in the text), each
+    focused element shows a ring at 3:1 or more against what is behind it (WCAG 2.1, 1.4.11)."""
+    b, base = served
+    faint = []
+    with viewer(b, 1280, scheme) as tab:
+        visit(tab, base + "timeline/index.html", scheme)
+        for _ in range(45):
+            tab.keyboard.press("Tab")
+            focus = tab.evaluate(FOCUS)
+            if focus["style"] == "none" or focus["width"] == 0 or contrast(focus["ring"], focus["behind"]) < 3:
+                faint.append(focus)
+    assert faint == []
+
+
+# The ring of the element a link has landed on, against the page behind it.
+TARGET = """sel => { const e = document.querySelector(sel), s = getComputedStyle(e);
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number).slice(0, 3);
+  const page = getComputedStyle(document.body).backgroundColor;
+  return {style: s.outlineStyle, ring: rgb(s.outlineColor), behind: rgb(page)};
+}"""
+
+
+@pytest.mark.parametrize("scheme", list(Scheme), ids=lambda s: s.name.lower())
+def test_where_a_link_lands_is_outlined_at_aa_contrast(served, scheme):
+    """A "details" link of the positions table lands on the position on its topic's page, and an event
+    link on the timeline's entry: each is outlined at 3:1 or more against the page."""
+    b, base = served
+    with viewer(b, 1280, scheme) as tab:
+        visit(tab, base + "positions/index.html", scheme)
+        details = tab.locator("a.fs-details").first
+        anchor = details.get_attribute("href").split("#")[1]
+        details.click()
+        tab.wait_for_url(f"**#{anchor}")
+        landed = {"position": tab.evaluate(TARGET, f"p:has(> a[id='{anchor}']) + ul > li")}
+        visit(tab, base + "timeline/index.html", scheme)
+        event = tab.locator("li.fs-event.fs-focus").get_attribute("id")
+        tab.evaluate("id => { location.hash = id; }", event)
+        landed["event"] = tab.evaluate(TARGET, f"li[id='{event}']")
+    for where in landed.values():
+        assert where["style"] != "none" and contrast(where["ring"], where["behind"]) >= 3, landed

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import subprocess
+import unicodedata
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,7 +14,18 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.bundle import SINGLE_HTML, ZIP_FOLDER, reading_order, relink, section_id, zip_folder, zip_timestamp
+from generator.bundle import (
+    SINGLE_HTML,
+    ZIP_FOLDER,
+    Edition,
+    edition,
+    reading_order,
+    relink,
+    section_id,
+    title_block,
+    zip_folder,
+    zip_timestamp,
+)
 from generator.cli import main
 from generator.diagnostics import Code, DiagnosticError
 from generator.pipeline import bundle, check
@@ -177,9 +190,39 @@ def test_single_file_has_every_page_as_a_section(bundled, single):
     pages = [p.relative_to(project.docs_dir).as_posix() for p in sorted(project.docs_dir.rglob("*.md"))]
     assert len(pages) > 40
     assert sorted(ids) == sorted(section_id(p) for p in pages)
-    assert ids.index("actors") < ids.index("actors-joe-biden") < ids.index("timeline")
+    # The order a reader needs: overview, timeline, disagreements, positions (with the topics), actors, sources.
+    parts = [i for i in ids if "-" not in i]
+    assert parts[:6] == ["home", "timeline", "claims", "positions", "actors", "sources"]  # then the About page
+    assert ids.index("positions") < ids.index("topics-sanctions") < ids.index("actors")
+    assert ids.index("actors") < ids.index("actors-joe-biden") < ids.index("sources")
     contents = [a["href"] for a in single.select("nav#contents a")]
     assert contents == [f"#{i}" for i in ids]
+
+
+def test_single_file_opens_on_a_title_block_with_nothing_folded(single):
+    block = single.select_one("body > header.fs-title-block")
+    assert block is not None and block.find_next_sibling("nav")["id"] == "contents"
+    assert block.h1.get_text() == "The Biden–Putin call of 30 December 2021: a fact sheet"
+    # Outside git and without SOURCE_DATE_EPOCH: dated by the newest source, and no commit to name.
+    assert block.time["datetime"] == "2021-12-31" and "31 December 2021" in block.get_text()
+    assert "commit" not in block.get_text()
+    folded = single.find_all("details")
+    assert folded and all(d.has_attr("open") for d in folded)  # the timeline's quotes, the other actors
+
+
+def test_edition_names_the_commit_and_uncommitted_changes(basic):
+    assert edition(basic, 0) == Edition(0)  # not a git checkout
+    git = ["git", "-C", str(basic.root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "facts"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    assert edition(basic, 1640908800) == Edition(1640908800, head, changed=False)
+    block = "".join(title_block("T", "D", edition(basic, 1640908800)))
+    assert f"<code>{head[:12]}</code>" in block and '<time datetime="2021-12-31">31 December 2021</time>' in block
+    (basic.facts_dir / "actors" / "joe-biden.yaml").write_text("changed\n")
+    assert edition(basic, 0).changed
+    assert "changes not yet committed" in "".join(title_block("T", "D", edition(basic, 0)))
 
 
 def test_single_file_links_stay_inside_and_land(single):
@@ -244,18 +287,25 @@ def test_relink_prefixes_ids_and_points_links_into_the_file():
     assert broken == ["../nowhere.md"]
 
 
-def test_reading_order_follows_the_nav_with_each_folder_after_its_index():
-    pages = dict.fromkeys(["index.md", "timeline.md", "actors/index.md", "actors/b.md", "actors/a.md", "extra.md"], "")
-    nav = [{"Home": "index.md"}, {"People": "actors/index.md"}, {"Timeline": "timeline.md"}]
-    assert reading_order(pages, nav) == [
+def test_reading_order_puts_the_parts_in_a_readers_order_each_folder_after_its_part():
+    names = ["index.md", "actors/index.md", "actors/b.md", "actors/a.md", "timeline.md", "positions.md"]
+    pages = dict.fromkeys([*names, "topics/x.md", "topics/y.md", "guide/index.md", "guide/g.md", "extra.md"], "")
+    nav = [{"Home": "index.md"}, {"People": "actors/index.md"}, {"Guide": "guide/index.md"}, {"Time": "timeline.md"}]
+    titles = {"topics/x.md": "Zeal", "topics/y.md": "apples"}
+    assert reading_order(pages, nav, titles) == [
         ("index.md", "Home", 0),
+        ("timeline.md", "Time", 0),
+        ("positions.md", None, 0),
+        ("topics/y.md", None, 1),  # by title, whatever the case
+        ("topics/x.md", None, 1),
         ("actors/index.md", "People", 0),
         ("actors/a.md", None, 1),
         ("actors/b.md", None, 1),
-        ("timeline.md", "Timeline", 0),
+        ("guide/index.md", "Guide", 0),  # pages of the nav that are not parts: in the nav's order
+        ("guide/g.md", None, 1),
         ("extra.md", None, 0),
     ]
-    assert [section_id(p) for p, _, _ in reading_order(pages, nav)][:3] == ["home", "actors", "actors-a"]
+    assert [section_id(p) for p, _, _ in reading_order(pages, nav)][:3] == ["home", "timeline", "positions"]
 
 
 def test_hostile_fact_text_stays_text_in_both_bundles(basic):
@@ -391,3 +441,59 @@ def test_single_file_in_chromium_without_javascript(bundled):
         page.screenshot(path=artifact("single-print.png"))
         context.close()
     assert requests and all(url.startswith("file://") for url in requests), sorted(set(requests))
+
+
+def test_single_file_does_not_scroll_sideways_on_a_phone(bundled):
+    _, bundles = bundled
+    with browser() as b:
+        context = b.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(bundles.single_html.path.as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.evaluate("window.scrollTo(10000, 0)")
+        assert (width, page.evaluate("window.scrollX")) == (390, 0)
+        context.close()
+
+
+def words(text: str) -> str:
+    """Text as a PDF reader gives it back, compared without spaces, line breaks or ligatures."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def test_printed_single_file_keeps_every_timeline_quote_and_matrix_stance(bundled, single, tmp_path):
+    """Printed (Chromium's PDF), nothing is folded away or cut off at the page's edge: each quote of every
+    event and each position's stance is on paper as many times as in the file (the timeline's quotes in
+    their folded blocks; the positions table, other actors' too, besides the topic and actor pages)."""
+    from pypdf import PdfReader
+
+    project, bundles = bundled
+    facts = check(project).facts
+    quotes = {c.quote for e in facts.events.values() for c in e.citations}
+    stances = {p.stance for p in facts.positions.values()}
+    pdf = tmp_path / "factsheet.pdf"
+    with browser() as b:
+        context = b.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(bundles.single_html.path.as_uri())
+        page.pdf(path=str(pdf), format="A4")
+        context.close()
+    printed = PdfReader(pdf)
+    on_paper = words("".join(p.extract_text() for p in printed.pages))
+    for hidden in single.select(".fs-sr"):
+        hidden.decompose()  # words for screen readers only
+    on_screen = words(single.body.get_text())
+    table = words("".join(t.get_text() for t in single.select("section#positions table.fs-matrix")))
+    assert len(quotes) > 20 and sum(words(s) in table for s in stances) > 20  # the table's are counted too
+    counts = {t[:60]: (on_screen.count(words(t)), on_paper.count(words(t))) for t in sorted(quotes | stances)}
+    assert all(n > 0 for n, _ in counts.values())
+    assert {t: n for t, n in counts.items() if n[0] != n[1]} == {}
+    # The title block opens the document; the margins keep the text off the paper's edge.
+    assert words("The Biden–Putin call of 30 December 2021: a fact sheet") in words(printed.pages[0].extract_text())
+    left: list[float] = []
+
+    def place(text, cm, tm, *_):
+        if text.strip():
+            left.append(tm[4] * cm[0] + cm[4])  # where the text starts on the page, in points
+
+    printed.pages[1].extract_text(visitor_text=place)
+    assert left and min(left) > 36  # points from the paper's left edge: @page's 15 mm (42.5 pt), not 0
