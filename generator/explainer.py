@@ -62,7 +62,8 @@ def disagreements(b: _Builder) -> list[Claim]:
     def articles(c: Claim) -> int:
         return len({x.source for a in c.answers for x in a.citations})
 
-    return sorted(claims, key=lambda c: (CLAIM_PRIORITY.index(c.kind), -articles(c), c.question, c.id))
+    rank = {kind: i for i, kind in enumerate(CLAIM_PRIORITY)}  # a kind added later goes last, not astray
+    return sorted(claims, key=lambda c: (rank.get(c.kind, len(rank)), -articles(c), c.question, c.id))
 
 
 def unconfirmed(b: _Builder) -> list[Event | Position]:
