@@ -209,7 +209,7 @@ def reading_order(
     """(path, nav title, level) of every page: the parts of READING_ORDER, each followed by the pages of its
     folder (by their `titles`, else their paths), then the nav's other pages (a folder's pages after its
     index), then any page left."""
-    shown = titles or {}
+    shown: dict[str, str] = titles or {}
     in_nav = {path: title for title, path in _nav_pages(nav)}
     order: list[tuple[str, str | None, int]] = []
     seen: set[str] = set()
@@ -219,12 +219,15 @@ def reading_order(
             seen.add(path)
             order.append((path, in_nav.get(path), level))
 
+    def by_title(path: str) -> tuple[str, str]:
+        return (shown.get(path, path).casefold(), path)
+
     def add_part(path: str, folder: str | None) -> None:
         if path not in pages:
             return
         add(path, 0)
         children = [p for p in pages if folder and posixpath.dirname(p) == folder]
-        for child in sorted(children, key=lambda p: (shown.get(p, p).casefold(), p)):
+        for child in sorted(children, key=by_title):
             add(child, 1)
 
     for path, folder in READING_ORDER:

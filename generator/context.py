@@ -784,7 +784,7 @@ class _Builder:
         topics = sorted(f.topics.values(), key=lambda t: (t.name, t.id))
         held = Counter(p.actor for p in f.positions.values())
         side = {a: side_of(f.actors, a) for a in held}
-        per_side = Counter(side[p.actor] for p in f.positions.values() if side[p.actor])
+        per_side = Counter(s for p in f.positions.values() if (s := side[p.actor]))
         sides = sorted(per_side, key=lambda s: (-per_side[s], f.actors[s].name, s))[:_MATRIX_SIDES]
         column = {a: sides.index(s) for a, s in side.items() if s in sides}
         # Within a cell, the actors with the most positions first (a president before a spokesman).

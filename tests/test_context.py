@@ -104,7 +104,8 @@ def test_positions_matrix_puts_every_position_once_under_its_side(repo_pages):
         for s, cell in zip(sides, row["cells"], strict=True):
             ids = [p["id"] for p in cell["positions"]]
             assert cell["more"] == 0 and all(side_of(facts.actors, facts.positions[i].actor) == s.id for i in ids)
-            assert all(facts.positions[i].topic == row["topic"].target.page.removeprefix("topics/").removesuffix(".md") for i in ids)
+            topic = row["topic"].target.page.removeprefix("topics/").removesuffix(".md")
+            assert all(facts.positions[i].topic == topic for i in ids)
             placed += ids
     others = matrix["others"]
     for row in others["rows"]:
