@@ -36,7 +36,13 @@ _DOM_PROBE = """() => {
   }
   // The theme has forms (search, palette) but no base; the content (site or single file) holds none of these.
   const tags = 'base, :is(.md-content, .fs-section) :is(iframe, form, embed, object, style, svg, img, script)';
-  for (const el of document.querySelectorAll(tags)) found.push(el.tagName);
+  // Except a source page's own rules for following a citation: its template's selectors, made of anchors,
+  // and plain declarations (nothing that loads or imports).
+  const targets = /^\\s*(?:\\.fs-article:has\\(\\.fs-for-(q-[0-9a-f]{10}):target\\) mark\\.fs-quote\\.fs-\\1,?\\s*)+\\{[-a-z0-9:;(),.\\s]*\\}\\s*$/;
+  for (const el of document.querySelectorAll(tags)) {
+    const ours = el.matches('style.fs-targets') && targets.test(el.textContent) && !/url|@|\\\\/.test(el.textContent);
+    if (!ours) found.push(el.tagName);
+  }
   for (const el of document.querySelectorAll('script')) {
     // JSON-LD is data the browser never runs; it must still be one whole JSON value (nothing broke out).
     if (el.type === 'application/ld+json') {
