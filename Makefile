@@ -72,7 +72,12 @@ MUTATE := 'generator.quotes.xǁFoldedǁ*' 'generator.quotes.x_fold__mutmut_*' 'g
 	'generator.export.x__cell__mutmut_*' 'generator.export.x__csv__mutmut_*' \
 	'generator.export.x__ics_*__mutmut_*' 'generator.export.x__fold__mutmut_*' \
 	'generator.factdiff.x_md__mutmut_*' \
-	'generator.publish.*' \
+	'generator.publish.x__walk__mutmut_*' 'generator.publish.x__files_below__mutmut_*' \
+	'generator.publish.x_refuse_link__mutmut_*' 'generator.publish.x_write_docs__mutmut_*' \
+	'generator.publish.x_run_mkdocs__mutmut_*' \
+	'generator.publish.x_build_site__mutmut_*' 'generator.publish.x__leftovers__mutmut_*' \
+	'generator.publish.x_recover__mutmut_*' 'generator.publish.x__real_folder__mutmut_*' \
+	'generator.publish.x__exchange__mutmut_*' 'generator.publish.x__swap__mutmut_*' \
 	'generator.yamlsafe.*'
 mutate: $(BIN)/uv
 	$(UV) sync --locked --inexact --extra test --extra mutate

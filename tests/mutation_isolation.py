@@ -1,22 +1,31 @@
 """A pytest plugin for `make mutate` (loaded by pytest_add_cli_args in pyproject.toml): every test session,
-one per mutant, gets a user cache of its own.
+one per mutant, starts with nothing cached, and runs the unit tests of the mutated modules first.
 
-The caches are keyed on the code's files, and mutmut's mutated files are the same for every mutant (it picks
-the mutant at run time). Without this, a result that one mutant cached (the repo's own facts in mutants/.cache,
-compiled templates) would be read by the next: a mutant hidden, or one killed by another's result. A fresh user
-cache comes with a fresh cache key, so every project cache written before is foreign, hence a miss.
+mutmut forks each mutant's session from a process that has already run the tests once, and its mutated
+files are the same for every mutant (it picks the mutant at run time). So without this:
+- a text escaped and kept by an lru_cache in the clean run would never reach a mutant of the escaping;
+- a result that one mutant left in a file cache keyed on the code's files (the repo's own facts checked
+  into mutants/.cache, compiled templates) would be read by the next: a mutant hidden, or one killed by
+  another's result. A fresh user cache comes with a fresh cache key: every project cache written before
+  it is foreign, hence a miss.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for name, module in list(sys.modules.items()):
+        if name.startswith("generator.") and module is not None:
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
     folder = tempfile.mkdtemp(prefix="factsheet-mutant-cache-")
     before = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = folder
@@ -29,3 +38,15 @@ def pytest_configure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     config.add_cleanup(restore)
+
+
+# mutmut runs a mutant's tests fastest first by their call time alone, so a test whose fixture builds a whole
+# site counts as quick. Most mutants die in a module's own tests: those go first, end-to-end ones last (-x).
+_UNIT = {
+    f"test_{name}.py"
+    for name in ("quotes", "yamlsafe", "publish", "render", "factdiff", "export", "validate", "cache", "snapshots")
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in _UNIT)

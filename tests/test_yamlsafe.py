@@ -57,3 +57,19 @@ def test_alias_bomb_is_refused_before_expansion():
     with pytest.raises(YamlProblem) as info:
         yamlsafe.parse(bomb)
     assert info.value.kind == "forbidden"
+
+
+def test_a_refused_character_is_located_after_a_leading_empty_line():
+    # LibYAML gives only an offset for it; the line and column are counted from the text.
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse("\na: \x07\n")
+    assert (info.value.kind, info.value.line, info.value.col) == ("syntax", 2, 4)
+
+
+def test_the_non_specific_tag_is_plain_text_but_not_past_the_depth_limit():
+    node = yamlsafe.parse("a: ! x\n")
+    assert isinstance(node, Mapping) and node.items[0][1].value == "x"
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(22)) + "  " * 22 + "k: [! x]\n"
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse(deep)
+    assert (info.value.kind, info.value.line, info.value.col) == ("too-deep", 23, 49)
