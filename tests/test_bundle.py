@@ -246,7 +246,7 @@ def test_single_file_carries_the_articles_with_highlighted_quotes(single):
     # its highlighted passages belong to.
     anchors, highlighted = {}, {}
     for source in single.select('section[id^="sources-"]'):
-        anchors[source["id"]] = {el["id"] for el in source.select("a.fs-anchor[id], a.fs-from[id]")}
+        anchors[source["id"]] = {el["id"] for el in source.select("a.fs-anchor[id], .fs-from[id]")}
         highlighted[source["id"]] = {q for m in source.select("mark.fs-quote") for q in m["data-quote"].split()}
     landed = 0
     for cited in single.select("span.fs-cited"):

@@ -143,12 +143,13 @@ def test_every_landing_links_back_to_a_place_that_cites_it(built_site):
     followed = {resolve(name, a["href"]) for name, soup in pages.items() for a in soup.select("article a[href]")}
     checked = 0
     for name, soup in pages.items():
-        for landing in soup.select("article a.fs-from"):
+        for landing in soup.select("article .fs-from"):
             if (name, landing["id"]) not in followed:
                 continue  # citations no page shows (a topic's, when it has no summary to show them with)
-            back, fragment = resolve(name, landing["href"])
-            assert back in pages, f"{name}: {landing['href']}"
-            assert not fragment or pages[back].find(id=fragment), f"{name}: {landing['href']} has no anchor"
+            (way_back,) = landing.select("a[href]")  # inside the landing: the next Tab after arriving
+            back, fragment = resolve(name, way_back["href"])
+            assert back in pages, f"{name}: {way_back['href']}"
+            assert not fragment or pages[back].find(id=fragment), f"{name}: {way_back['href']} has no anchor"
             # The fact's page links to this landing, or to each of its quotes as cited by that fact (a mark that
             # stands for several quotes, e.g. on an actor's page, leads back to the fact's own place).
             cited_there = {resolve(back, a["href"]) for a in pages[back].select("article a[href]")}
