@@ -251,3 +251,17 @@ def test_a_long_article_with_thousands_of_quotes_is_cut_in_linear_time():
     assert time.process_time() - started < 10
     assert len(article) == 150_000
     assert sum(1 for p in article for seg in p.segments if seg.quote_ids) == 5_000
+
+
+def test_the_claims_page_opens_with_an_overview_linking_every_claim(tmp_path):
+    from generator.pipeline import render
+
+    from .conftest import copy_tree
+
+    project = copy_tree("repo", tmp_path / "repo")
+    _, pages = render(project)
+    text = pages["claims.md"]
+    first_claim = text.index("\n## ")
+    facts = check(project).facts
+    for c in facts.claims.values():
+        assert f"](#{c.id})" in text[:first_claim], c.id
