@@ -74,7 +74,6 @@ MUTATE := 'generator.quotes.xǁFoldedǁ*' 'generator.quotes.x_fold__mutmut_*' 'g
 	'generator.factdiff.x_md__mutmut_*' \
 	'generator.publish.x__walk__mutmut_*' 'generator.publish.x__files_below__mutmut_*' \
 	'generator.publish.x_refuse_link__mutmut_*' 'generator.publish.x_write_docs__mutmut_*' \
-	'generator.publish.x_run_mkdocs__mutmut_*' \
 	'generator.publish.x_build_site__mutmut_*' 'generator.publish.x__leftovers__mutmut_*' \
 	'generator.publish.x_recover__mutmut_*' 'generator.publish.x__real_folder__mutmut_*' \
 	'generator.publish.x__exchange__mutmut_*' 'generator.publish.x__swap__mutmut_*' \

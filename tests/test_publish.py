@@ -9,11 +9,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from generator import publish
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.model import Where
 from generator.project import Project
 
 
@@ -29,6 +32,46 @@ def test_write_docs_writes_changed_pages_only_and_removes_stale_ones(basic: Proj
     assert second.removed == ["actors/a.md", "data/x.csv"]
     assert not (basic.docs_dir / "actors").exists(), "a folder left empty is removed"
     assert not list(basic.docs_dir.rglob("*.tmp"))
+
+
+def test_write_docs_makes_nested_folders_and_replaces_links_by_files(basic: Project, tmp_path: Path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("outside\n")
+    basic.docs_dir.mkdir(parents=True, exist_ok=True)
+    (basic.docs_dir / "index.md").symlink_to(outside)  # wanted: the link goes, a file takes its place
+    (basic.docs_dir / "stray.md").symlink_to(outside)  # not wanted: the link goes and is reported
+    written = publish.write_docs(basic, {"index.md": "home\n", "sources/a/b/index.md": "deep\n"})
+    assert (basic.docs_dir / "sources" / "a" / "b" / "index.md").read_text() == "deep\n"
+    assert {"index.md", "sources/a/b/index.md"} <= set(written.changed)
+    assert written.removed == ["stray.md"]
+    assert not (basic.docs_dir / "index.md").is_symlink() and outside.read_text() == "outside\n"
+
+
+def test_write_docs_refuses_a_docs_folder_that_is_a_link(basic: Project, tmp_path: Path):
+    shutil.rmtree(basic.docs_dir, ignore_errors=True)
+    (tmp_path / "elsewhere").mkdir()
+    basic.docs_dir.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(DiagnosticError) as info:
+        publish.write_docs(basic, {"index.md": "home\n"})
+    (problem,) = info.value.diagnostics
+    assert (problem.code, problem.message) == (Code.BUILD_FAILED, "the docs folder is a symlink")
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
+def test_a_full_disk_is_reported_even_when_the_temporary_file_cannot_be_removed(basic: Project, monkeypatch):
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    def stuck(self, missing_ok=False):
+        raise OSError(errno.EIO, "Input/output error", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(Path, "unlink", stuck)
+    with pytest.raises(DiagnosticError) as info:
+        publish.write_docs(basic, {"index.md": "home\n"})
+    (problem,) = info.value.diagnostics
+    assert problem.code is Code.ENVIRONMENT and problem.where.path.is_relative_to(basic.docs_dir)
+    assert not problem.where.path.name.endswith(".tmp"), "located at the file being written, not its copy"
 
 
 def test_swap_replaces_the_site_whole(tmp_path: Path):
@@ -114,8 +157,11 @@ def test_recover_puts_back_only_a_real_folder_left_by_a_killed_swap(tmp_path: Pa
     assert (elsewhere / "site").is_dir(), "the linked folder was not moved"
 
 
-def test_a_leftover_of_the_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Path, monkeypatch):
-    # The new site is in place once the exchange is done: what is left of the old one is only clean-up.
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_an_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Path, monkeypatch, exchange):
+    # The new site is in place once the exchange (or the second rename) is done: removing the old one is clean-up.
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
     site, staging = tmp_path / "site", tmp_path / "staging"
     site.mkdir()
     (site / "stuck.html").write_text("old")
@@ -131,3 +177,81 @@ def test_a_leftover_of_the_old_site_that_cannot_be_removed_does_not_fail_the_swa
     monkeypatch.setattr(os, "unlink", unlink)
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
+
+
+def test_write_docs_keeps_hidden_files_of_the_docs_folder(basic: Project):
+    # generated/.gitignore is committed: the docs folder is ours, but not its dot files.
+    basic.docs_dir.mkdir(parents=True, exist_ok=True)
+    (basic.docs_dir / ".gitignore").write_text("*\n")
+    written = publish.write_docs(basic, {"index.md": "home\n"})
+    assert (basic.docs_dir / ".gitignore").read_text() == "*\n" and ".gitignore" not in written.removed
+
+
+@pytest.fixture
+def fake_mkdocs(monkeypatch) -> list[dict]:
+    """build_site with a stand-in for MkDocs that records how it was called and writes a one-page site."""
+    calls: list[dict] = []
+
+    def run_mkdocs(project, site_dir, *, strict=False, epoch=None):
+        calls.append({"site_dir": Path(site_dir), "strict": strict, "epoch": epoch})
+        (Path(site_dir) / "index.html").write_text(f"build {len(calls)}")
+
+    monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
+    return calls
+
+
+def test_build_site_stages_beside_the_site_and_passes_its_settings_on(basic: Project, fake_mkdocs):
+    publish.build_site(basic)
+    publish.build_site(basic, strict=True, epoch=86400)
+    first, second = fake_mkdocs
+    assert (first["strict"], first["epoch"]) == (False, None)
+    assert (second["strict"], second["epoch"]) == (True, 86400)
+    for call in fake_mkdocs:  # beside the site: the swap is a rename within one file system
+        assert call["site_dir"].parent == basic.site_dir.parent and call["site_dir"].name.startswith(".site-new-")
+    assert (basic.site_dir / "index.html").read_text() == "build 2"
+    assert not list(basic.root.glob(".site-*"))
+
+
+def test_leftovers_that_cannot_be_removed_do_not_stop_the_build(basic: Project, fake_mkdocs, monkeypatch):
+    publish.build_site(basic)
+    (basic.root / ".site-new-killed").mkdir()
+    (basic.root / ".site-new-killed" / "stuck.html").write_text("left by a killed build")
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("stuck.html"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", os.fsdecode(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    publish.build_site(basic)
+    assert (basic.site_dir / "index.html").read_text() == "build 2"
+
+
+@pytest.mark.parametrize("failure", ["mkdocs", "swap"])
+def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_failed(
+    basic: Project, monkeypatch, failure
+):
+    def run_mkdocs(project, site_dir, *, strict=False, epoch=None):
+        (Path(site_dir) / "stuck.html").write_text("half a site")
+        if failure == "mkdocs":
+            raise DiagnosticError([error(Where(project.mkdocs_yml), Code.BUILD_FAILED, "theme exploded")])
+
+    def swap(staging, site):
+        raise PermissionError(errno.EACCES, "Permission denied", str(site))
+
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("stuck.html"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", os.fsdecode(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
+    monkeypatch.setattr(publish, "_swap", swap)
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(DiagnosticError) as info:
+        publish.build_site(basic)
+    (problem,) = info.value.diagnostics
+    expected = "theme exploded" if failure == "mkdocs" else "could not put the new site in place: Permission denied"
+    assert (problem.code, problem.message) == (Code.BUILD_FAILED, expected)

@@ -97,3 +97,17 @@ def test_closest_passage_folds_typography_and_keeps_context_around_each_change()
 
 def test_no_closest_passage_for_unrelated_words():
     assert quotes.closest(quotes.fold(ARTICLE), "bananas are yellow and quite tasty") is None
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab -“”")), max_size=30),
+    st.text(alphabet=st.sampled_from(list("ab -\"")), min_size=1, max_size=6),
+)
+def test_find_counts_the_places_a_quote_occurs_as_occurrences_does(text, quote):
+    # Overlapping places count: "ha ha" is twice in "ha ha ha". Both say 0, 1 or 2 (two or more).
+    folded = quotes.fold(text)
+    match = quotes.find(folded, quote)
+    expected = quotes.occurrences(folded.text, quote)
+    assert (match.count if match else 0) == expected
+    assert quotes.find(quotes.fold("ha ha ha"), "ha ha").count == 2
+    assert quotes.find(quotes.fold("ha ha"), "ha ha").count == 1

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from generator.context import Target
-from generator.render import FrontMatterError, front_matter, href, md_text, read_back, script_json
+from generator.render import FrontMatterError, anchor, front_matter, href, md_text, read_back, script_json
 
 EXTENSIONS = ["attr_list", "tables", "toc", "md_in_html", "def_list", "abbr", "footnotes"]
 
@@ -136,3 +136,22 @@ def test_old_versions_of_compiled_templates_are_pruned(tmp_path, monkeypatch):
     left = sorted(p.name for p in versions.iterdir())
     assert current.name in left and len(left) == 8
     assert {f"old-{i:02d}" for i in range(5, 12)} <= set(left), "the newest are kept"
+
+
+def test_printing_none_is_an_error_that_says_what_to_do():
+    from pathlib import Path
+
+    from generator.render import make_environment
+
+    env = make_environment(Path(__file__).resolve().parent.parent / "templates")
+    with pytest.raises(ValueError, match=r"a template printed None; test the value with \{% if %\} first"):
+        env.from_string("{{ x }}").render(x=None)
+    # Any other value is text, whatever its type, and escaped like a string.
+    assert env.from_string("{{ x }}").render(x=["<b>", 1]) == md_text(str(["<b>", 1]))
+
+
+def test_anchors_are_refused_unless_made_of_validated_ids():
+    assert anchor("q-1a2b actor-joe-biden") == "q-1a2b actor-joe-biden"
+    for bad in ("", "A", "a_b", "a--b", "a b ", 'x" onmouseover="alert(1)', "-a"):
+        with pytest.raises(ValueError, match="not a safe anchor"):
+            anchor(bad)
