@@ -117,8 +117,31 @@ def cmd_schema(project: Project, args: argparse.Namespace) -> int:
 def cmd_new(project: Project, args: argparse.Namespace) -> int:
     from .scaffold import create
 
+    if args.from_file is not None:
+        return _new_source_from(project, args)
+    if args.name is None:
+        print(f"factsheet new {args.kind}: give its name (or, for a source, --from a saved article)", file=sys.stderr)
+        return 2
     path = create(project, args.kind, args.name, args.id)
     print(f"created {path.relative_to(project.root)}: fill it in, then run `factsheet check`")
+    return 0
+
+
+def _new_source_from(project: Project, args: argparse.Namespace) -> int:
+    from .intake import create_seed
+
+    if args.kind != "source" or args.name is not None:
+        print(
+            "factsheet new: --from FILE makes a source, named by its page: `factsheet new source --from FILE`",
+            file=sys.stderr,
+        )
+        return 2
+    seed = create_seed(project, args.from_file, args.id)
+    _print_diagnostics(list(seed.warnings), project.root)
+    print(
+        f"created {seed.path.relative_to(project.root)} from {args.from_file.name}: check its front matter against "
+        "the article (null fields say what the page does not state), then run `factsheet check`"
+    )
     return 0
 
 
@@ -229,8 +252,15 @@ def parser() -> argparse.ArgumentParser:
     j.set_defaults(run=cmd_schema)
     n = sub.add_parser("new", help="write a new fact file from a commented template")
     n.add_argument("kind", choices=list(NEW_KINDS), help="what to create")
-    n.add_argument("name", help="its name (title, question or stance); the id is derived from it")
+    n.add_argument("name", nargs="?", help="its name (title, question or stance); the id is derived from it")
     n.add_argument("--id", help="the id to use instead of one derived from the name")
+    n.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        metavar="FILE",
+        help="source only: a saved article (HTML page or .txt) to bring in as the seed, its text verbatim",
+    )
     n.set_defaults(run=cmd_new)
     d = sub.add_parser("diff", help="the changes to the facts between two git revisions, as Markdown")
     d.add_argument("base", nargs="?", help="base revision (default: the merge base with main)")

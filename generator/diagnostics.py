@@ -61,6 +61,9 @@ class Code(Enum):
     FILE_EXISTS = "file-exists"
     GIT_FAILED = "git-failed"
     BROWSER_MISSING = "browser-missing"
+    NO_ARTICLE = "no-article"  # `new source --from`: the saved page holds no article text
+    LOOKS_TRANSLATED = "looks-translated"  # warnings of `new source --from` on the article it brought in
+    LOOKS_CUT = "looks-cut"
     ENVIRONMENT = "environment"  # the machine, not the input: disk full, a read-only folder, out of memory
 
 

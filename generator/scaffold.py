@@ -142,6 +142,16 @@ def path_for(project: Project, kind: str, id_: str) -> Path:
 def create(project: Project, kind: str, name: str, id_: str | None = None) -> Path:
     """Write the template for a new fact; raises DiagnosticError rather than overwrite anything."""
     id_ = id_ if id_ is not None else slugify(name)
+    target = free_path(project, kind, id_)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as out:  # "x": never replace a file created meanwhile
+        out.write(template(kind, name, id_))
+    return target
+
+
+def free_path(project: Project, kind: str, id_: str) -> Path:
+    """The file a new fact of `kind` with this id goes into; raises DiagnosticError when the id is not valid or
+    a file of any kind already has it. Open it with mode "x", so that a file made meanwhile is not replaced."""
     target = path_for(project, kind, id_)
     if not SLUG_RE.fullmatch(id_) or len(id_) > SLUG_MAX:
         raise DiagnosticError(
@@ -171,7 +181,4 @@ def create(project: Project, kind: str, name: str, id_: str | None = None) -> Pa
                 )
             ]
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("x", encoding="utf-8") as out:  # "x": never replace a file created meanwhile
-        out.write(template(kind, name, id_))
     return target
