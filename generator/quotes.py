@@ -194,6 +194,8 @@ class NearMiss:
     ratio: float  # 0..1, Indel similarity of quote and passage: twice the characters in common over both lengths
     partial: bool = False  # a long quote, compared only around the first word where it leaves the article
     compared: str = ""  # the quote's words that were compared (folded): all of them unless `partial`
+    first_word: int = 0  # where the passage is: its first word in the article's folded words...
+    words: int = 0  # ...and how many words it has (see `printed`)
 
 
 _MIN_RATIO = 0.6  # below this the "closest" passage is unrelated and would only mislead
@@ -331,7 +333,17 @@ def closest(source: Folded | WordIndex, quote: str) -> NearMiss | None:
         return None
     ratio, start, length = best
     passage = words[start : start + length]
-    return NearMiss(" ".join(passage), word_difference(needle, passage), round(ratio, 3), partial, wanted)
+    return NearMiss(
+        " ".join(passage), word_difference(needle, passage), round(ratio, 3), partial, wanted, start, len(passage)
+    )
+
+
+def printed(text: str, folded: Folded, first_word: int, words: int) -> str:
+    """Words [first_word, first_word + words) of `folded` (the fold of `text`) as `text` prints them: its
+    own quote marks and dashes, runs of whitespace as one space. The check matches it as the folded words."""
+    if words < 1:
+        return ""
+    return " ".join(text[folded.word_begins[first_word] : folded.word_ends[first_word + words - 1]].split())
 
 
 def _plain(text: str) -> str:

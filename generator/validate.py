@@ -25,9 +25,9 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
-from . import chronology, quotes, rules, workers
+from . import chronology, cite, quotes, rules, workers
 from .cache import FileCache, Key, StaleCache
 from .diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
 from .load import Document, Loaded, Unread, parse_yaml
@@ -130,6 +130,8 @@ class Reference:
     kind: str
     id: str
     where: Where
+    problem: Diagnostic | None = None  # not an id (or none): this diagnostic's hint awaits the ids of `kind`
+    field: str = ""  # the field that holds it
 
 
 @dataclass(frozen=True)
@@ -200,15 +202,105 @@ class _NearIds:
         self.forward = sorted(ids)
         self.backward = sorted(i[::-1] for i in self.forward)
 
-    def suggest(self, word: str) -> str:
+    def candidates(self, word: str) -> list[str]:
         if len(self.forward) <= NEAR_IDS:
-            return _did_you_mean(word, self.forward)
+            return self.forward
         half = NEAR_IDS // 4
         at = bisect.bisect(self.forward, word)
         near = set(self.forward[max(0, at - half) : at + half])
         at = bisect.bisect(self.backward, word[::-1])
         near.update(i[::-1] for i in self.backward[max(0, at - half) : at + half])
-        return _did_you_mean(word, sorted(near))
+        return sorted(near)
+
+    def suggest(self, word: str) -> str:
+        return _did_you_mean(word, self.candidates(word))
+
+    def nearest(self, word: str, limit: int) -> list[str]:
+        """The `limit` ids sharing most words with `word` (hyphens as spaces), nearest first, then by id."""
+        scored = process.extract(
+            word, self.candidates(word), scorer=fuzz.token_set_ratio, processor=utils.default_process, limit=None
+        )
+        return [c for c, _, _ in sorted(scored, key=lambda x: (-x[1], x[0]))[:limit]]
+
+
+NEAREST_SHOWN = 5  # ids listed for a blank, missing or unknown reference, nearest first...
+ALL_SHOWN = 8  # ...or all of them, when a kind has this many or fewer
+
+
+class _IdHelp:
+    """The ids of one kind and what editors write instead of them (a name, an alias, a file's path), for the
+    hints of references that are not ids, blank, missing or unknown."""
+
+    def __init__(self, kind: str, facts: dict[str, _Checked]) -> None:
+        self.kind = kind
+        self.ids = facts
+        self.near = _NearIds(facts)
+        self.by_name: dict[str, set[str]] = {}
+        for fact_id, (_, summary, _) in facts.items():
+            for name in summary[11]:  # FileCheck.names
+                self.by_name.setdefault(_name_key(name), set()).add(fact_id)
+
+    def meant(self, value: str) -> list[str]:
+        """The ids `value` surely stands for: a file's path or name, a fact's name or alias, or its slug."""
+        if _PATH_LIKE.search(value):
+            value = _EXTENSION.sub("", re.split(r"[/\\]", value.strip())[-1])
+            if value in self.ids:
+                return [value]
+        named = self.by_name.get(_name_key(value))
+        if named:
+            return sorted(named)
+        from .scaffold import slugify  # scaffold imports this module
+
+        slug = slugify(value)
+        return [slug] if slug in self.ids else []
+
+    def listing(self, context: str) -> str:
+        """The ids to choose from: all when few, else the nearest to `context` (the file's name)."""
+        folder = Path(file_for(self.kind, "x")).parent.as_posix()
+        if not self.ids:
+            return f"there is no {self.kind} yet: create one in {folder}/"
+        if len(self.ids) <= ALL_SHOWN:
+            ranked = self.near.nearest(context, len(self.ids))
+            return f"the {self.kind}s are: {', '.join(repr(i) for i in ranked)}"
+        ranked = self.near.nearest(context, NEAREST_SHOWN)
+        return (
+            f"the nearest {self.kind} ids are {', '.join(repr(i) for i in ranked)} "
+            f"({len(self.ids)} in all, in {folder}/)"
+        )
+
+    def unknown(self, value: str, context: str) -> str:
+        """The hint for an id that no fact of this kind has."""
+        meant = self.meant(value)
+        if meant:
+            return f"did you mean {' or '.join(repr(i) for i in meant)}?"
+        close = self.near.suggest(value)
+        if close:
+            return close
+        return f"no {self.kind} id is close; {self.listing(value)}; or create {file_for(self.kind, value)}"
+
+    def not_an_id(self, name: str, value: str, context: str, hint: str) -> str:
+        """The hint for field `name`'s reference that is not an id (a name, a path), or is blank or missing
+        (value ""); `hint` is what the field's check says."""
+        if not value.strip():
+            return f"{hint}; {self.listing(context)}"
+        meant = self.meant(value)
+        if len(meant) == 1:
+            what = "a file path" if _PATH_LIKE.search(value) else "a name"
+            return f"did you mean '{meant[0]}'? write {name}: {meant[0]} (the id of {a_kind(self.kind)}, not {what})"
+        if meant:
+            return f"did you mean {' or '.join(repr(i) for i in meant)}? {hint}"
+        from .scaffold import slugify
+
+        close = self.near.suggest(slugify(value) or value)
+        return f"{close} {hint}" if close else f"{hint}; {self.listing(value)}"
+
+
+_EXTENSION = re.compile(r"\.(?:md|ya?ml)$", re.IGNORECASE)
+
+
+def _name_key(name: str) -> str:
+    """Names compared as an editor would: case, whitespace, quote marks and dashes aside."""
+    return quotes.fold_text(name).casefold()
 
 
 class _Converter:
@@ -218,6 +310,7 @@ class _Converter:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self.references: list[Reference] = []
+        self.required: bool | None = True  # the value being converted: a required field, an optional one, a list item
 
     def where(self, node: Node) -> Where:
         return Where(self.path, node.line, node.col)
@@ -225,6 +318,19 @@ class _Converter:
     def fail(self, node: Node, code: Code, message: str, hint: str = "") -> object:
         self.diagnostics.append(error(self.where(node), code, message, hint))
         return _INVALID
+
+    def want(self, kind: str, name: str, value: str) -> object:
+        """The last failure is field `name`'s reference to a `kind` that is blank, missing ("") or not an id:
+        the checks across files complete its hint with the ids to choose from."""
+        problem = self.diagnostics[-1]
+        self.references.append(Reference(kind, value, problem.where, problem, name))
+        return _INVALID
+
+    def empty_hint(self) -> str:
+        # A required field is never told to go: without it the fact is refused for another reason.
+        if self.required is None:
+            return "give it a value, or remove this item (its line starting with '-')"
+        return "give it a value: the field is required" if self.required else "give it a value or remove the field"
 
     def record(self, cls: type, node: Node) -> object:
         if not isinstance(node, Mapping):
@@ -248,6 +354,7 @@ class _Converter:
                 )
                 ok = False
                 continue
+            self.required = key.value in plan.required
             value = field_plan(self, value_node, key.value)
             if value is _INVALID:
                 ok = False
@@ -258,6 +365,8 @@ class _Converter:
             for name, hint in plan.required.items():
                 if name not in present:
                     self.fail(node, Code.MISSING_FIELD, f"missing required field '{name}'", hint)
+                    if name in plan.refs:
+                        self.want(plan.refs[name], name, "")
                     ok = False
         if not ok:
             return _INVALID
@@ -279,7 +388,7 @@ class _Converter:
                 "write the value on the same line as the field name",
             )
         if node.is_null:
-            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", "give it a value or remove the field")
+            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is empty", self.empty_hint())
         if tp is str:
             return self.text(node, node.value, name, multiline=False, max_length=2000) if text_limits else node.value
         if tp is bool:
@@ -339,7 +448,7 @@ class _Converter:
                 node, Code.INVALID_TEXT, f"'{name}' is {len(value)} characters; the limit is {max_length}", "shorten it"
             )
         if not value.strip():
-            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", "give it a value or remove the field")
+            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", self.empty_hint())
         return value
 
     def slug(self, node: Node, value: str, hint: str) -> object:
@@ -358,8 +467,10 @@ class _Converter:
             return self.text(node, typing.cast(str, value), name, mark.multiline, mark.max_length)
         if isinstance(mark, Ref):
             # A reference is an id, never a path: '../x' or '/etc/passwd' fail here, before any lookup.
-            if self.slug(node, typing.cast(str, value), f"'{name}' is the id of a {mark.kind}, not a path") is _INVALID:
-                return _INVALID
+            text = typing.cast(str, value)
+            what = f"'{name}' is the id of {a_kind(mark.kind)}"
+            if self.slug(node, text, f"{what}, not a file path" if _PATH_LIKE.search(text) else what) is _INVALID:
+                return self.want(mark.kind, name, text)
             self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
             return value
         if mark == "slug":
@@ -402,6 +513,12 @@ class _Converter:
 
 
 _NOT_SLUG_CHARACTER = re.compile("[^a-z0-9-]")
+_PATH_LIKE = re.compile(r"[/\\]|\.(?:md|ya?ml)$", re.IGNORECASE)
+
+
+def a_kind(kind: str) -> str:
+    """'an actor', 'a topic': a kind of fact with its article."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def _why_not_a_slug(value: str) -> str:
@@ -434,8 +551,13 @@ def converter_for(tp: object, text_limits: bool = True) -> Convert:
         convert_base = converter_for(base, not any(isinstance(m, Text) for m in marks))
         refiners = [_refiner(mark) for mark in marks]
 
+        ref = next((m.kind for m in marks if isinstance(m, Ref)), None)
+
         def annotated(conv: _Converter, node: Node, name: str) -> object:
             value = convert_base(conv, node, name)
+            blank = isinstance(node, Scalar) and (node.is_null or not node.value.strip())
+            if value is _INVALID and ref is not None and blank:
+                return conv.want(ref, name, "")  # empty or blank: the hint will list the ids
             for refine in refiners:
                 if value is _INVALID:
                     break
@@ -452,7 +574,10 @@ def converter_for(tp: object, text_limits: bool = True) -> Convert:
                 if isinstance(node, Scalar) and node.is_null:
                     return []
                 return conv.fail(node, Code.WRONG_TYPE, f"'{name}' must be a list", "write one '- item' per line")
-            items = [convert_item(conv, item, name) for item in node.items]
+            items = []
+            for item in node.items:
+                conv.required = None
+                items.append(convert_item(conv, item, name))
             return _INVALID if any(i is _INVALID for i in items) else items
 
         return sequence
@@ -473,6 +598,7 @@ class _RecordPlan:
     fields: dict[str, Convert]
     required: dict[str, str]  # name -> the hint when it is missing
     anchor_field: str | None
+    refs: dict[str, str]  # name -> the kind of fact it references, for the fields that hold one id
 
 
 @cache
@@ -486,7 +612,17 @@ def _record_plan(cls: type) -> _RecordPlan:
             if is_required(f)
         },
         getattr(cls, "WHERE_FIELD", None),
+        {name: kind for name, (_, tp) in fields.items() if (kind := _ref_kind(tp))},
     )
+
+
+def _ref_kind(tp: object) -> str | None:
+    """The kind a field type references (`ActorId`, `ActorId | None`), if it holds one id."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return next((k for a in typing.get_args(tp) if (k := _ref_kind(a))), None)
+    if typing.get_origin(tp) is typing.Annotated:
+        return next((m.kind for m in typing.get_args(tp)[1:] if isinstance(m, Ref)), None)
+    return None
 
 
 def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:
@@ -682,6 +818,10 @@ class FileCheck(typing.NamedTuple):
     body_sha: str | None = None  # sources only: the key of remembered quote lookups
     # What the rules across facts need (rules.py): a position's voice; an event's date, time and relations.
     placing: tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None = None
+    # References that are not ids (a name, a path, blank, missing), each with its problem, reported by the
+    # checks across files with the ids to choose from: (kind, field, value as written, the problem).
+    unresolved: tuple[tuple[str, str, str, Diagnostic], ...] = ()
+    names: tuple[str, ...] = ()  # what editors may write instead of the id: name, aliases, title, label
 
 
 def _alias_checks(obj: object) -> Iterator[Diagnostic]:
@@ -738,11 +878,15 @@ def _too_many_paragraphs(source: Source, doc: Document) -> list[Diagnostic]:
 def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     """Everything about one file that depends only on its bytes, kind and path (the cache key)."""
     obj, problems, refs = convert(doc)
-    references = tuple((r.kind, r.id, r.where.line, r.where.col) for r in refs)
-    problems = [*problems, *_too_many(doc, references, MAX_REFERENCES, "references to other facts")]
+    references = tuple((r.kind, r.id, r.where.line, r.where.col) for r in refs if r.problem is None)
+    # A reference that is not an id is reported by the checks across files, with the ids to choose from.
+    unresolved = tuple((r.kind, r.field, r.id, r.problem) for r in refs if r.problem is not None)[:MAX_REFERENCES]
+    held = {id(p) for *_, p in unresolved}
+    problems = [p for p in problems if id(p) not in held]
+    problems.extend(_too_many(doc, references, MAX_REFERENCES, "references to other facts"))
     references = references[:MAX_REFERENCES]  # the rest is not looked up: the file is refused anyway
     if obj is None:
-        return FileCheck(False, None, 0, 0, tuple(problems), (), references, ()), None
+        return FileCheck(False, None, 0, 0, tuple(problems), (), references, (), unresolved=unresolved), None
     where = getattr(obj, "where", Where(doc.path))
     own = (*_entity_checks(obj), *_alias_checks(obj)) if not isinstance(obj, SheetInfo) else ()
     citations = tuple((c.source, c.quote, c.where.line, c.where.col) for c in all_citations(obj))
@@ -767,8 +911,17 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
         citations,
         body_sha,
         placing,
+        (),
+        _names(obj),
     )
     return summary, obj
+
+
+def _names(obj: object) -> tuple[str, ...]:
+    """What an editor may write where the fact's id belongs: its name and aliases, title, label, question."""
+    names = [getattr(obj, f, None) for f in ("name", "title", "label", "question")]
+    names.extend(a.name for a in getattr(obj, "aliases", ()))
+    return tuple(n for n in names if isinstance(n, str))
 
 
 _Loader = typing.Callable[[], object]
@@ -785,6 +938,8 @@ _Summary = tuple[
     tuple[tuple[str, str, int, int], ...],
     str | None,
     tuple[str, str | None, tuple[str, ...], tuple[str, ...]] | str | None,
+    tuple[tuple[str, str, str, Diagnostic], ...],
+    tuple[str, ...],
 ]
 _Checked = tuple[Document, _Summary, _Loader]  # a file, its summary, its model object
 
@@ -871,6 +1026,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
     references: list[tuple[Document, tuple[tuple[str, str, int, int], ...]]] = []
+    unresolved: list[tuple[Document, tuple[tuple[str, str, str, Diagnostic], ...]]] = []
     by_kind: dict[type, dict[str, _Checked]] = {t: {} for t in (*ENTITY_TYPES, Source)}
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
@@ -881,6 +1037,8 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         if doc is None:  # not readable
             continue
         references.append((doc, refs))
+        if summary[10]:  # FileCheck.unresolved
+            unresolved.append((doc, summary[10]))
         if not valid:
             continue
         if fact_id is None:
@@ -901,20 +1059,28 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         diagnostics.extend(entity_problems)
 
     kinds = {kind: by_kind[t] for kind, t in BY_KIND.items()}  # BY_KIND's classes are by_kind's keys
-    near: dict[str, _NearIds] = {}
+    helps: dict[str, _IdHelp] = {}
+
+    def help_for(kind: str) -> _IdHelp:
+        if kind not in helps:
+            helps[kind] = _IdHelp(kind, kinds[kind])
+        return helps[kind]
+
     for doc, refs in references:
         for kind, ref_id, line, col in refs:
             if ref_id not in kinds[kind]:
                 other = next((k for k, ids in kinds.items() if ref_id in ids), None)
-                if not other and kind not in near:
-                    near[kind] = _NearIds(kinds[kind])
                 hint = (
-                    f"'{ref_id}' is a {other}, not a {kind}"
+                    f"'{ref_id}' is {a_kind(other)}, not {a_kind(kind)}"
                     if other
-                    else near[kind].suggest(ref_id) or f"create {file_for(kind, ref_id)}"
+                    else help_for(kind).unknown(ref_id, doc.path.stem)
                 )
                 where = Where(doc.path, line, col)
                 diagnostics.append(error(where, Code.UNKNOWN_REFERENCE, f"no {kind} with id '{ref_id}'", hint))
+    for doc, wanted in unresolved:
+        for kind, name, written, problem in wanted:
+            hint = help_for(kind).not_an_id(name, written, doc.path.stem, problem.hint)
+            diagnostics.append(error(problem.where, problem.code, problem.message, hint))
 
     diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
     diagnostics.extend(_check_rules(by_kind[Source], by_kind[Position], by_kind[Event]))
@@ -1001,10 +1167,33 @@ def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: Fi
                     f"quote occurs more than once in '{source_id}'",
                     "quote a few more words so it points to one place",
                 )
-    hints = _quote_hints([(body_sha[s], s, q) for _, s, q in missed[:HINTS_PER_RUN]], sources, folded, cache)
-    for i, (where, source_id, _) in enumerate(missed):
-        hint = hints[i] if i < HINTS_PER_RUN else _NOT_SEARCHED
+    searched = missed[:HINTS_PER_RUN]
+    elsewhere = _found_elsewhere([q for _, _, q in searched], sources, folded)
+    todo = [i for i, (_, s, q) in enumerate(searched) if not elsewhere.get(q, set()) - {s}]
+    found = _quote_hints([(body_sha[searched[i][1]], searched[i][1], searched[i][2]) for i in todo], sources, cache)
+    hints = dict(zip(todo, found, strict=True))
+    for i, (where, source_id, quote) in enumerate(missed):
+        hint = hints.get(i, _NOT_SEARCHED)
+        others = sorted(elsewhere.get(quote, set()) - {source_id}) if i < HINTS_PER_RUN else []
+        if others:
+            hint = (
+                f"the quote is in {' and '.join(repr(o) for o in others)}: change this citation's "
+                f"'source: {source_id}' to 'source: {others[0]}'"
+            )
         yield error(where, Code.QUOTE_NOT_FOUND, f"quote not found in source '{source_id}'", hint)
+
+
+def _found_elsewhere(missed: list[str], sources: dict[str, _Checked], folded: dict[str, str]) -> dict[str, set[str]]:
+    """For each quote not found in the source it cites, the sources that do hold it (right words, wrong
+    article): one scan of each article for all of them."""
+    if not missed:
+        return {}
+    for source_id, (_, _, load) in sources.items():
+        if source_id not in folded:
+            folded[source_id] = quotes.fold_text(typing.cast(Source, load()).body)
+    needles = {q: quotes.fold_text(q) for q in missed}
+    found = quotes.occurrences_in({s: folded[s] for s in sources}, set(needles.values()))
+    return {q: found[n] for q, n in needles.items()}
 
 
 # The closest passage is looked for only for this many quotes not found per run (in file order), each search
@@ -1017,9 +1206,7 @@ _NOT_SEARCHED = (
 )
 
 
-def _quote_hints(
-    todo: list[tuple[str, str, str]], sources: dict[str, _Checked], folded: dict[str, str], cache: FileCache
-) -> list[str]:
+def _quote_hints(todo: list[tuple[str, str, str]], sources: dict[str, _Checked], cache: FileCache) -> list[str]:
     """The hint for each (article hash, source id, quote) not found: from the cache, or searched for, one
     article at a time (its word index is the largest thing a search builds)."""
     hints: list[str | None] = [cache.quote_hint((sha, quote)) for sha, _, quote in todo]
@@ -1028,28 +1215,40 @@ def _quote_hints(
         if hints[i] is None:
             by_source.setdefault(source_id, []).append(i)
     for source_id, numbers in by_source.items():
-        if source_id not in folded:
-            folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)
-        index = quotes.WordIndex(folded[source_id])
+        body = typing.cast(Source, sources[source_id][2]()).body
+        folded = quotes.fold(body)
+        index = quotes.WordIndex(folded.text)
         for i in numbers:
             sha, _, quote = todo[i]
-            hints[i] = _quote_hint(index, quote)
+            hints[i] = quote_hint(index, quote, body, folded)
             cache.put_quote_hint((sha, quote), typing.cast(str, hints[i]))
-        del index
+        del index, folded
     return typing.cast(list[str], hints)
 
 
-_PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint
+_PASSAGE_SHOWN = 160  # characters of the closest passage quoted in a hint when it cannot be pasted whole
+_LINE_SHOWN = 450  # the longest `quote: "..."` line a hint offers to paste (a hint is cut at MESSAGE_MAX)
 
 
-def _quote_hint(source: quotes.Folded | quotes.WordIndex, quote: str) -> str:
-    near = quotes.closest(source, quote)
+def quote_hint(index: quotes.WordIndex, quote: str, body: str, folded: quotes.Folded) -> str:
+    """The hint for a quote not found in the article `body` (`folded` its fold, `index` its words): the
+    closest passage as the article prints it, as a line to paste in place of the quote's, and the difference."""
+    near = quotes.closest(index, quote)
     if near is None:
         return _COPY_EXACTLY
-    passage = near.passage if len(near.passage) <= _PASSAGE_SHOWN else near.passage[:_PASSAGE_SHOWN] + "…"
-    hint = f'closest passage: "{passage}"; difference ([-yours-]{{+article+}}): {near.difference}'
-    if near.partial:  # a long quote: the words around where it first leaves the article
-        hint = f"from the first difference on (the quote has more than {quotes.COMPARED_WORDS} words): {hint}"
+    printed = quotes.printed(body, folded, near.first_word, near.words)
+    line = cite.yaml_line("quote", printed)
+    difference = f"difference ([-yours-]{{+article+}}): {near.difference}"
+    if near.partial:  # a long quote: the words around where it first leaves the article; not a whole quote
+        shown = printed if len(printed) <= _PASSAGE_SHOWN else printed[:_PASSAGE_SHOWN] + "…"
+        hint = (
+            f"from the first difference on (the quote has more than {quotes.COMPARED_WORDS} words): "
+            f'closest passage: "{shown}"; {difference}'
+        )
+    elif len(line) <= _LINE_SHOWN:
+        hint = f"closest passage (paste this line in place of your quote line): {line}; {difference}"
+    else:
+        hint = f'closest passage (too long to show whole): "{printed[:_PASSAGE_SHOWN]}…"; {difference}'
     return hint + _look_alike(near.compared, near.passage)
 
 
