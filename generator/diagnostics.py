@@ -45,6 +45,7 @@ class Code(Enum):
     INVALID_TIME = "invalid-time"
     INVALID_URL = "invalid-url"
     INVALID_TEXT = "invalid-text"
+    CURLY_QUOTES = "curly-quotes"
     EMPTY_LIST = "empty-list"
     UNKNOWN_REFERENCE = "unknown-reference"
     QUOTE_NOT_FOUND = "quote-not-found"
@@ -74,6 +75,7 @@ class Diagnostic:
     code: Code
     message: str
     hint: str = ""
+    excerpt: tuple[str, ...] = ()  # the file's lines concerned, numbered, and a caret line under the place
 
     @property
     def is_error(self) -> bool:
@@ -88,9 +90,10 @@ class Diagnostic:
         return visible(path.as_posix())
 
     def format(self, root: Path | None = None) -> str:
-        """`path:line:col: error: message [code]` and, on the next line, the hint."""
+        """`path:line:col: error: message [code]`, then the excerpt's lines (if any) and the hint, indented."""
         path = self.path_from(root)
         text = f"{path}:{self.where.line}:{self.where.col}: {self.severity.value}: {self.message} [{self.code.value}]"
+        text += "".join(f"\n    {line}" for line in self.excerpt)
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
@@ -124,8 +127,12 @@ def quoted(value: str) -> str:
     return f"'{visible(value)}'"
 
 
-def error(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(where, Severity.ERROR, code, _bounded(message), _bounded(hint))
+EXCERPT_LINES = 6  # lines of a file shown under a problem (with the caret line)
+
+
+def error(where: Where, code: Code, message: str, hint: str = "", excerpt: tuple[str, ...] = ()) -> Diagnostic:
+    lines = tuple(_bounded(line) for line in excerpt[:EXCERPT_LINES])
+    return Diagnostic(where, Severity.ERROR, code, _bounded(message), _bounded(hint), lines)
 
 
 def warning(where: Where, code: Code, message: str, hint: str = "") -> Diagnostic:

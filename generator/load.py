@@ -230,7 +230,7 @@ def parse_yaml(path: Path, text: str) -> tuple[yamlsafe.Node | None, Diagnostic 
         return yamlsafe.parse(text), None
     except yamlsafe.YamlProblem as p:
         where = Where(path, p.line, p.col)
-        return None, error(where, _YAML_CODES[p.kind], p.message, p.hint)
+        return None, error(where, _YAML_CODES[p.kind], p.message, p.hint, p.excerpt)
 
 
 def _listing(folder: Path, diagnostics: list[Diagnostic]) -> list[os.DirEntry[str]]:

@@ -65,6 +65,7 @@ def as_records(diagnostics: list[Diagnostic], root: Path | None) -> list[dict[st
             "code": d.code.value,
             "message": d.message,
             "hint": d.hint,
+            **({"excerpt": list(d.excerpt)} if d.excerpt else {}),
         }
         for d in diagnostics
     ]

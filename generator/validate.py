@@ -55,6 +55,7 @@ from .model import (
     all_citations,
     file_for,
 )
+from .yamlhelp import curly_quotes
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 _INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
@@ -431,6 +432,8 @@ class _Converter:
         raise TypeError(f"model type {tp!r} has no converter")  # pragma: no cover - a bug in model.py
 
     def text(self, node: Node, value: str, name: str, multiline: bool, max_length: int) -> object:
+        if isinstance(node, Scalar) and node.plain and name != "quote" and (curly := curly_quotes(name, value)):
+            return self.fail(node, Code.CURLY_QUOTES, *curly)
         unseen = unseen_character(value, multiline)
         if unseen is not None:
             return self.fail(

@@ -15,6 +15,8 @@ from typing import NamedTuple, cast
 
 import yaml
 
+from . import yamlhelp
+
 try:  # LibYAML's parser; the pure-Python one has the same events, only slower.
     from yaml import CSafeLoader as _Loader
 
@@ -67,6 +69,7 @@ class YamlProblem(Exception):
     line: int
     col: int
     hint: str = field(default="")
+    excerpt: tuple[str, ...] = ()  # the lines concerned, with a caret under the place (yamlhelp.Explanation)
 
 
 def position(text: str, index: int) -> tuple[int, int]:
@@ -92,6 +95,10 @@ def parse(text: str) -> Node | None:
             # check: the same input, so the same problem whichever LibYAML is installed.
             too_deep = f"nesting deeper than {MAX_DEPTH} levels"
             raise YamlProblem("too-deep", too_deep, line, col, _TOO_DEEP_HINT) from None
+        explained = _explain(text, exc)
+        if explained is not None:
+            e = explained
+            raise YamlProblem("syntax", e.message, e.line, e.col, e.hint, e.excerpt) from None
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlProblem(
             "syntax", message, line, col, "check indentation, colons and quotes around this point"
@@ -108,6 +115,15 @@ def parse(text: str) -> Node | None:
         raise YamlProblem("syntax", str(exc).splitlines()[0], 0, 0, "this is not valid YAML") from None
     finally:
         loader.dispose()
+
+
+def _explain(text: str, exc: yaml.MarkedYAMLError) -> yamlhelp.Explanation | None:
+    """The error in an editor's words (yamlhelp), when it is a mistake editors make. An explanation is a
+    courtesy: should working it out fail on some input, the parser's own message is given instead."""
+    try:
+        return yamlhelp.explain(text, exc, _Loader)
+    except Exception:  # tests call yamlhelp.explain directly, without this net
+        return None
 
 
 _SCALAR = yaml.ScalarEvent

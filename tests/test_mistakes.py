@@ -91,27 +91,7 @@ def test_mistake_says_what_is_expected(name, tmp_path, capsys, update_snapshots)
         assert text == expected.read_text(encoding="utf-8"), f"{name}: {fmt} output differs from {expected.name}"
 
 
-# Still told in the parser's words (issue 16, being fixed): expected to fail until then.
-NOT_YET_PLAIN = {
-    "colon-in-unquoted-value",
-    "curly-quotes-as-delimiters",
-    "missing-closing-quote",
-    "quote-dedented",
-    "quote-over-indented",
-    "tab-indentation",
-    "top-level-field-indented",
-    "unescaped-quote-in-quoted-value",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="parser jargon")) if c in NOT_YET_PLAIN else c
-        for c in CASES
-        if c != "no-mistake"
-    ],
-)
+@pytest.mark.parametrize("name", [c for c in CASES if c != "no-mistake"])
 def test_mistake_is_told_in_plain_words_at_a_line(name, tmp_path, capsys):
     root = make_tree(name, tmp_path / "tree")
     _, report, _ = run(root, "text", capsys)
