@@ -32,6 +32,7 @@ from .diagnostics import Code, DiagnosticError, error
 from .model import Where
 from .project import Project
 from .publish import refuse_link, run_mkdocs
+from .resources import template_file
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -114,7 +115,9 @@ def make_bundles(project: Project, pages: dict[str, str], *, epoch: int, strict:
             project, site, strict=strict, overrides=OFFLINE_SETTINGS, configure=_for_file_urls, epoch=epoch
         )
         for name in WORKER_SHIM:
-            shutil.copyfile(project.templates_dir / BUNDLE_TEMPLATES / name, site / "assets" / "javascripts" / name)
+            shutil.copyfile(
+                template_file(project, f"{BUNDLE_TEMPLATES}/{name}"), site / "assets" / "javascripts" / name
+            )
         zipped = zip_folder(site, ZIP_FOLDER, stamp)
         single = single_page(project, pages, config, edition(project, epoch)).encode("utf-8")
     refuse_link(project.dist_dir, "dist")
@@ -314,7 +317,7 @@ def relink(
 
 
 def _css(project: Project, config: MkDocsConfig) -> str:
-    files = [project.templates_dir / BUNDLE_TEMPLATES / SINGLE_CSS]
+    files = [template_file(project, f"{BUNDLE_TEMPLATES}/{SINGLE_CSS}")]
     files += [project.docs_dir / str(p) for p in config.extra_css if not urlsplit(str(p)).scheme]
     css = "\n".join(f.read_text(encoding="utf-8").strip() for f in files)
     if "</" in css:  # it would end the <style> element early

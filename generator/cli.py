@@ -185,6 +185,29 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(project: Project, args: argparse.Namespace) -> int:
+    from .init import InitError, create
+
+    try:
+        made = create(args.dir, args.title)
+    except InitError as exc:
+        print(f"factsheet init: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    where = os.path.relpath(made.root) if made.root.is_relative_to(Path.cwd()) else str(made.root)
+    print(f"created the fact sheet '{made.title}' in {where} ({len(made.files)} files, with invented examples)")
+    print(f"next: cd {where} && factsheet build   (then open site/index.html; README.md says what goes where)")
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("factsheet")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 _NO_CACHE = "parse and check every file afresh; do not read or write .cache/factsheet/"
 
 
@@ -229,6 +252,7 @@ def _jobs_option(p: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -280,6 +304,10 @@ def parser() -> argparse.ArgumentParser:
         "--full-rebuild", action="store_true", help="render every page on each change (slower; as `factsheet build`)"
     )
     s.set_defaults(run=cmd_serve)
+    i = sub.add_parser("init", help="start a new fact sheet in a new folder, with an example of each kind of fact")
+    i.add_argument("dir", type=Path, help="the folder to create (it must not exist, or be empty)")
+    i.add_argument("--title", help="the fact sheet's title (default: from the folder's name)")
+    i.set_defaults(run=cmd_init)
     return p
 
 

@@ -22,6 +22,7 @@ from .model import Actor, FactBase, FactDate, Topic, Where
 from .project import Project
 from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
 from .render import FrontMatterError, render_pages
+from .resources import template_dirs
 from .validate import CheckResult
 from .validate import check as validate
 
@@ -73,14 +74,15 @@ def render(
         with few_collections():
             pages = render_pages(
                 build_pages(result.facts, updated_on(project, result.facts)),
-                project.templates_dir,
+                template_dirs(project),
                 compiled_templates_dir() if cache else None,
                 jobs,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = Where(project.templates_dir / (exc.name or ""), exc.lineno, 1)
+        # The file that failed: the fact sheet's own template or a default one (exc.filename says which).
+        where = Where(Path(exc.filename) if exc.filename else project.templates_dir / (exc.name or ""), exc.lineno, 1)
         raise DiagnosticError(
             [error(where, Code.BUILD_FAILED, f"template error: {exc.message}", "fix the template at this line")]
         ) from None

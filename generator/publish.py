@@ -25,6 +25,7 @@ from . import git
 from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .project import Project
+from .resources import add_theme_dirs, template_dirs
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -72,7 +73,8 @@ def refuse_link(path: Path, what: str) -> None:
 
 
 def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Written:
-    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets.
+    """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets
+    (templates/assets/ of the defaults, each replaced by the fact sheet's own file of the same name).
 
     The docs folder is ours: a symlink found in it is removed, never written through or followed, so
     neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
@@ -81,8 +83,9 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
     refuse_link(docs, "docs")
     wanted = {path: text.encode("utf-8") for path, text in pages.items()}
     wanted.update(files or {})
-    for rel, data in _files_below(project.templates_dir / "assets").items():
-        wanted[f"assets/{rel}"] = data
+    for templates in reversed(template_dirs(project)):  # the default assets, then the fact sheet's own over them
+        for rel, data in _files_below(templates / "assets").items():
+            wanted[f"assets/{rel}"] = data
     docs.mkdir(parents=True, exist_ok=True)
     changed, removed = [], []
     for path in _walk(docs):
@@ -195,6 +198,7 @@ def run_mkdocs(
             hooks=[],
             **(overrides or {}),
         )
+        add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
         if configure is not None:
             configure(config)
         with _pinned_epoch(epoch):

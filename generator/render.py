@@ -1,4 +1,4 @@
-"""Stage 4: page contexts -> Markdown text, through the Jinja2 templates in templates/.
+"""Stage 4: page contexts -> Markdown text, through the Jinja2 templates (a fact sheet's templates/, then the defaults).
 
 Fact text is data, never markup: every value a template prints passes through `finalize`, which
 writes each ASCII punctuation mark that Markdown or one of its extensions could give meaning to as a
@@ -14,6 +14,7 @@ import json
 import posixpath
 import re
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -24,6 +25,7 @@ from markupsafe import Markup
 
 from . import workers
 from .context import Page, Target
+from .resources import DEFAULT_PREFIX
 
 # Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
 _SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~=:^$@%&\"'/?;")
@@ -156,11 +158,19 @@ class _Compiler(CodeGenerator):
         super()._output_child_pre(node, frame, finalize)
 
 
-def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(templates_dir: Path | Sequence[Path], compiled_dir: Path | None = None) -> jinja2.Environment:
     """The one Jinja2 environment. With `compiled_dir` (a private folder of the user's cache), compiled
-    templates are kept there, keyed on each template's source: compiling is most of a small site's render."""
+    templates are kept there, keyed on each template's source: compiling is most of a small site's render.
+
+    `templates_dir` may be a search path (resources.template_dirs: the fact sheet's own templates first, the
+    defaults last); a template named `default/<name>` is always the last folder's, so that an override can
+    extend or import the default it replaces."""
+    dirs = [templates_dir] if isinstance(templates_dir, Path) else list(templates_dir)
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(dirs), jinja2.PrefixLoader({DEFAULT_PREFIX: jinja2.FileSystemLoader(dirs[-1])})]
+    )
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=loader,
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled_dir)) if compiled_dir else None,
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # so that macros return Markup; the escaping itself is done by finalize
@@ -179,7 +189,7 @@ _PAGES_PER_JOB = 100
 
 
 def render_pages(
-    pages: list[Page], templates_dir: Path, compiled_dir: Path | None = None, jobs: int | None = None
+    pages: list[Page], templates_dir: Path | Sequence[Path], compiled_dir: Path | None = None, jobs: int | None = None
 ) -> dict[str, str]:
     """Markdown text of every page, keyed by its path in the docs folder. Each page's context is built and
     rendered over `jobs` processes (default: one per core) when there are many pages."""
