@@ -1,18 +1,33 @@
 """MkDocs hook (mkdocs.yml `hooks:`): lets plain `mkdocs build` and `mkdocs serve` run the generator.
 
-`factsheet build` does not use it: it generates first and then runs MkDocs without hooks.
+`factsheet build` does not use it: it generates first and then runs MkDocs without hooks. `factsheet serve`
+does (it names this file itself, whatever mkdocs.yml says).
+
+While serving (generator/preview.py), a failed check does not stop the preview: the last good pages stay,
+the problems go into the served site for the banner on every page, and source pages get the citation
+picker. In `mkdocs build` a failed check fails the build.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
 
-from generator.diagnostics import DiagnosticError
+from generator import preview
+from generator.diagnostics import Diagnostic, DiagnosticError
 from generator.pipeline import generate
 from generator.project import Project
-from generator.resources import add_theme_dirs, template_dirs
+from generator.report import as_text
+from generator.resources import add_theme_dirs, template_dirs, template_file
+
+log = logging.getLogger("factsheet.preview")  # not under "mkdocs": MkDocs' strict mode would count it
+
+# The hook's module is loaded once per process and kept across the preview's rebuilds (MkDocs caches it).
+_serving = False  # set on startup: `serve`, not `build`
+_problems: list[Diagnostic] = []  # the last check's blocking problems, while serving
 
 
 def _project(config) -> Project:
@@ -20,8 +35,18 @@ def _project(config) -> Project:
     return Project.at(root, docs_dir=Path(config.docs_dir).resolve(), site_dir=Path(config.site_dir).resolve())
 
 
+def on_startup(command: str, dirty: bool, **kwargs) -> None:
+    global _serving
+    _serving = command == "serve"
+    if _serving:
+        preview.quiet_dirty_builds()
+
+
 def on_config(config, **kwargs):
     add_theme_dirs(config, _project(config))  # the fact sheet's templates/theme, then the default theme overrides
+    if _serving:
+        config.extra_css.append(f"{preview.ASSETS}/preview.css")
+        config.extra_javascript.append(f"{preview.ASSETS}/preview.js")
     return config
 
 
@@ -30,7 +55,32 @@ def on_pre_build(config, **kwargs) -> None:
     try:
         generate(project, strict=bool(config.strict))
     except DiagnosticError as exc:
-        raise PluginError("\n".join(d.format(project.root) for d in exc.diagnostics)) from None
+        if not _serving:
+            raise PluginError("\n".join(d.format(project.root) for d in exc.diagnostics)) from None
+        # The preview keeps the pages of the last good check; every page shows these problems.
+        _problems[:] = exc.diagnostics
+        log.error("factsheet check failed: the preview shows the last good pages, with these problems on top")
+        for line in as_text(exc.diagnostics, project.root).splitlines():
+            log.error("%s", line)
+    else:
+        _problems.clear()
+
+
+def on_files(files, config, **kwargs):
+    if _serving:
+        project = _project(config)
+        for name in preview.FILES:
+            source = template_file(project, f"preview/{name}")  # the sheet's own, else the default
+            files.append(File.generated(config, f"{preview.ASSETS}/{name}", content=source.read_bytes()))
+        problems = preview.problems_json(_problems, project.root)
+        files.append(File.generated(config, f"{preview.ASSETS}/{preview.PROBLEMS}", content=problems))
+    return files
+
+
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    if _serving and (source_id := preview.source_of_page(page.file.src_uri)):
+        return preview.source_meta(output, source_id)
+    return output
 
 
 def on_serve(server, config, builder, **kwargs):
