@@ -80,11 +80,18 @@ class _OneLine(logging.Formatter):
 
 
 def _show_mkdocs_warnings() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine("mkdocs: %(levelname)s: %(message)s"))
-    log = logging.getLogger("mkdocs")
-    log.addHandler(handler)
-    log.setLevel(logging.WARNING)
+    _show_mkdocs_messages(logging.WARNING)
+
+
+def _show_mkdocs_messages(level: int) -> None:
+    """MkDocs' messages from `level` up on stderr, one line each; and the preview's own (logger "factsheet":
+    the check's problems, as `factsheet check` prints them)."""
+    for name, form in (("mkdocs", "mkdocs: %(levelname)s: %(message)s"), ("factsheet", "%(message)s")):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine(form))
+        log = logging.getLogger(name)
+        log.addHandler(handler)
+        log.setLevel(level)
 
 
 def cmd_build(project: Project, args: argparse.Namespace) -> int:
@@ -173,14 +180,18 @@ def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
-    # The MkDocs hook in mkdocs.yml regenerates the pages whenever facts/, seeds/ or templates/ change.
-    # It rewrites only the pages whose Markdown changed, so a dirty rebuild (MkDocs renders only files
-    # newer than their HTML) shows every effect of an edit; the navigation is fixed, so nothing goes stale.
+    # The MkDocs hook regenerates the pages whenever facts/, seeds/ or templates/ change; it is named here,
+    # so the preview works whatever mkdocs.yml's `hooks:` says. It rewrites only the pages whose Markdown
+    # changed, so a dirty rebuild (MkDocs renders only files newer than their HTML) shows every effect of
+    # an edit; the navigation is fixed, so nothing goes stale (and the hook drops MkDocs' warning about it).
+    # A failed check does not stop the preview: the pages show the problems (generator/preview.py).
+    _show_mkdocs_messages(logging.INFO)
     serve(
         config_file=str(project.mkdocs_yml),
         dev_addr=args.dev_addr,
         livereload=True,
         build_type=None if args.full_rebuild else "dirty",
+        hooks=[str(Path(__file__).with_name("mkdocs_hook.py"))],
     )
     return 0
 
