@@ -4,7 +4,8 @@
 article's own curly quotes and dashes kept, `"` and `\\` escaped, characters YAML cannot hold raw
 written as escapes). `citation_block` makes the two lines of a citation from it; the check's
 quote-not-found hint and `factsheet cite` both print them. `passages` finds the sentences of an article
-that contain some words, matched as the check matches quotes (whitespace, quote marks and dashes folded).
+that contain some words, matched as the check matches quotes (whitespace, quote marks and dashes folded);
+`find` does so in one seed of a project, by its id (`factsheet cite`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
 
 from . import quotes
+from .diagnostics import Code, DiagnosticError, error
+from .model import Source, Where
+from .project import Project
 
 # Characters a YAML stream may hold raw (YAML 1.1 and 1.2, "printable"), less those that end a line
 # (NEL, LS, PS) or that readers drop (the byte order mark): everything else is written as an escape.
@@ -143,3 +150,68 @@ def passages(body: str, words: str, body_line: int = 1, limit: int | None = None
             found.append(Passage(text, line, quotes.occurrences(folded.text, text)))
         at = folded.text.find(needle, at + 1)
     return found
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `find` found in one source: the passages holding the words, or else the closest passage."""
+
+    source_id: str
+    seed: Path  # the seed file
+    passages: list[Passage]
+    more: bool  # more passages hold the words than were asked for
+    closest: str | None  # when no passage holds them: the nearest passage as printed, if any is close
+
+
+def find(project: Project, source: str, words: str, limit: int = 10) -> Found:
+    """The first `limit` passages of the source `source` (an id; a seed's file name or path is taken too)
+    that hold `words`. Raises DiagnosticError when there is no such source or its seed has problems."""
+    from .load import load_seed_file
+    from .validate import ALL_SHOWN, NEAREST_SHOWN, _NearIds, convert
+
+    source_id = re.sub(r"\.md$", "", re.split(r"[/\\]", source.strip())[-1])
+    ids = sorted(p.stem for p in project.seeds_dir.glob("*.md")) if project.seeds_dir.is_dir() else []
+    if source_id not in ids:
+        index = _NearIds(ids)
+        if not ids:
+            hint = f"there are no seeds in {project.seeds_dir.name}/ yet"
+        else:
+            listed = index.nearest(source_id, len(ids) if len(ids) <= ALL_SHOWN else NEAREST_SHOWN)
+            some = "the sources are" if len(ids) <= ALL_SHOWN else f"the nearest of the {len(ids)} sources are"
+            hint = index.suggest(source_id) or f"{some}: {', '.join(repr(i) for i in listed)}"
+        where = Where(project.seeds_dir)
+        raise DiagnosticError([error(where, Code.UNKNOWN_REFERENCE, f"no source with id '{source_id}'", hint)])
+    seed = project.seeds_dir / f"{source_id}.md"
+    doc, problems = load_seed_file(seed)
+    if doc is None:
+        raise DiagnosticError(problems)
+    obj, problems, _ = convert(doc)
+    if not isinstance(obj, Source):
+        raise DiagnosticError(problems)
+    found = passages(obj.body, words, obj.body_line, limit + 1)
+    near = _nearest_sentence(obj.body, words) if not found else None
+    return Found(source_id, seed, found[:limit], len(found) > limit, near)
+
+
+_SHORT = 200  # characters of words short enough to look for anywhere in an article, letter by letter
+
+
+def _nearest_sentence(body: str, words: str) -> str | None:
+    """The sentence(s) of `body` holding the passage nearest `words`, as printed, or None if none is close:
+    for a few words the best letter-by-letter alignment (the check's search goes word by word, and `good
+    backround` shares no word with `“good background”`), else the check's closest passage."""
+    needle = quotes.fold_text(words)
+    if not needle:
+        return None
+    folded = quotes.fold(body)
+    aligned = fuzz.partial_ratio_alignment(needle, folded.text, score_cutoff=80) if len(needle) <= _SHORT else None
+    if aligned is not None:
+        start, end = folded.span(aligned.dest_start, aligned.dest_end)
+    else:
+        miss = quotes.closest(folded, words)
+        if miss is None:
+            return None
+        start = folded.word_begins[miss.first_word]
+        end = folded.word_ends[miss.first_word + miss.words - 1]
+    first, last = _Sentences(body).around(start, end)
+    return " ".join(body[first:last].split())

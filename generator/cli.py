@@ -163,6 +163,28 @@ def cmd_diff(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cite(project: Project, args: argparse.Namespace) -> int:
+    from .cite import citation_block, find
+
+    found = find(project, args.source, args.words)
+    seed = found.seed.relative_to(project.root).as_posix() if found.seed.is_relative_to(project.root) else found.seed
+    if not found.passages:
+        print(f"factsheet cite: no passage of {seed} holds {args.words!r}", file=sys.stderr)
+        if found.closest:
+            print("the closest passage:", file=sys.stderr)
+            print(citation_block(found.source_id, found.closest))
+        return 1
+    for n, passage in enumerate(found.passages):
+        note = f", {passage.occurrences} times: quote more words" if passage.occurrences > 1 else ""
+        if n:
+            print()
+        print(f"# {seed} line {passage.line}{note}")  # a YAML comment: harmless if pasted too
+        print(citation_block(found.source_id, passage.text))
+    if found.more:
+        print(f"(more passages hold {args.words!r}: give more words)", file=sys.stderr)
+    return 0
+
+
 def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import bundle
 
@@ -302,6 +324,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("head", nargs="?", help="head revision (default: the working tree)")
     d.add_argument("--output", type=Path, help="write the Markdown into this file instead of printing it")
     d.set_defaults(run=cmd_diff)
+    ci = sub.add_parser("cite", help="print the sentences of a source holding some words, as citations to paste")
+    ci.add_argument("source", help="the source's id (its file name in seeds/ without .md)")
+    ci.add_argument("words", help="a few words of the passage, in quotes")
+    ci.set_defaults(run=cmd_cite)
     st = sub.add_parser("stats", help="counts by kind, citations per source, paragraphs no fact cites yet")
     st.set_defaults(run=cmd_stats)
     sc = sub.add_parser("screenshots", help="screenshot one page of each kind of the built site at 1280 and 390 px")

@@ -43,6 +43,8 @@ class OwnWords:
 def holds_quoted_words(
     citations: Iterable[tuple[str, str]], body_of: Callable[[str], str | None], folded: dict[str, quotes.Folded]
 ) -> bool:
+    """Whether a citation's words are (or sit inside) quotation marks in the article; also when a quote is
+    not found at all: that is its own error, and a warning beside it would send the editor the wrong way."""
     for source_id, quote in citations:
         body = body_of(source_id)
         if body is None:
@@ -50,7 +52,9 @@ def holds_quoted_words(
         if source_id not in folded:
             folded[source_id] = quotes.fold(body)
         match = quotes.find(folded[source_id], quote)
-        if match is not None and inside_quotation(body, match.start, match.end):
+        if match is None:
+            return True  # not found: reported as quote-not-found; the rule judges the words once they are right
+        if inside_quotation(body, match.start, match.end):
             return True
     return False
 

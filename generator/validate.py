@@ -420,7 +420,7 @@ class _Converter:
                     node,
                     Code.INVALID_DATE,
                     f"'{name}' {quoted(node.value)} is not a valid date: {exc}",
-                    'write e.g. "2021-12-30", "2021-12" or "2021"',
+                    _date_hint(name, node.value),
                 )
         if tp is ClockTime:
             try:
@@ -516,6 +516,24 @@ class _Converter:
 
 
 _NOT_SLUG_CHARACTER = re.compile("[^a-z0-9-]")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def _date_hint(name: str, value: str) -> str:
+    """What to write for a date: the same date year first when the value is a day and month (in either order,
+    if only one is a real date) and a year, as 30/12/2021; else the three forms."""
+    found = _DAY_MONTH_YEAR.fullmatch(value.strip())
+    if found:
+        a, b, year = (int(g) for g in found.groups())
+        dates = set()
+        for day, month in ((a, b), (b, a)):
+            try:
+                dates.add(FactDate.parse(f"{year:04d}-{month:02d}-{day:02d}").iso())
+            except ValueError:
+                continue
+        if len(dates) == 1:
+            return f'write it year first: {name}: "{dates.pop()}"'
+    return 'write e.g. "2021-12-30", "2021-12" or "2021"'
 _PATH_LIKE = re.compile(r"[/\\]|\.(?:md|ya?ml)$", re.IGNORECASE)
 
 

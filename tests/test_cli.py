@@ -196,3 +196,46 @@ def test_running_out_of_memory_is_a_located_error(basic):
 def published_basic(basic):
     assert main(["--root", str(basic.root), "build"]) == 0
     return basic, snapshot(basic.site_dir)
+
+
+def test_cite_prints_the_sentence_holding_the_words_and_its_output_pasted_passes_the_check(basic, capsys):
+    code = main(["--root", str(basic.root), "cite", "serious-50-minute-conversation", 'a "good background"'])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out == (
+        "# seeds/serious-50-minute-conversation.md line 31\n"
+        "- source: serious-50-minute-conversation\n"
+        '  quote: "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks."\n'
+    )
+    lines = (basic.seeds_dir / "serious-50-minute-conversation.md").read_text(encoding="utf-8").splitlines()
+    assert "“good background”" in lines[31 - 1]
+    # Pasted under `citations:` of a new fact, as printed (the comment line too), it passes the check.
+    indented = "".join(f"  {line}\n" for line in out.splitlines())
+    (basic.facts_dir / "positions" / "ushakov-good-background.yaml").write_text(
+        "id: ushakov-good-background\nactor: yuri-ushakov\ntopic: sanctions\n"
+        'stance: "Ushakov said the call gave a good background for future talks."\n'
+        "voice: described\ncitations:\n" + indented,
+        encoding="utf-8",
+    )
+    code, report = run_check(basic.root, capsys)
+    assert code == 0 and "ok: 2 sources, 5 actors, 2 events, 1 topics, 3 positions" in report
+
+
+def test_cite_prints_every_passage_and_says_when_there_are_more(basic, capsys):
+    assert main(["--root", str(basic.root), "cite", "serious-50-minute-conversation", "Ushakov"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("- source: serious-50-minute-conversation\n") == 2 and "\n\n# seeds/" in out
+    assert main(["--root", str(basic.root), "cite", "serious-50-minute-conversation", "the"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("- source: ") == 10 and "give more words" in captured.err
+
+
+def test_cite_names_the_nearest_sources_or_the_closest_passage(basic, capsys):
+    assert main(["--root", str(basic.root), "cite", "serious-conversation", "good background"]) == 1
+    err = capsys.readouterr().err
+    assert "no source with id 'serious-conversation' [unknown-reference]" in err
+    assert "did you mean 'serious-50-minute-conversation'?" in err
+    assert main(["--root", str(basic.root), "cite", "serious-50-minute-conversation", "good backround"]) == 1
+    captured = capsys.readouterr()
+    assert "no passage of seeds/serious-50-minute-conversation.md holds 'good backround'" in captured.err
+    assert "“good background” for future talks." in captured.out

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 import typing
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from generator import model
 from generator.pipeline import check
 from generator.project import Project
+from generator.validate import NEAREST_SHOWN
 
 from .conftest import FIXTURES
 
@@ -245,3 +247,218 @@ def test_did_you_mean_looks_at_a_bounded_set_of_ids_and_still_finds_the_typo():
     assert max(compared) <= validate.NEAR_IDS
     assert all(hint.startswith("did you mean") for hint in hints)
     assert hints[5].startswith(f"did you mean {ids[5]!r}")
+
+
+# Hints safe to paste, ids that find themselves (issue 16).
+
+POSITION = "facts/positions/ushakov-good-background.yaml"
+_GOOD = """id: ushakov-good-background
+actor: yuri-ushakov
+topic: sanctions
+stance: "Ushakov said the call gave a good background for future talks."
+voice: described
+citations:
+  - source: serious-50-minute-conversation
+    quote: "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks."
+"""
+
+
+def _position(project: Project, old: str = "", new: str = "") -> Path:
+    path = project.root / POSITION
+    assert old in _GOOD
+    path.write_text(_GOOD.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _problems(project: Project) -> list[tuple[str, int, str, str, str]]:
+    return [
+        (d.where.path.name, d.where.line, d.code.value, d.message, d.hint)
+        for d in check(project, cache=False).diagnostics
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'quote: "Kremlin assistant Yuri Ushakov said the call provided a \\"good backround\\" for future talks."',
+        'quote: "Kremlin aide Yuri Ushakov said the call provided a “good background” for future talks."',
+        "quote: 'Kremlin assistant Yuri Ushakov said the call provided a good background for future talks'",
+    ],
+)
+def test_the_quote_hint_pasted_in_place_of_the_quote_line_passes_the_check(basic, typed):
+    path = _position(
+        basic,
+        'quote: "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks."',
+        typed,
+    )
+    (problem,) = check(basic, cache=False).diagnostics
+    assert problem.code.value == "quote-not-found" and problem.where.line == 8
+    # The hint offers the line as the article prints it, curly quotes and all, ready to paste.
+    line = re.search(r'quote: "(?:[^"\\]|\\.)*"', problem.hint)
+    assert line is not None, problem.hint
+    assert "“good background”" in line.group()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    indent = lines[7][: len(lines[7]) - len(lines[7].lstrip())]
+    lines[7] = indent + line.group()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert check(basic, cache=False).diagnostics == []
+
+
+def test_a_long_quote_is_offered_to_paste_only_when_the_line_fits_in_a_hint(basic):
+    source = basic.seeds_dir / "serious-50-minute-conversation.md"
+    sentence = "The longest sentence " + " ".join(f"longword{i:03d}" for i in range(80)) + " ends here."
+    text = re.sub(r"original_sha256: .*\n", "", source.read_text(encoding="utf-8"))
+    source.write_text(text + "\n" + sentence + "\n", encoding="utf-8")
+    _position(
+        basic,
+        "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks.",
+        sentence.replace("longword040", "longword04O"),
+    )
+    (problem,) = check(basic, cache=False).diagnostics
+    assert (
+        problem.hint.startswith("closest passage (too long to show whole)")
+        and "[-longword04O-]{+longword040+}" in problem.hint
+    )
+    assert 'quote: "' not in problem.hint
+
+
+def test_a_quote_in_another_source_names_that_source(basic):
+    _position(basic, "  - source: serious-50-minute-conversation", "  - source: courier-second-call-50-minutes")
+    ((_, line, code, message, hint),) = _problems(basic)
+    assert (line, code) == (8, "quote-not-found") and "'courier-second-call-50-minutes'" in message
+    assert hint == (
+        "the quote is in 'serious-50-minute-conversation': change this citation's "
+        "'source: courier-second-call-50-minutes' to 'source: serious-50-minute-conversation'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # a name, an alias (any case and typography), a file path or file name: the one id it stands for
+        (
+            "actor: yuri-ushakov",
+            'actor: "Yuri Ushakov"',
+            "did you mean 'yuri-ushakov'? write actor: yuri-ushakov (the id of an actor, not a name)",
+        ),
+        (
+            "actor: yuri-ushakov",
+            'actor: "sir.  ushakov"',
+            "did you mean 'yuri-ushakov'? write actor: yuri-ushakov (the id of an actor, not a name)",
+        ),
+        (
+            "actor: yuri-ushakov",
+            'actor: "facts/actors/yuri-ushakov.yaml"',
+            "did you mean 'yuri-ushakov'? write actor: yuri-ushakov (the id of an actor, not a file path)",
+        ),
+        (
+            "topic: sanctions",
+            'topic: "Sanctions"',
+            "did you mean 'sanctions'? write topic: sanctions (the id of a topic, not a name)",
+        ),
+        (
+            "source: serious-50-minute-conversation",
+            'source: "seeds/serious-50-minute-conversation.md"',
+            "did you mean 'serious-50-minute-conversation'? write source: serious-50-minute-conversation "
+            "(the id of a source, not a file path)",
+        ),
+        (
+            "source: serious-50-minute-conversation",
+            "source: serious-50-minute-conversation.md",
+            "did you mean 'serious-50-minute-conversation'? write source: serious-50-minute-conversation "
+            "(the id of a source, not a file path)",
+        ),
+    ],
+)
+def test_a_name_or_a_path_where_an_id_belongs_suggests_the_id(basic, old, new, expected):
+    _position(basic, old, new)
+    ((_, _, code, _, hint),) = _problems(basic)
+    assert code == "invalid-id" and hint == expected
+
+
+def test_a_value_that_names_nothing_lists_the_nearest_ids_without_calling_them_paths(basic):
+    _position(basic, "actor: yuri-ushakov", 'actor: "Someone Else"')
+    ((_, line, code, message, hint),) = _problems(basic)
+    assert (line, code, message) == (2, "invalid-id", "'Someone Else' is not a valid id")
+    assert "not a path" not in hint and "not a file path" not in hint and "a actor" not in hint
+    assert hint.startswith("'actor' is the id of an actor; use lowercase letters")
+    assert hint.endswith("the actors are: " + ", ".join(repr(a) for a in _ranked(hint)))
+    assert sorted(_ranked(hint)) == ["joe-biden", "russia", "united-states", "vladimir-putin", "yuri-ushakov"]
+
+
+def _ranked(hint: str) -> list[str]:
+    return re.findall(r"'([a-z0-9-]+)'", hint.rsplit("are: ", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("actor: yuri-ushakov", 'actor: ""'), ("actor: yuri-ushakov", "actor:"), ("actor: yuri-ushakov", "actor: '  '")],
+)
+def test_a_blank_required_reference_lists_the_ids_nearest_the_file_first_and_is_never_told_to_go(basic, old, new):
+    _position(basic, old, new)
+    ((_, line, code, _, hint),) = _problems(basic)
+    assert (line, code) == (2, "missing-field")
+    assert "remove" not in hint and hint.startswith("give it a value: the field is required; the actors are: ")
+    assert _ranked(hint)[0] == "yuri-ushakov"  # the file is ushakov-good-background.yaml
+    assert len(_ranked(hint)) == 5  # all, when there are few
+
+
+def test_a_missing_required_reference_lists_the_ids(basic):
+    _position(basic, "topic: sanctions\n", "")
+    assert _problems(basic) == [
+        (
+            "ushakov-good-background.yaml",
+            1,
+            "missing-field",
+            "missing required field 'topic'",
+            "add 'topic:' (Id of the topic); the topics are: 'sanctions'",
+        )
+    ]
+
+
+def test_blank_optional_fields_and_list_items_may_be_removed(basic):
+    path = _position(basic, "voice: described", 'voice: described\nreported_by_unnamed: "  "')
+    assert [(m, h) for *_, m, h in _problems(basic)] == [
+        ("'reported_by_unnamed' is blank", "give it a value or remove the field")
+    ]
+    path.write_text(_GOOD, encoding="utf-8")
+    event = basic.facts_dir / "events" / "biden-putin-call-2021-12-30.yaml"
+    text = event.read_text(encoding="utf-8")
+    assert "actors: [joe-biden, vladimir-putin]" in text
+    event.write_text(
+        text.replace("actors: [joe-biden, vladimir-putin]", 'actors:\n  - joe-biden\n  - ""'), encoding="utf-8"
+    )
+    # (the event is refused, so the facts that name it get unknown-reference too)
+    ((_, _, code, message, hint),) = [p for p in _problems(basic) if p[0] == event.name]
+    assert (code, message) == ("missing-field", "'actors' is blank")
+    assert hint.startswith("give it a value, or remove this item (its line starting with '-'); the actors are: ")
+
+
+def test_many_ids_list_the_nearest_few(basic):
+    for i in range(12):
+        (basic.facts_dir / "topics" / f"topic-number-{i}.yaml").write_text(
+            f'id: topic-number-{i}\nname: "Topic {i}"\ncitations:\n  - source: serious-50-minute-conversation\n'
+            '    quote: "sanctions"\n',
+            encoding="utf-8",
+        )
+    _position(basic, "topic: sanctions", "topic:")
+    ((_, _, _, _, hint),) = [p for p in _problems(basic) if p[2] == "missing-field"]
+    assert hint.startswith("give it a value: the field is required; the nearest topic ids are ")
+    assert hint.endswith("(13 in all, in facts/topics/)")
+    assert len(re.findall(r"'[a-z0-9-]+'", hint)) == NEAREST_SHOWN
+
+
+def test_an_unknown_reference_that_nothing_is_close_to_lists_ids_and_how_to_create_it(basic):
+    _position(basic, "topic: sanctions", "topic: climate")
+    ((_, _, code, message, hint),) = _problems(basic)
+    assert (code, message) == ("unknown-reference", "no topic with id 'climate'")
+    assert hint == "no topic id is close; the topics are: 'sanctions'; or create facts/topics/climate.yaml"
+    _position(basic, "actor: yuri-ushakov", "actor: sanctions")
+    assert [h for *_, h in _problems(basic)] == ["'sanctions' is a topic, not an actor"]
+
+
+def test_a_date_day_first_is_given_back_year_first(basic):
+    _position(basic, "voice: described", 'voice: described\ndate: "30/12/2021"')
+    assert [h for *_, h in _problems(basic)] == ['write it year first: date: "2021-12-30"']
+    _position(basic, "voice: described", 'voice: described\ndate: "03/04/2021"')  # 3 April or 4 March: not guessed
+    assert [h for *_, h in _problems(basic)] == ['write e.g. "2021-12-30", "2021-12" or "2021"']
