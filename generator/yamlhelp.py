@@ -162,11 +162,52 @@ def explain(text: str, exc: yaml.MarkedYAMLError, loader: type) -> Explanation |
         if "escape" in problem:
             return _bad_escape(src, at)
         return None
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        return _missing_colon(src, (exc.context_mark.line, exc.context_mark.column))
+    if "expected <document start>" in problem:
+        return _first_field_indented(src, at)
     tokens = _tokens(text, loader, at)
     return (
         _quote_ends_early(src, tokens, at)
         or _colon_in_value(src, tokens, at, problem)
         or _indentation(src, at, problem)
+    )
+
+
+def _missing_colon(src: _Source, key: tuple[int, int]) -> Explanation | None:
+    """`actor yuri-ushakov`: a field's name without its colon (YAML notices only on the next line)."""
+    n, col = key
+    line = src.line(n)
+    m = re.match(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]+(\S.*)", line[col:])
+    if m is None or ": " in line[col:]:
+        return None
+    name = m.group(1)
+    return Explanation(
+        f"no colon after the field's name '{name}': a field is written as name, colon, space, value",
+        n + 1,
+        col + len(name) + 1,
+        f"write {(line[:col].strip() + ' ').lstrip()}{name}: {m.group(2).rstrip()}",
+        src.excerpt([n], (n, col + len(name))),
+    )
+
+
+def _first_field_indented(src: _Source, at: tuple[int, int]) -> Explanation | None:
+    """The file's first field has spaces before it, and the next top-level field has none."""
+    first = next(((n, f) for n, line in enumerate(src.lines) if (f := _field(line)) is not None), None)
+    if first is None:
+        return None
+    n, f = first
+    below = _field(src.line(at[0]))
+    if f.dash or f.indent == 0 or below is None or below.indent >= f.indent or n >= at[0]:
+        return None
+    what = f"'{f.name}:'"
+    return Explanation(
+        f"wrong indentation: {what} starts in column {f.indent + 1}, but the fields below it start in "
+        f"column {below.indent + 1}",
+        n + 1,
+        f.indent + 1,
+        f"a top-level field starts at the beginning of the line: remove the {_spaces(f.indent)} before {what}",
+        src.excerpt([n, at[0]], (n, f.indent)),
     )
 
 
@@ -202,8 +243,12 @@ def _tab(src: _Source, at: tuple[int, int], opened: tuple[int, int] | None, prob
                 f"replace the tab with spaces: line up {what} with {ref_name} on line {ref.line + 1}, "
                 f"that is {_spaces(ref.col)} before it"
             )
+    if line[:col].strip():
+        message = "a tab (shown as →) where YAML needs a space: use spaces only, never tabs"
+    else:
+        message = "a tab (shown as →) in the indentation: YAML files are indented with spaces only"
     return Explanation(
-        "a tab (shown as →) in the indentation: YAML files are indented with spaces only",
+        message,
         n + 1,
         col + 1,
         hint,
@@ -241,15 +286,14 @@ def _unclosed(src: _Source, opened: tuple[int, int], until_line: int | None) -> 
 
 def _bad_escape(src: _Source, at: tuple[int, int]) -> Explanation:
     n, col = at
-    char = src.char(n, col)
-    back = col - 1 if src.char(n, col - 1) == "\\" else col
-    shown = f"\\{char}" if char else "\\"
+    back = col if src.char(n, col) == "\\" else col - 1 if src.char(n, col - 1) == "\\" else col
+    char = src.char(n, back + 1)
     if char == "'":
         hint = "an apostrophe needs no backslash in double quotes: remove the \\ before it"
     else:
         hint = r"in double quotes a backslash starts an escape: write \" for a straight quote, \\ for a backslash"
     return Explanation(
-        f"'{shown}' is not an escape YAML knows in a text in double quotes",
+        f"'\\{char}' is not an escape YAML knows in a text in double quotes",
         n + 1,
         back + 1,
         hint,
@@ -273,33 +317,39 @@ def _quote_ends_early(src: _Source, tokens: list[yaml.Token], at: tuple[int, int
         return _unclosed(src, start, end[0])
     n, col = end[0], end[1] - 1  # the quote inside the text
     line = src.line(n)
+    fixed = _typographic(line, quote, start[1] if start[0] == n else -1, col)
     if quote == '"':
         message = 'a straight double quote (") inside the text ends it here, too early'
-        fixed = _typographic(line, start[1] if start[0] == n else -1, col)
         hint = f"inside the text, use {_QUOTES_INSIDE}" + (f": {fixed}" if fixed else "")
         hint += r"; or write \" for each straight quote inside; or put the whole text in single quotes"
     else:
         message = "an apostrophe (') inside the text ends it here, too early: this text is in single quotes"
-        hint = "write the apostrophe twice ('') or as ’ as the article may, or put the whole text in double quotes"
+        hint = "write the apostrophe as ’" + (f": {fixed}" if fixed else "")
+        hint += "; or write it twice (''); or put the whole text in double quotes"
     return Explanation(message, n + 1, col + 1, hint, src.excerpt([n], (n, col)))
 
 
-def _typographic(line: str, opening: int, inner: int) -> str:
-    """The line with the straight double quotes inside its quoted text made “ ”, if they pair up."""
+def _typographic(line: str, quote: str, opening: int, inner: int) -> str:
+    """The line with the straight quotes inside its quoted text made typographic (“ ” in pairs, or the
+    typographic apostrophe), when the text opens and closes on this line."""
     if opening < 0:
         return ""
-    closing = line.rstrip().rfind('"')
-    comment = line.find(" #", closing)
-    if comment >= 0:
-        closing = line[:comment].rstrip().rfind('"')
+    whole = value = line.rstrip()
+    comment = value.rfind(" #")
+    if comment > inner and value[:comment].rstrip().endswith(quote):
+        value = value[:comment].rstrip()
+    closing = value.rfind(quote)
     if closing <= inner:
         return ""
-    inside = line[opening + 1 : closing]
-    if inside.count('"') % 2 or "\\" in inside:
+    inside = value[opening + 1 : closing]
+    if quote == "'":
+        curly = inside.replace("'", "’")
+    elif inside.count('"') % 2 or "\\" in inside:
         return ""
-    parts = inside.split('"')
-    curly = "".join(p + ("“" if i % 2 == 0 else "”") for i, p in enumerate(parts[:-1])) + parts[-1]
-    return f"{line[: opening + 1].strip()}{curly}{line[closing:].strip()}"
+    else:
+        parts = inside.split('"')
+        curly = "".join(p + ("“" if i % 2 == 0 else "”") for i, p in enumerate(parts[:-1])) + parts[-1]
+    return f"{value[: opening + 1].strip()}{curly}{whole[closing:]}"
 
 
 def _colon_in_value(src: _Source, tokens: list[yaml.Token], at: tuple[int, int], problem: str) -> Explanation | None:
@@ -310,6 +360,10 @@ def _colon_in_value(src: _Source, tokens: list[yaml.Token], at: tuple[int, int],
     if not isinstance(last, yaml.ScalarToken) or _quoted(last):
         return None
     if last.start_mark.line != at[0]:
+        start = (last.start_mark.line, last.start_mark.column)
+        head, tail = src.line(start[0])[: start[1]], src.line(start[0])[start[1] :]
+        if head.strip() in ("", "-") and ":" not in tail:
+            return _missing_colon(src, start)  # `actor yuri-ushakov` and the next line's field joined it
         # a text without quotes that runs on over the next line, which is indented too far: the next line's
         # field joined it, and its colon is the one YAML refuses
         line = src.line(at[0])
