@@ -51,7 +51,6 @@ class _Field(NamedTuple):
     dash: bool  # the line starts a list item
     col: int  # where the field's name starts
     name: str
-    rest: str  # what follows the colon (a value, a comment or nothing)
 
 
 def _field(line: str) -> _Field | None:
@@ -59,7 +58,7 @@ def _field(line: str) -> _Field | None:
     if m is None:
         return None
     indent = len(m.group(1))
-    return _Field(indent, m.group(2) is not None, m.start(3), m.group(3), line[m.end() :].strip())
+    return _Field(indent, m.group(2) is not None, m.start(3), m.group(3))
 
 
 class _Source:
@@ -150,7 +149,7 @@ def explain(text: str, exc: yaml.MarkedYAMLError, loader: type) -> Explanation |
         return None
     src = _Source(text)
     problem, context = exc.problem or "", exc.context or ""
-    tab = _tab(src, at, _mark(exc.context_mark), problem)
+    tab = _tab(src, at, problem)
     if tab is not None:
         return tab
     if "quoted scalar" in context and exc.context_mark is not None:
@@ -211,21 +210,15 @@ def _first_field_indented(src: _Source, at: tuple[int, int]) -> Explanation | No
     )
 
 
-def _tab(src: _Source, at: tuple[int, int], opened: tuple[int, int] | None, problem: str) -> Explanation | None:
-    """A tab where YAML wants spaces: at the error, or in the indentation of a line it read last."""
+def _tab(src: _Source, at: tuple[int, int], problem: str) -> Explanation | None:
+    """A tab where YAML wants spaces (LibYAML stops at the tab itself)."""
     place: tuple[int, int] | None = None
+    line = src.line(at[0])
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
     if src.char(*at) == "\t":
         place = at
-    else:
-        first = at[0] if opened is None else max(opened[0], at[0] - 2)
-        for n in range(at[0], first - 1, -1):
-            line = src.line(n)
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
-            if "\t" in indent:
-                place = (n, indent.index("\t"))
-                break
-        if place is None and "tab" not in problem:
-            return None
+    elif "tab" in problem and "\t" in indent:
+        place = (at[0], indent.index("\t"))
     if place is None:
         return None
     n, col = place
