@@ -49,7 +49,14 @@ $(AXE): tests/a11y/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
 	else echo "npm not found: the accessibility test cannot run"; fi
 
-test: $(STAMP) $(AXE)
+# The tests also build the generated pages with a second engine, Zensical (tests/test_generate.py): the
+# zensical extra, which `make site` does not need.
+TEST_STAMP := $(VENV)/.installed-test
+$(TEST_STAMP): $(STAMP)
+	$(SYNC) --extra zensical
+	touch $(TEST_STAMP)
+
+test: $(TEST_STAMP) $(AXE)
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

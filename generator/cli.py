@@ -8,13 +8,18 @@ folder, no memory left), 2 wrong usage, 3 a bug in factsheet itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TextIO
 
 from .diagnostics import Diagnostic, DiagnosticError, environment_fault, visible
-from .project import Project
+from .progress import Progress, Step, quiet
+from .project import Project, find_root, is_fact_sheet
 from .report import Format, render
 from .scaffold import KINDS as NEW_KINDS
 from .schema import KINDS as SCHEMA_KINDS
@@ -29,10 +34,58 @@ def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = 
         sys.stdout.write(text)
 
 
+class _ProgressLine:
+    """The stage a long run is at, and its count, on one line of the terminal rewritten in place, and wiped
+    when the run ends (so that what is printed after it starts on a clean line)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, step: Step) -> None:
+        now = time.monotonic()
+        if 0 < step.done < step.total and now - self.last < 0.1:  # at most ten updates a second
+            return
+        self.last = now
+        count = f": {step.done:,} of {step.total:,}" if step.total else " ..."
+        self.stream.write(f"\r\x1b[K{step.stage.value}{count}")
+        self.stream.flush()
+        self.shown = True
+
+    def wipe(self) -> str:
+        """What wipes the line, if one is shown (for a message printed while it is)."""
+        if not self.shown:
+            return ""
+        self.shown = False
+        return "\r\x1b[K"
+
+
+_line: _ProgressLine | None = None  # the progress line being shown, if any
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Progress]:
+    """A listener for the pipeline's progress: stages and counts on stderr when it is a terminal, nothing
+    when it is not (a pipe, a file, CI's log)."""
+    global _line
+    if not sys.stderr.isatty():
+        yield quiet
+        return
+    _line = _ProgressLine(sys.stderr)
+    try:
+        yield _line
+    finally:
+        sys.stderr.write(_line.wipe())
+        sys.stderr.flush()
+        _line = None
+
+
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import check
 
-    result = check(project, cache=not args.no_cache, jobs=args.jobs)
+    with _progress() as progress:
+        result = check(project, cache=not args.no_cache, jobs=args.jobs, progress=progress)
     _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
@@ -76,7 +129,7 @@ class _OneLine(logging.Formatter):
     can start a line of its own (a workflow command in a CI log)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return visible(super().format(record))
+        return (_line.wipe() if _line else "") + visible(super().format(record))
 
 
 def _show_mkdocs_warnings() -> None:
@@ -98,13 +151,51 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import build
 
     _show_mkdocs_warnings()
-    generated, site = build(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs)
+    with _progress() as progress:
+        generated, site = build(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress)
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     print(
         f"built {len(generated.pages)} pages into {site}",
         file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
     )
     return 0
+
+
+def cmd_generate(project: Project, args: argparse.Namespace) -> int:
+    from .pipeline import generate
+    from .publish import build_lock
+
+    with _progress() as progress, build_lock(project):  # it writes the docs folder, as a build does
+        generated = generate(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress)
+    _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
+    docs = os.path.relpath(project.docs_dir, project.root)
+    print(
+        f"generated {len(generated.pages)} pages and {len(generated.exports)} data files into {docs}/ "
+        f"({len(generated.written.changed)} changed): build them with an engine that reads mkdocs.yml",
+        file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
+    )
+    return 0
+
+
+def cmd_completion(project: Project, args: argparse.Namespace) -> int:
+    import shtab
+
+    p = parser()
+    for action in _all_actions(p):  # folders and files complete as such
+        if action.dest == "root":
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+        elif action.type is Path:
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+    sys.stdout.write(shtab.complete(p, shell=args.shell))
+    return 0
+
+
+def _all_actions(p: argparse.ArgumentParser) -> Iterator[argparse.Action]:
+    for action in p._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):  # each once, though aliases repeat it
+                yield from _all_actions(command)
 
 
 def cmd_schema(project: Project, args: argparse.Namespace) -> int:
@@ -282,11 +373,50 @@ def _jobs_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+EXIT_STATUS = """exit status:
+  0  done, no problems
+  1  problems in the facts or seeds (or a failed build, or the machine: a full disk, a read-only folder,
+     no memory left)
+  2  wrong usage: an unknown command or option, or not inside a fact sheet
+  3  a bug in factsheet itself (FACTSHEET_DEBUG=1 shows its traceback)"""
+
+
+def _global_options(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: an option not given leaves no value, so one given before the subcommand is not overwritten
+    # by the subcommand's default (`factsheet --root X check` and `factsheet check --root X` both work).
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="FOLDER",
+        help="the fact sheet's folder (default: the one this folder is in)",
+    )
+
+
+class _Command(argparse.ArgumentParser):
+    """A subcommand's parser: it takes the global options too, and its help ends with the exit status."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", EXIT_STATUS)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(**kwargs)
+        _global_options(self)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="factsheet", description=__doc__.splitlines()[0])
-    p.add_argument("--root", type=Path, default=Path.cwd(), help="the fact sheet's folder (default: here)")
+    """The command line. Each subcommand sets `run` (a function of the project and the arguments); one that
+    works outside a fact sheet (init, completion) also sets `sheet=False`, and gets the project at --root or
+    here without a check that there is one."""
+    p = argparse.ArgumentParser(
+        prog="factsheet",
+        description=__doc__.splitlines()[0],
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _global_options(p)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.set_defaults(sheet=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Command)
     c = sub.add_parser("check", help="validate facts and seeds; report every problem")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
@@ -299,6 +429,16 @@ def parser() -> argparse.ArgumentParser:
     _jobs_option(b)
     _format_option(b)
     b.set_defaults(run=cmd_build)
+    g = sub.add_parser(
+        "generate",
+        help="check and write the Markdown pages and data files into generated/, without building HTML "
+        "(for another engine that reads mkdocs.yml, such as Zensical)",
+    )
+    g.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    g.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
+    _jobs_option(g)
+    _format_option(g)
+    g.set_defaults(run=cmd_generate)
     z = sub.add_parser("bundle", help="build the offline bundles into dist/: a zipped site and one HTML file")
     z.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     _format_option(z)
@@ -344,13 +484,53 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="start a new fact sheet in a new folder, with an example of each kind of fact")
     i.add_argument("dir", type=Path, help="the folder to create (it must not exist, or be empty)")
     i.add_argument("--title", help="the fact sheet's title (default: from the folder's name)")
-    i.set_defaults(run=cmd_init)
+    i.set_defaults(run=cmd_init, sheet=False)
+    co = sub.add_parser(
+        "completion",
+        help="print the shell's completion script for factsheet",
+        description='Print the completion script for your shell. bash: add `eval "$(factsheet completion bash)"` '
+        "to ~/.bashrc; zsh: `factsheet completion zsh > ~/.zfunc/_factsheet` with ~/.zfunc in $fpath, before "
+        'compinit; tcsh: `eval "`factsheet completion tcsh`"` in ~/.tcshrc.',
+    )
+    co.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="your shell")
+    co.set_defaults(run=cmd_completion, sheet=False)
     return p
+
+
+def _project(args: argparse.Namespace) -> Project | None:
+    """The fact sheet to work on: exactly --root when given, else the one the current folder is in. None,
+    with a one-line message on stderr, when there is none (a usage error)."""
+    given: Path | None = getattr(args, "root", None)
+    if given is not None:
+        root = given.resolve()
+        if not args.sheet or is_fact_sheet(root):
+            return Project.at(root)
+        what = "does not exist" if not root.exists() else "is not a fact sheet's folder (no mkdocs.yml, no facts/)"
+        print(
+            f"factsheet: --root {given} {what}: pass the folder that holds mkdocs.yml and facts/, "
+            "or run factsheet inside it",
+            file=sys.stderr,
+        )
+        return None
+    here = Path.cwd()
+    if not args.sheet:
+        return Project.at(here)
+    found = find_root(here)
+    if found is None:
+        print(
+            f"factsheet: {here} is not in a fact sheet (no folder above it has mkdocs.yml and facts/): "
+            "run it inside a fact sheet's folder or pass --root FOLDER",
+            file=sys.stderr,
+        )
+        return None
+    return Project.at(found)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    project = Project.at(args.root.resolve())
+    project = _project(args)
+    if project is None:
+        return 2
     try:
         return args.run(project, args)
     except DiagnosticError as exc:
@@ -377,4 +557,3 @@ def _internal_error(exc: Exception) -> int:
         file=sys.stderr,
     )
     return 3
-

@@ -19,6 +19,7 @@ from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import exports
 from .load import load_project
 from .model import Actor, FactBase, FactDate, Topic, Where
+from .progress import Progress, Stage, Step, quiet
 from .project import Project
 from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
 from .render import FrontMatterError, render_pages
@@ -42,11 +43,13 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def check(project: Project, *, cache: bool = True, jobs: int | None = None) -> CheckResult:
+def check(project: Project, *, cache: bool = True, jobs: int | None = None, progress: Progress = quiet) -> CheckResult:
     """Load and validate every input; never raises for bad input.
 
     With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run. Files
-    are read and checked over `jobs` processes (default: one per core) when there are many."""
+    are read and checked over `jobs` processes (default: one per core) when there are many. `progress`
+    hears of each stage (generator/progress.py)."""
+    progress(Step(Stage.CHECK))
     with few_collections():
         files = FileCache.for_project(project.root, enabled=cache)
         result = validate(load_project(project, files, defer=True), files, jobs)
@@ -63,17 +66,24 @@ class Generated:
 
 
 def render(
-    project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None
+    project: Project,
+    *,
+    strict: bool = False,
+    cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress = quiet,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
-    result = check(project, cache=cache, jobs=jobs)
+    result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
         raise DiagnosticError(blocking)
     try:
         with few_collections():
+            contexts = build_pages(result.facts, updated_on(project, result.facts))
+            progress(Step(Stage.RENDER, 0, len(contexts)))
             pages = render_pages(
-                build_pages(result.facts, updated_on(project, result.facts)),
+                contexts,
                 template_dirs(project),
                 compiled_templates_dir() if cache else None,
                 jobs,
@@ -129,23 +139,40 @@ def _front_matter_problem(project: Project, facts: FactBase, exc: FrontMatterErr
     )
 
 
-def generate(project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None) -> Generated:
-    """Check, render, and write the Markdown pages and the data exports into the docs folder."""
-    result, pages = render(project, strict=strict, cache=cache, jobs=jobs)
+def generate(
+    project: Project,
+    *,
+    strict: bool = False,
+    cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress = quiet,
+) -> Generated:
+    """Check, render, and write the Markdown pages and the data exports into the docs folder: everything a
+    site generator that reads mkdocs.yml needs (`factsheet generate`; MkDocs or another engine then)."""
+    result, pages = render(project, strict=strict, cache=cache, jobs=jobs, progress=progress)
+    progress(Step(Stage.RENDER, len(pages), len(pages)))
     with few_collections():
         files = exports(result.facts)
-    return Generated(result, pages, write_docs(project, pages, files), files)
+    progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
+    written = write_docs(project, pages, files)
+    progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
+    return Generated(result, pages, written, files)
 
 
 def build(
-    project: Project, *, strict: bool = False, cache: bool = True, jobs: int | None = None
+    project: Project,
+    *,
+    strict: bool = False,
+    cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress = quiet,
 ) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure. One build at a time:
     the docs folder and the site are written under the build lock (a second build fails at once)."""
     with build_lock(project):
-        generated = generate(project, strict=strict, cache=cache, jobs=jobs)
+        generated = generate(project, strict=strict, cache=cache, jobs=jobs, progress=progress)
         epoch = source_date_epoch(project, generated.result.facts)
-        return generated, build_site(project, strict=strict, epoch=epoch)
+        return generated, build_site(project, strict=strict, epoch=epoch, progress=progress)
 
 
 def bundle(project: Project, *, strict: bool = False) -> tuple[Generated, Bundles]:

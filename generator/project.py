@@ -45,3 +45,22 @@ class Project:
     @property
     def mkdocs_yml(self) -> Path:
         return self.root / "mkdocs.yml"
+
+
+def is_fact_sheet(folder: Path) -> bool:
+    """Whether `folder` is a fact sheet's own folder, perhaps an incomplete one: it has mkdocs.yml or facts/.
+    (The check says what is missing in one; a folder with neither is not one at all.)"""
+    return (folder / "mkdocs.yml").is_file() or (folder / "facts").is_dir()
+
+
+def find_root(start: Path) -> Path | None:
+    """The fact sheet that `start` is in: the nearest folder at or above it with mkdocs.yml and
+    facts/factsheet.yaml (so `factsheet` works from facts/, seeds/ or any folder below); failing that, the
+    nearest with mkdocs.yml and a facts/ folder (a sheet whose own file is missing: the check says so);
+    None outside any."""
+    folders = [start.resolve(), *start.resolve().parents]
+    for marker in ("facts/factsheet.yaml", "facts"):
+        for folder in folders:
+            if (folder / "mkdocs.yml").is_file() and (folder / marker).exists():
+                return folder
+    return None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import git
 from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
+from .progress import Progress, Stage, Step, quiet
 from .project import Project
 from .resources import add_theme_dirs, template_dirs
 
@@ -272,10 +273,11 @@ def build_lock(project: Project) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def build_site(project: Project, *, strict: bool = False, epoch: int | None = None) -> Path:
+def build_site(project: Project, *, strict: bool = False, epoch: int | None = None, progress: Progress = quiet) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
-    `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
+    hears of each page MkDocs writes.
     Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then
     left as it was.
     """
@@ -290,7 +292,11 @@ def build_site(project: Project, *, strict: bool = False, epoch: int | None = No
         # Beside the site, so that the swap is a rename within one file system.
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
-            run_mkdocs(project, staging, strict=strict, epoch=epoch)
+            progress(Step(Stage.SITE))  # MkDocs loads its theme and plugins before it counts the pages
+            if progress is quiet:
+                run_mkdocs(project, staging, strict=strict, epoch=epoch)
+            else:
+                run_mkdocs(project, staging, strict=strict, epoch=epoch, configure=_count_pages(progress))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -309,6 +315,29 @@ def build_site(project: Project, *, strict: bool = False, epoch: int | None = No
                 ]
             ) from None
     return site
+
+
+def _count_pages(progress: Progress) -> Callable[[MkDocsConfig], None]:
+    """A `configure` step for run_mkdocs: a plugin that tells `progress` of each page MkDocs writes."""
+    from mkdocs.plugins import BasePlugin
+
+    class CountPages(BasePlugin):
+        total = done = 0
+
+        def on_files(self, files: Any, /, *, config: Any) -> Any:
+            self.total = len(files.documentation_pages())
+            progress(Step(Stage.SITE, 0, self.total))
+            return files
+
+        def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
+            self.done += 1
+            progress(Step(Stage.SITE, self.done, self.total))
+            return output
+
+    def configure(config: MkDocsConfig) -> None:
+        config.plugins["factsheet-progress"] = CountPages()
+
+    return configure
 
 
 def _leftovers(site: Path) -> list[Path]:

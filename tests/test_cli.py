@@ -182,6 +182,7 @@ def test_running_out_of_memory_is_a_located_error(basic):
         "import resource, sys\n"
         "from generator.cli import main\n"
         "import generator.pipeline, generator.validate, generator.load, generator.workers\n"
+        "from generator.cli import parser; parser()\n"  # the command line's own objects made before the cap
         "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize() + 2**19\n"
         "resource.setrlimit(resource.RLIMIT_AS, (size, size))\n"
         "sys.exit(main(['--root', sys.argv[1], 'check', '--no-cache']))\n"
