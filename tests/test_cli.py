@@ -240,3 +240,172 @@ def test_cite_names_the_nearest_sources_or_the_closest_passage(basic, capsys):
     captured = capsys.readouterr()
     assert "no passage of seeds/serious-50-minute-conversation.md holds 'good backround'" in captured.err
     assert "“good background” for future talks." in captured.out
+
+
+# Conventions (issue 17): global options after the subcommand, usage errors, exit codes in --help, progress on a
+# terminal only, shell completion; and the fact sheet found from any folder inside it (issue 16).
+
+
+def test_root_is_accepted_before_and_after_the_subcommand(basic, capsys):
+    assert main(["check", "--root", str(basic.root)]) == 0
+    assert main(["--root", str(basic.root), "check", "--strict"]) == 0
+    assert capsys.readouterr().out.count("ok: 2 sources") == 2
+    # Given after the subcommand, it wins over one given before (the nearer one).
+    assert main(["--root", str(basic.root / "facts"), "check", "--root", str(basic.root)]) == 0
+
+
+def test_the_fact_sheet_is_found_from_any_folder_inside_it(basic, monkeypatch, capsys):
+    for folder in (basic.facts_dir, basic.facts_dir / "topics", basic.seeds_dir, basic.root):
+        monkeypatch.chdir(folder)
+        assert main(["check"]) == 0, folder
+        assert "ok: 2 sources" in capsys.readouterr().out
+    # Found from facts/topics: a problem there is still reported at its path from the fact sheet's folder.
+    path = basic.facts_dir / "topics" / "sanctions.yaml"
+    path.write_text(path.read_text().replace("unprecedented sanctions", "unprecedented penalties"))
+    monkeypatch.chdir(basic.facts_dir / "topics")
+    assert main(["check"]) == 1
+    assert "facts/topics/sanctions.yaml:6:12: error: quote not found" in capsys.readouterr().err
+
+
+def test_a_fact_sheet_without_its_own_file_is_still_found_and_told_what_is_missing(basic, monkeypatch, capsys):
+    (basic.facts_dir / "factsheet.yaml").unlink()
+    monkeypatch.chdir(basic.seeds_dir)
+    assert main(["check"]) == 1
+    assert "facts/factsheet.yaml:0:0" in capsys.readouterr().err
+
+
+def _one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_outside_a_fact_sheet_is_a_one_line_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for command in (["check"], ["build"], ["generate"], ["stats"]):
+        assert main(command) == 2
+        line = _one_line(capsys.readouterr().err)
+        assert line.startswith(f"factsheet: {tmp_path} is not in a fact sheet")
+        assert "run it inside a fact sheet's folder or pass --root" in line
+    assert not list(tmp_path.iterdir()), "nothing is written outside a fact sheet"
+
+
+def test_root_is_used_exactly_and_a_folder_that_is_not_a_fact_sheet_is_a_usage_error(basic, tmp_path, capsys):
+    # facts/ is inside a fact sheet, but --root says where the fact sheet is: no walking up from it.
+    assert main(["check", "--root", str(basic.facts_dir)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"--root {basic.facts_dir} is not a fact sheet's folder" in line and "pass the folder that holds" in line
+    assert main(["check", "--root", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in _one_line(capsys.readouterr().err)
+
+
+def test_help_documents_the_exit_codes(capsys):
+    for argv in (["--help"], ["check", "--help"], ["generate", "--help"]):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 0
+        out = capsys.readouterr().out
+        assert "exit status:" in out and "--root FOLDER" in out
+        for code, words in (("0", "no problems"), ("1", "problems in the facts"), ("2", "wrong usage"), ("3", "a bug")):
+            assert re.search(rf"^  {code}  .*{words}", out, re.M), (argv, code)
+
+
+def test_generate_writes_the_pages_and_data_without_building_html(basic, capsys):
+    assert main(["generate", "--root", str(basic.root)]) == 0
+    out = capsys.readouterr().out
+    assert re.match(r"generated (\d+) pages and (\d+) data files into generated/", out), out
+    pages = int(out.split()[1])
+    assert len(list(basic.docs_dir.rglob("*.md"))) == pages
+    assert (basic.docs_dir / "index.md").is_file() and (basic.docs_dir / "data" / "facts.json").is_file()
+    assert not basic.site_dir.exists(), "generate builds no HTML"
+    # Bad input stops it like a build: located problem, exit 1.
+    (basic.facts_dir / "actors" / "joe-biden.yaml").write_text("id: joe-biden\nname: [\n")
+    assert main(["generate", "--root", str(basic.root)]) == 1
+    assert "yaml-syntax" in capsys.readouterr().err
+
+
+def test_the_pipeline_reports_its_stages_and_counts(basic):
+    from generator.pipeline import build
+    from generator.progress import Stage, Step
+
+    steps: list[Step] = []
+    generated, _ = build(basic, progress=steps.append)
+    assert [s.stage for s in steps if s.done == 0] == [Stage.CHECK, Stage.RENDER, Stage.WRITE, Stage.SITE, Stage.SITE]
+    pages = len(generated.pages)
+    site = [s for s in steps if s.stage is Stage.SITE and s.total]
+    assert [s.done for s in site] == list(range(pages + 1)) and {s.total for s in site} == {pages}
+    written = [s for s in steps if s.stage is Stage.WRITE]
+    assert written[-1].done == written[-1].total == pages + len(generated.exports)
+
+
+def _run_factsheet(args: list[str], *, stderr_terminal: bool) -> tuple[int, str, str]:
+    """Run the command in a child process, its stderr a terminal (a pseudo-terminal) or a pipe."""
+    import pty
+
+    command = [sys.executable, "-m", "generator", *args]
+    if not stderr_terminal:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        return result.returncode, result.stdout, result.stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower) as child:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        out = child.stdout.read().decode() if child.stdout else ""
+        code = child.wait(timeout=300)
+    os.close(leader)
+    return code, out, b"".join(chunks).decode()
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else(basic):
+    code, out, err = _run_factsheet(["build", "--root", str(basic.root)], stderr_terminal=True)
+    assert code == 0 and out.startswith("built ")
+    for stage in ("checking facts and seeds", "rendering pages", "writing pages and data files"):
+        assert stage in err, err
+    pages = len(list(basic.docs_dir.rglob("*.md")))
+    assert f"building the HTML: {pages} of {pages}" in err
+    assert err.endswith("\r\x1b[K"), "the progress line is wiped at the end"
+
+    code, out, err = _run_factsheet(["build", "--root", str(basic.root)], stderr_terminal=False)
+    assert code == 0 and out.startswith("built ")
+    assert err == "", "not on a terminal: no progress"
+
+
+def _bash_completions(script: Path, *words: str) -> list[str]:
+    """What bash offers for the last word after `words`, with the script loaded."""
+    quoted = " ".join(f"'{w}'" for w in words)
+    probe = (
+        f"source '{script}'; COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; "
+        "_shtab_factsheet; printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30, check=True)
+    return result.stdout.split()
+
+
+def test_completion_scripts_complete_commands_options_and_folders(tmp_path, monkeypatch, capsys):
+    assert main(["completion", "bash"]) == 0, "works outside a fact sheet"
+    script = tmp_path / "factsheet.bash"
+    script.write_text(capsys.readouterr().out)
+    assert set(_bash_completions(script, "factsheet", "")) >= {"check", "build", "generate", "serve", "completion"}
+    assert _bash_completions(script, "factsheet", "gen") == ["generate"]
+    assert "--root" in _bash_completions(script, "factsheet", "check", "--r")
+    kinds = ["actor", "event", "topic", "position", "claim", "source"]
+    assert _bash_completions(script, "factsheet", "new", "") == kinds
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file.txt").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert _bash_completions(script, "factsheet", "check", "--root", "a-") == ["a-folder"], "folders only"
+
+    assert main(["completion", "zsh"]) == 0
+    zsh = capsys.readouterr().out
+    assert zsh.startswith("#compdef factsheet") and "generate" in zsh and "--root" in zsh
+    if shutil.which("zsh"):
+        check = subprocess.run(["zsh", "-n"], input=zsh, capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0, check.stderr
