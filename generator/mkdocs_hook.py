@@ -10,6 +10,7 @@ picker. In `mkdocs build` a failed check fails the build.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -85,6 +86,10 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
 
 def on_serve(server, config, builder, **kwargs):
     project = _project(config)
+    # The generated pages are written by the rebuild itself (on_pre_build): watching them made every edit
+    # rebuild twice, the second time for the pages the first one wrote.
+    with contextlib.suppress(KeyError):
+        server.unwatch(config.docs_dir)
     for folder in (project.facts_dir, project.seeds_dir, *template_dirs(project)):
         if folder.is_dir():  # a fact sheet may have no templates/ of its own
             server.watch(str(folder))

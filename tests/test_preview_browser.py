@@ -209,3 +209,18 @@ def test_the_terminal_says_what_happened_without_the_dirty_build_warning(served:
     assert "Serving on " + served in log and log.count("Reloading browsers") >= 2
     assert "facts/topics/sanctions.yaml:6:12: error: quote not found" in log
     assert "dirty" not in log
+
+
+def test_one_rebuild_per_saved_file(page, served: str, serve_log: Path, project: Project) -> None:
+    # The pages a rebuild writes itself must not start another rebuild (they did: every edit built twice).
+    sanctions = project.facts_dir / "topics" / "sanctions.yaml"
+    good = sanctions.read_text(encoding="utf-8")
+    page.goto(served + "topics/sanctions/")
+    before = len(serve_log.read_text(encoding="utf-8"))
+    try:
+        sanctions.write_text(good.replace("Economic sanctions", "Economic sanctions, edited,"), encoding="utf-8")
+        page.get_by_text("Economic sanctions, edited,").first.wait_for(timeout=15_000)
+        time.sleep(2.5)  # MkDocs polls for changes every 0.5 s: a second rebuild would have started
+        assert serve_log.read_text(encoding="utf-8")[before:].count("Building documentation") == 1
+    finally:
+        sanctions.write_text(good, encoding="utf-8")
