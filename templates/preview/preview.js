@@ -100,9 +100,9 @@
   var title = el("p", "fs-preview-cite-title", "Cite these words: copy this into the fact's citations");
   var code = el("pre", "fs-preview-cite-text");
   var note = el("p", "fs-preview-cite-note");
-  var copy = el("button", "md-button md-button--primary", "Copy");
+  var copy = el("button", "fs-preview-copy", "Copy");
   copy.type = "button";
-  var close = el("button", "md-button", "Close");
+  var close = el("button", null, "Close");
   close.type = "button";
   var status = el("span", "fs-preview-cite-status");
   status.setAttribute("role", "status");
