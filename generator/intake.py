@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import datetime
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -33,6 +34,9 @@ from .validate import MAX_PARAGRAPHS, check_file, unseen_character
 # A saved page with its styles and scripts inline is rarely over a few MiB; past this, parsing it takes
 # seconds and memory for nothing an article needs.
 MAX_PAGE_BYTES = 16 * 1024 * 1024
+# The extractor's work grows with the square of the elements (24,000 paragraphs: 28 s; 200,000: many minutes);
+# news pages have a few thousand.
+MAX_PAGE_ELEMENTS = 15_000
 MAX_JSON_LD_BYTES = 512 * 1024  # one <script type="application/ld+json">; real ones are a few KiB
 MAX_JSON_LD_NODES = 10_000
 MAX_LINE = 2000  # the longest one-line field the check accepts
@@ -59,7 +63,7 @@ class Sign:
     code: Code
     message: str
     paragraph: int = 0
-    stated: bool = False  # a translation the page itself states (it sets `translated: true`)
+    said: str | None = None  # a translation the page itself states: how (it sets `translated: true`)
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _DECLARED = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})|encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""",
-    re.I,
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})|"""
+    rb"""<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""",
+    re.IGNORECASE,
 )
 # As browsers read them (the WHATWG Encoding Standard): these labels mean windows-1252.
 _AS_WINDOWS_1252 = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"})
@@ -113,10 +118,10 @@ def _decode(raw: bytes, html: bool, path: Path) -> tuple[str, str | None]:
         label = (found.group(1) or found.group(2)).decode("ascii").lower()
         codec = "cp1252" if label in _AS_WINDOWS_1252 else label
         try:
-            codecs.lookup(codec)
+            text_encoding = getattr(codecs.lookup(codec), "_is_text_encoding", True)  # not base64, zlib, ...
         except LookupError:
-            pass
-        else:
+            text_encoding = False
+        if text_encoding:
             return _decoded(raw, codec, f"{label} (as the page declares)")
     line = raw[:bad].count(b"\n") + 1
     raise DiagnosticError(
@@ -208,10 +213,10 @@ def _plain_article(path: Path, text: str, decoding: str | None) -> Article:
     body = text.strip("\n")
     if not body.strip():
         raise DiagnosticError([error(Where(path, 1, 1), Code.NO_ARTICLE, "the file is empty", "give the article")])
-    note = "A plain-text file states nothing about the article: fill it in from the article, or say what it shows."
+    note = "Not stated: the article came as plain text, without its page."
     fields = {name: Stated(None, note) for name in FIELDS}
     paragraphs = [p for p in body.split("\n") if p.strip()]
-    return Article(fields, body + "\n", _signs(paragraphs, {}, [], removed), False, decoding)
+    return Article(fields, body + "\n", _signs(paragraphs, [], removed), False, decoding)
 
 
 # --- what the page states ----------------------------------------------------------------------------------
@@ -375,7 +380,7 @@ def _author(page: _Page) -> Stated:
     if page.bylines:
         byline = page.bylines[0]
         name = re.sub(r"(?i)^by\s+", "", byline)
-        return Stated(name, f"From the byline printed on the page: {json.dumps(byline, ensure_ascii=False)}.")
+        return Stated(name, f"From the byline printed on the page: {_quoted(byline)}.")
     return Stated(None, "The page states no author (no author metadata, JSON-LD author or byline).")
 
 
@@ -413,10 +418,10 @@ def _date(page: _Page) -> Stated:
             datetime.date(int(found[1]), int(found[2]), int(found[3]))
         except ValueError:
             continue
-        return Stated(found.group(0), f"From the page's metadata: {where} {json.dumps(value, ensure_ascii=False)}.")
+        return Stated(found.group(0), f"From the page's metadata: {where} {_quoted(value)}.")
     if candidates:
         where, value = candidates[0]
-        return Stated(None, f"The page's {where} {json.dumps(value, ensure_ascii=False)} is not a date as YYYY-MM-DD.")
+        return Stated(None, f"The page's {where} {_quoted(value)} is not a date as YYYY-MM-DD; no date was guessed.")
     return Stated(None, "The page states no publication date in its metadata; none was taken from its text or address.")
 
 
@@ -457,6 +462,17 @@ def _html_article(path: Path, text: str, decoding: str | None) -> Article:
         raise DiagnosticError(
             [error(Where(path, 1, 1), Code.NO_ARTICLE, "not an HTML page that can be read", "give the saved page")]
         )
+    if sum(1 for _ in itertools.islice(tree.iter(), MAX_PAGE_ELEMENTS + 1)) > MAX_PAGE_ELEMENTS:
+        raise DiagnosticError(
+            [
+                error(
+                    Where(path, 1, 1),
+                    Code.FILE_TOO_LARGE,
+                    f"the page has more than {MAX_PAGE_ELEMENTS:,} HTML elements; a news page has a few thousand",
+                    "save the article's own page as 'Webpage, HTML only', or copy its text into a .txt file",
+                )
+            ]
+        )
     page = _Page(tree)  # before extracting: the extractor prunes what it does not keep
     fields = {
         "title": _headline(page),
@@ -490,7 +506,7 @@ def _html_article(path: Path, text: str, decoding: str | None) -> Article:
                 )
             ]
         )
-    return Article(fields, "\n\n".join(paragraphs) + "\n", _signs(paragraphs, fields, [page], removed), True, decoding)
+    return Article(fields, "\n\n".join(paragraphs) + "\n", _signs(paragraphs, [page], removed), True, decoding)
 
 
 # --- translated or cut? ------------------------------------------------------------------------------------
@@ -505,8 +521,8 @@ _STATED_TRANSLATION = re.compile(
 _TRANSLATION_WORD = re.compile(r"\btranslat(?:ed|ion)\b", re.IGNORECASE)
 # The end of a text cut by a paywall or a teaser; and a page that says so anywhere.
 _CUT_END = re.compile(
-    r"^(?:read more|continue reading|read the full (?:story|article)|keep reading|more\b.{0,20}|\[?…\]?|\.\.\.)\W*$|"
-    r"\b(?:subscribe|subscription|subscribers?|sign in|log in|register)\b",
+    r"^(?:read more|continue reading|read the (?:full|whole|rest of the) (?:story|article)|keep reading|"
+    r"show more|\[?(?:…|\.\.\.)\]?)\W*$|(?:…|\.\.\.)$",
     re.IGNORECASE,
 )
 _PAYWALL = re.compile(
@@ -522,20 +538,26 @@ def _language(tag: str | None) -> str | None:
     return tag.replace("_", "-").split("-")[0].lower() or None if tag else None
 
 
-def _signs(paragraphs: list[str], fields: dict[str, Stated], pages: list[_Page], removed: int) -> tuple[Sign, ...]:
+def _quoted(text: str) -> str:
+    return json.dumps(text if len(text) <= 120 else text[:117] + "...", ensure_ascii=False)
+
+
+def _signs(paragraphs: list[str], pages: list[_Page], removed: int) -> tuple[Sign, ...]:
     signs: list[Sign] = []
-    quoted = lambda s: json.dumps(s if len(s) <= 120 else s[:117] + "...", ensure_ascii=False)  # noqa: E731
+    walls: set[int] = set()
     for n, paragraph in enumerate(paragraphs, 1):
-        stated = _STATED_TRANSLATION.search(paragraph)
-        if stated is not None:
-            signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text says it is translated: {quoted(paragraph)}", n, True))
+        if _STATED_TRANSLATION.search(paragraph) is not None:
+            said = f"the text says: {_quoted(paragraph)}"
+            signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text says it is translated: {_quoted(paragraph)}", n, said))
         elif _TRANSLATION_WORD.search(paragraph):
-            signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text speaks of a translation: {quoted(paragraph)}", n))
-        if _PAYWALL.search(paragraph):
-            signs.append(Sign(Code.LOOKS_CUT, f"a paywall's words in the text: {quoted(paragraph)}", n))
+            signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text speaks of a translation: {_quoted(paragraph)}", n))
+        if _PAYWALL.search(paragraph) or _CUT_END.search(paragraph):
+            walls.add(n)
+            signs.append(Sign(Code.LOOKS_CUT, f"a paywall's or teaser's words in the text: {_quoted(paragraph)}", n))
     for page in pages:
         if page.ld("translator") or page.ld("translationOfWork"):
-            signs.append(Sign(Code.LOOKS_TRANSLATED, "the page's metadata names a translator or an original", 0, True))
+            said = "the page's metadata (JSON-LD) names a translator or the original work"
+            signs.append(Sign(Code.LOOKS_TRANSLATED, said, 0, said))
         languages = {
             where: _language(value)
             for where, value in (
@@ -555,16 +577,15 @@ def _signs(paragraphs: list[str], fields: dict[str, Stated], pages: list[_Page],
         if page.paywall_marked:
             signs.append(Sign(Code.LOOKS_CUT, "the page has a part marked as a paywall"))
         wall = _PAYWALL.search(page.visible)
-        if wall is not None and not any(s.code is Code.LOOKS_CUT and s.paragraph for s in signs):
-            signs.append(Sign(Code.LOOKS_CUT, f"the page shows a paywall's words: {quoted(wall.group())}"))
-    last = paragraphs[-1]
+        if wall is not None and not walls:
+            signs.append(Sign(Code.LOOKS_CUT, f"the page shows a paywall's words: {_quoted(wall.group())}"))
+    # The article's own last paragraph (not a paywall's or a teaser's words after it) should end a sentence.
+    last = max((n for n in range(1, len(paragraphs) + 1) if n not in walls), default=0)
+    if last and not _SENTENCE_END.search(paragraphs[last - 1]):
+        signs.append(Sign(Code.LOOKS_CUT, f"the text ends mid-sentence: {_quoted(paragraphs[last - 1][-80:])}", last))
     words = sum(len(p.split()) for p in paragraphs)
-    if _CUT_END.search(last) and not any(s.paragraph == len(paragraphs) and s.code is Code.LOOKS_CUT for s in signs):
-        signs.append(Sign(Code.LOOKS_CUT, f"the text ends with {quoted(last)}", len(paragraphs)))
-    elif not _SENTENCE_END.search(last):
-        signs.append(Sign(Code.LOOKS_CUT, f"the text ends mid-sentence: {quoted(last[-80:])}", len(paragraphs)))
     if words < SHORT_WORDS:
-        signs.append(Sign(Code.LOOKS_CUT, f"the text is very short: {words} words"))
+        signs.append(Sign(Code.LOOKS_CUT, f"the text is very short: {words} word{'s' * (words != 1)}"))
     if removed:
         signs.append(Sign(Code.FORBIDDEN_CHARACTER, f"{removed} invisible control or direction characters removed"))
     return tuple(signs)
@@ -595,6 +616,18 @@ def _label(fields: dict[str, Stated], file_name: str) -> str:
     return label if len(label) <= MAX_LABEL and unseen_character(label, False) is None else "A new article"
 
 
+def _readable(note: str) -> str:
+    """A note the check accepts: characters it would refuse in a one-line field (zero-width, private-use, a
+    stack of accents), which a note may quote from a page, left out."""
+    note = note[:MAX_LINE]
+    while (unseen := unseen_character(note, False)) is not None and note.strip():
+        at = unseen[0]
+        if at == 0 and "shows nothing" in unseen[1]:
+            return "(the page's words here show nothing)"
+        note = note[:at] + note[at + 1 :]
+    return note
+
+
 def _yaml(value: str | bool | None) -> str:
     if value is None:
         return "null"
@@ -605,27 +638,30 @@ def _yaml(value: str | bool | None) -> str:
 
 def seed_text(article: Article, id_: str, file_name: str) -> str:
     """The seed file: the front matter, then the body, whose SHA-256 the front matter records."""
-    stated_translation = [s for s in article.signs if s.code is Code.LOOKS_TRANSLATED and s.stated]
+    said = [s.said for s in article.signs if s.said is not None]
     translation_note = None
-    if stated_translation:
-        translation_note = "The page says so: " + "; ".join(s.message for s in stated_translation)
-        if len(translation_note) > MAX_LINE:
-            translation_note = translation_note[: MAX_LINE - 3] + "..."
+    if said:
+        translation_note = "; ".join(said)
+        translation_note = _readable(translation_note[0].upper() + translation_note[1:] + ".")
     front: dict[str, str | bool | None] = {"id": id_, "label": _label(article.fields, file_name)}
     for name in ("title", "outlet", "author", "date"):
         front[name] = article.fields[name].value
-        front[f"{name}_note"] = article.fields[name].note
-    front["translated"] = bool(stated_translation)
+        front[f"{name}_note"] = _readable(article.fields[name].note)
+    front["translated"] = bool(said)
     front["translation_note"] = translation_note
     front["url"] = article.fields["url"].value
-    front["url_note"] = article.fields["url"].note
+    front["url_note"] = _readable(article.fields["url"].note)
     name = " ".join(_FORBIDDEN.sub("", file_name).split())
     front["original_file"] = name if name and unseen_character(name, False) is None and len(name) <= MAX_LINE else None
     front["original_sha256"] = hashlib.sha256(article.body.encode("utf-8")).hexdigest()
-    how = "the page's metadata" if article.html else "nothing: a plain-text file states nothing"
+    how = (
+        "the values are what the page states; check each against the article"
+        if article.html
+        else "a plain-text file states nothing: fill in each null field from the article, or say in its note why not"
+    )
     lines = [
         "---",
-        f"# Made by `factsheet new source --from`: the values come from {how}; check each against the article.",
+        f"# Made by `factsheet new source --from`: {how}.",
         *(f"{key}: {_yaml(value)}" for key, value in front.items()),
         "---",
     ]
