@@ -4,7 +4,9 @@ hanging; on a source page, selected words become a citation that `factsheet chec
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,8 +205,29 @@ def test_no_citation_box_outside_source_pages(page, served: str) -> None:
     assert page.locator('meta[name="factsheet-source"]').count() == 0
 
 
-def test_the_terminal_says_what_happened_without_the_dirty_build_warning(served: str, serve_log: Path) -> None:
-    # After the rebuilds of the tests above (run in this order, on the same server).
+def _problems_served(url: str, wanted: bool) -> None:
+    """Wait until the served problems.json lists problems (`wanted`) or none."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url + "assets/preview/problems.json", timeout=5) as response:
+            if bool(json.loads(response.read())) == wanted:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"the preview's problems.json did not become {'non-empty' if wanted else 'empty'} in 15 s")
+
+
+def test_the_terminal_says_what_happened_without_the_dirty_build_warning(
+    served: str, serve_log: Path, project: Project
+) -> None:
+    # No browser needed: the served problems say when each rebuild is done.
+    sanctions = project.facts_dir / "topics" / "sanctions.yaml"
+    good = sanctions.read_text(encoding="utf-8")
+    sanctions.write_text(good.replace("reiterated his threat", "repeated his threat"), encoding="utf-8")
+    try:
+        _problems_served(served, True)
+    finally:
+        sanctions.write_text(good, encoding="utf-8")
+    _problems_served(served, False)
     log = serve_log.read_text(encoding="utf-8")
     assert "Serving on " + served in log and log.count("Reloading browsers") >= 2
     assert "facts/topics/sanctions.yaml:6:12: error: quote not found" in log
