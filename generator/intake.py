@@ -274,17 +274,28 @@ class _Page:
         return None
 
     def ld(self, key: str) -> object:
+        """A field of the page's JSON-LD article (not of its WebSite or Organization: their url is the home page)."""
         for obj in self.json_ld:
             if obj.get(key) not in (None, "", []):
                 return obj[key]
         return None
 
 
-_ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting")
+_ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+    }
+    | {"reviewnewsarticle", "blogposting", "liveblogposting", "report"}
+)
 
 
 def _json_ld(tree: Any) -> list[dict[str, Any]]:
-    """The page's JSON-LD objects, articles first; bounded, and a broken block is skipped."""
+    """The page's JSON-LD articles (NewsArticle, Article, ...); bounded, and a broken block is skipped."""
     found: list[dict[str, Any]] = []
     for script in tree.xpath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")[:20]:
         text = script.text or ""
@@ -311,7 +322,7 @@ def _json_ld(tree: Any) -> list[dict[str, Any]]:
         kinds = kinds if isinstance(kinds, list) else [kinds]
         return any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds)
 
-    return sorted(found, key=lambda o: not is_article(o))
+    return [obj for obj in found if is_article(obj)]
 
 
 def _visible_text(body: Any) -> str:
@@ -429,11 +440,10 @@ _HTTP = re.compile(r"https?://[^\s<>\"'`]+")
 
 
 def _url(page: _Page) -> Stated:
-    candidates = [("canonical link", page.canonical)]
-    candidates.append(("og:url", page.meta.get("og:url")))
+    candidates: list[tuple[str, object]] = [("canonical link", page.canonical), ("og:url", page.meta.get("og:url"))]
     for key in ("url", "mainEntityOfPage"):
         value = page.ld(key)
-        candidates.append((f"JSON-LD {key}", value.get("@id") if isinstance(value, dict) else value))  # type: ignore[arg-type]
+        candidates.append((f"JSON-LD {key}", value.get("@id") if isinstance(value, dict) else value))
     for where, value in candidates:
         if isinstance(value, str) and _HTTP.fullmatch(value):
             return Stated(value, _from(where))
@@ -519,10 +529,9 @@ _STATED_TRANSLATION = re.compile(
     re.IGNORECASE,
 )
 _TRANSLATION_WORD = re.compile(r"\btranslat(?:ed|ion)\b", re.IGNORECASE)
-# The end of a text cut by a paywall or a teaser; and a page that says so anywhere.
-_CUT_END = re.compile(
-    r"^(?:read more|continue reading|read the (?:full|whole|rest of the) (?:story|article)|keep reading|"
-    r"show more|\[?(?:…|\.\.\.)\]?)\W*$|(?:…|\.\.\.)$",
+# A teaser's last line, alone in its paragraph; a paywall's words, in the text or anywhere on the page.
+_TEASER = re.compile(
+    r"(?:read more|continue reading|read the (?:full|whole|rest of the) (?:story|article)|keep reading|show more)\W*",
     re.IGNORECASE,
 )
 _PAYWALL = re.compile(
@@ -551,7 +560,7 @@ def _signs(paragraphs: list[str], pages: list[_Page], removed: int) -> tuple[Sig
             signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text says it is translated: {_quoted(paragraph)}", n, said))
         elif _TRANSLATION_WORD.search(paragraph):
             signs.append(Sign(Code.LOOKS_TRANSLATED, f"the text speaks of a translation: {_quoted(paragraph)}", n))
-        if _PAYWALL.search(paragraph) or _CUT_END.search(paragraph):
+        if _PAYWALL.search(paragraph) or _TEASER.fullmatch(paragraph):
             walls.add(n)
             signs.append(Sign(Code.LOOKS_CUT, f"a paywall's or teaser's words in the text: {_quoted(paragraph)}", n))
     for page in pages:
@@ -581,8 +590,11 @@ def _signs(paragraphs: list[str], pages: list[_Page], removed: int) -> tuple[Sig
             signs.append(Sign(Code.LOOKS_CUT, f"the page shows a paywall's words: {_quoted(wall.group())}"))
     # The article's own last paragraph (not a paywall's or a teaser's words after it) should end a sentence.
     last = max((n for n in range(1, len(paragraphs) + 1) if n not in walls), default=0)
-    if last and not _SENTENCE_END.search(paragraphs[last - 1]):
-        signs.append(Sign(Code.LOOKS_CUT, f"the text ends mid-sentence: {_quoted(paragraphs[last - 1][-80:])}", last))
+    end = paragraphs[last - 1][-80:] if last else ""
+    if end.endswith(("…", "...")):
+        signs.append(Sign(Code.LOOKS_CUT, f"the text ends with an ellipsis: {_quoted(end)}", last))
+    elif last and not _SENTENCE_END.search(end):
+        signs.append(Sign(Code.LOOKS_CUT, f"the text ends mid-sentence: {_quoted(end)}", last))
     words = sum(len(p.split()) for p in paragraphs)
     if words < SHORT_WORDS:
         signs.append(Sign(Code.LOOKS_CUT, f"the text is very short: {words} word{'s' * (words != 1)}"))

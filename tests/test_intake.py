@@ -373,3 +373,29 @@ def test_huge_pages_are_refused_or_read_in_bounded_time(basic, tmp_path):
         assert message in err, (name, err)
         assert seconds < 90, (name, seconds)
     assert check(basic).errors == []
+
+
+def test_a_teaser_an_ellipsis_and_a_mere_mention_of_translation(basic, tmp_path, capsys):
+    """A teaser's 'Read more' and an ellipsis at the end are cut signs; a translation the text only mentions is a
+    warning without `translated: true`; a JSON-LD WebSite's address (its home page) is not the article's."""
+    html = (
+        HEAD.format(charset="utf-8", title="Council weighs the ferry plan")
+        + '<script type="application/ld+json">{"@type": "WebSite", "url": "https://site.example.org/"}</script>'
+        + "</head><body><article>"
+        + ARTICLE
+        + "<p>The mayor's speech, given in Norwegian, was read in translation to the visitors.</p>"
+        + "<p>The council then turned to the ferry, and the first speaker said…</p><p>Read more</p>"
+        + "</article></body></html>"
+    )
+    assert new_from(basic.root, page(tmp_path, "teaser.html", html)) == 0
+    err = capsys.readouterr().err
+    seed = basic.seeds_dir / "council-weighs-the-ferry-plan.md"
+    lines = seed.read_text(encoding="utf-8").split("\n")
+    read_more = lines.index("Read more") + 1
+    assert f"{seed.name}:{read_more}:1: warning: a paywall's or teaser's words in the text: \"Read more\"" in err
+    assert f"{seed.name}:{read_more - 2}:1: warning: the text ends with an ellipsis" in err
+    assert "warning: the text speaks of a translation" in err and "mid-sentence" not in err
+    front, _ = front_and_body(seed)
+    assert front["translated"] is False and front["translation_note"] is None
+    assert front["url"] is None
+    assert check(basic).errors == []
