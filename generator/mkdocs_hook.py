@@ -28,7 +28,7 @@ log = logging.getLogger("factsheet.preview")  # not under "mkdocs": MkDocs' stri
 
 # The hook's module is loaded once per process and kept across the preview's rebuilds (MkDocs caches it).
 _serving = False  # set on startup: `serve`, not `build`
-_problems: list[Diagnostic] = []  # the last check's blocking problems, while serving
+_problems: list[Diagnostic] = []  # the last check's errors (the pages are the last good ones) or warnings
 
 
 def _project(config) -> Project:
@@ -54,7 +54,7 @@ def on_config(config, **kwargs):
 def on_pre_build(config, **kwargs) -> None:
     project = _project(config)
     try:
-        generate(project, strict=bool(config.strict))
+        generated = generate(project, strict=bool(config.strict))
     except DiagnosticError as exc:
         if not _serving:
             raise PluginError("\n".join(d.format(project.root) for d in exc.diagnostics)) from None
@@ -64,7 +64,12 @@ def on_pre_build(config, **kwargs) -> None:
         for line in as_text(exc.diagnostics, project.root).splitlines():
             log.error("%s", line)
     else:
-        _problems.clear()
+        # Warnings do not stop the preview, but they stop the pull request's build (--strict): shown too.
+        _problems[:] = generated.result.diagnostics
+        if _serving and _problems:
+            log.warning("factsheet check: the pull request's build (--strict) stops on these warnings")
+            for line in as_text(_problems, project.root).splitlines():
+                log.warning("%s", line)
 
 
 def on_files(files, config, **kwargs):

@@ -139,6 +139,27 @@ def test_a_check_error_shows_on_every_page_and_goes_when_fixed(page, served: str
     assert page.locator("#fs-preview-problems").count() == 0
 
 
+def test_warnings_show_over_the_new_pages(page, served: str, project: Project) -> None:
+    # A warning does not stop the preview, but it stops the pull request's build (--strict): it shows too.
+    sanctions = project.facts_dir / "topics" / "sanctions.yaml"
+    good = sanctions.read_text(encoding="utf-8")
+    page.goto(served + "topics/sanctions/")
+    ambiguous = '  - source: serious-50-minute-conversation\n    quote: "Mr Putin"\n'
+    sanctions.write_text(
+        good.replace("Economic sanctions", "Economic sanctions, warned,") + ambiguous, encoding="utf-8"
+    )
+    try:
+        box = page.locator("#fs-preview-problems.fs-preview-warnings")
+        box.wait_for(state="visible", timeout=15_000)
+        text = box.inner_text()
+        assert "1 warning. The pages are up to date" in text
+        assert "facts/topics/sanctions.yaml:8:12 warning: quote occurs more than once" in text
+        assert page.get_by_text("Economic sanctions, warned,").count() >= 1  # the new page, not the last good one
+    finally:
+        sanctions.write_text(good, encoding="utf-8")
+    page.locator("#fs-preview-problems").wait_for(state="detached", timeout=15_000)
+
+
 def _citation(
     page, served: str, seed: str, selection: tuple[str, str, str, str], fragment: str = ""
 ) -> tuple[str, str]:

@@ -23,13 +23,21 @@
   function showProblems(list) {
     if (!Array.isArray(list) || list.length === 0) return;
     var n = list.length;
-    var box = el("section", "fs-preview-problems");
+    var errors = list.filter(function (d) { return d.severity === "error"; }).length;
+    var box = el("section", "fs-preview-problems" + (errors ? "" : " fs-preview-warnings"));
     box.id = "fs-preview-problems";
     box.setAttribute("role", "alert");
-    box.appendChild(el("h2", null, "factsheet check found " + n + " problem" + (n === 1 ? "" : "s") +
-      ": this preview shows the pages as they were before"));
-    box.appendChild(el("p", null, "Fix the file at the place given and save it. The page reloads by " +
-      "itself, and this box goes away when the check passes."));
+    if (errors) {
+      box.appendChild(el("h2", null, "factsheet check found " + n + " problem" + (n === 1 ? "" : "s") +
+        ": this preview shows the pages as they were before"));
+      box.appendChild(el("p", null, "Fix the file at the place given and save it. The page reloads by " +
+        "itself, and this box goes away when the check passes."));
+    } else {
+      box.appendChild(el("h2", null, "factsheet check: " + n + " warning" + (n === 1 ? "" : "s") +
+        ". The pages are up to date, but the pull request's build stops on warnings"));
+      box.appendChild(el("p", null, "Fix the file at the place given and save it; this box goes away " +
+        "when the warnings do."));
+    }
     var ul = el("ul");
     list.slice(0, SHOWN).forEach(function (d) {
       var li = el("li");
