@@ -1,9 +1,12 @@
 """`factsheet new source --from FILE`: a saved article (an HTML page or plain text) → a seed in seeds/.
 
 The article text comes from trafilatura, an extractor made for news pages, paragraph by paragraph and as
-printed (curly quotes, dashes and accents stay; only spacing is tidied). The front matter holds only what the
-page itself states in its metadata (Open Graph, JSON-LD, <meta>, <link rel="canonical">, a byline element):
-each value says where it was read, and a field the page does not state is null with a note saying so. Nothing
+printed: curly quotes, dashes and accents stay; spacing is tidied (a no-break space becomes a space) and
+invisible characters go (zero-width joiners, soft hyphens: the check refuses them in quotes too).
+
+The front matter holds only what the page itself states in its metadata (Open Graph, JSON-LD, <meta>,
+<link rel="canonical">, a byline element): each value says where it was read, and a field the page does not
+state is null with a note saying so. Nothing
 is guessed: no date from the text or the address, no outlet from the host name, no headline from the file name.
 A plain-text file states nothing, so its front matter is all null with notes for the editor to fill in.
 
