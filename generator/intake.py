@@ -6,9 +6,9 @@ invisible characters go (zero-width joiners, soft hyphens: the check refuses the
 
 The front matter holds only what the page itself states in its metadata (Open Graph, JSON-LD, <meta>,
 <link rel="canonical">, a byline element): each value says where it was read, and a field the page does not
-state is null with a note saying so. Nothing
-is guessed: no date from the text or the address, no outlet from the host name, no headline from the file name.
-A plain-text file states nothing, so its front matter is all null with notes for the editor to fill in.
+state is null with a note saying so. Nothing is guessed: no date from the text or the address, no outlet from
+the host name, no headline from the file name. A plain-text file states nothing, so its front matter is all
+null with notes for the editor to fill in.
 
 The seed gets the content hash the check compares (`original_sha256`), never replaces a file, and is checked
 by the seed checks before it is written. Warnings say when the text looks translated or cut.
