@@ -280,7 +280,8 @@ def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import bundle
 
     _show_mkdocs_warnings()
-    generated, bundles = bundle(project, strict=args.strict)
+    with _progress() as progress:
+        generated, bundles = bundle(project, strict=args.strict, progress=progress)
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     for artifact in (bundles.offline_zip, bundles.single_html):
         print(

@@ -175,10 +175,11 @@ def build(
         return generated, build_site(project, strict=strict, epoch=epoch, progress=progress)
 
 
-def bundle(project: Project, *, strict: bool = False) -> tuple[Generated, Bundles]:
+def bundle(project: Project, *, strict: bool = False, progress: Progress = quiet) -> tuple[Generated, Bundles]:
     """Check, generate, and build the offline bundles into the dist folder (under the build lock: it
     writes the docs folder too)."""
     with build_lock(project):
-        generated = generate(project, strict=strict)
+        generated = generate(project, strict=strict, progress=progress)
         epoch = source_date_epoch(project, generated.result.facts)
+        progress(Step(Stage.BUNDLE))
         return generated, make_bundles(project, generated.pages, epoch=epoch, strict=strict)

@@ -14,6 +14,7 @@ class Stage(Enum):
     RENDER = "rendering pages"
     WRITE = "writing pages and data files"
     SITE = "building the HTML"
+    BUNDLE = "building the offline bundles"
 
 
 @dataclass(frozen=True)
