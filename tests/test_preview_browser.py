@@ -218,6 +218,24 @@ def test_selected_words_become_a_citation_the_check_accepts(page, served: str, p
         sanctions.write_text(good, encoding="utf-8")
 
 
+TRICKY = [
+    'a "b" \\ c',
+    "‘single’ “double” «guillemets» – — dashes",
+    "tab\tnew\nline\r NEL\x85 LS\u2028 PS\u2029 BOM\ufeff DEL\x7f C1\x9b",
+    "emoji 🙂 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢, accents é ñ, CJK 漢字, RTL עברית",
+    "# not a comment: not a mapping - not a list & not an anchor * ! | > % @ `",
+    '\\"',
+]
+
+
+def test_the_citation_s_yaml_reads_back_as_the_words(page, served: str) -> None:
+    page.goto(f"{served}sources/{TEST_SEED}/")
+    written = page.evaluate("(texts) => texts.map(window.factsheetPreview.yamlString)", TRICKY)
+    for text, line in zip(TRICKY, written, strict=True):
+        assert line.startswith('"') and "\n" not in line, line  # one double-quoted line
+        assert yaml.safe_load("quote: " + line) == {"quote": text}, line
+
+
 def test_no_citation_box_outside_source_pages(page, served: str) -> None:
     page.goto(served + "actors/joe-biden/")
     page.locator("article p").first.select_text()
