@@ -357,8 +357,11 @@ def word_difference(
     removed: Callable[[str], str] = lambda t: f"[-{t}-]",
     added: Callable[[str], str] = lambda t: f"{{+{t}+}}",
     escape: Callable[[str], str] = _plain,
+    shown: list[str] | None = None,
 ) -> str:
-    """`... by Mr [-Biden.-]{+Putin.+}`: only the changed words, each with a few words around them."""
+    """`... by Mr [-Biden.-]{+Putin.+}`: only the changed words, each with a few words around them. `shown`,
+    as many words as `theirs`, is how their words are printed (an article's own quote marks and dashes)."""
+    printed = theirs if shown is None or len(shown) != len(theirs) else shown
     ops = difflib.SequenceMatcher(a=yours, b=theirs, autojunk=False).get_opcodes()
     parts: list[str] = []
     for i, (tag, a1, a2, b1, b2) in enumerate(ops):
@@ -377,6 +380,6 @@ def word_difference(
         if a2 > a1:
             change += removed(" ".join(yours[a1:a2]))
         if b2 > b1:
-            change += added(" ".join(theirs[b1:b2]))
+            change += added(" ".join(printed[b1:b2]))
         parts.append(change)
     return " ".join(parts)

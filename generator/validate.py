@@ -1259,7 +1259,9 @@ def quote_hint(index: quotes.WordIndex, quote: str, body: str, folded: quotes.Fo
         return _COPY_EXACTLY
     printed = quotes.printed(body, folded, near.first_word, near.words)
     line = cite.yaml_line("quote", printed)
-    difference = f"difference ([-yours-]{{+article+}}): {near.difference}"
+    # The article's words as it prints them, in the difference too.
+    changes = quotes.word_difference(near.compared.split(" "), near.passage.split(" "), shown=printed.split())
+    difference = f"difference ([-yours-]{{+article+}}): {changes}"
     if near.partial:  # a long quote: the words around where it first leaves the article; not a whole quote
         shown = printed if len(printed) <= _PASSAGE_SHOWN else printed[:_PASSAGE_SHOWN] + "…"
         hint = (

@@ -111,3 +111,12 @@ def test_find_counts_the_places_a_quote_occurs_as_occurrences_does(text, quote):
     assert (match.count if match else 0) == expected
     assert quotes.find(quotes.fold("ha ha ha"), "ha ha").count == 2
     assert quotes.find(quotes.fold("ha ha"), "ha ha").count == 1
+
+
+def test_the_difference_shows_the_articles_words_as_printed():
+    yours = quotes.fold_text('a "good backround" for').split(" ")
+    theirs = quotes.fold_text("a “good background” for").split(" ")
+    assert quotes.word_difference(yours, theirs) == 'a "good [-backround"-]{+background"+} for'
+    shown = ["a", "“good", "background”", "for"]
+    assert quotes.word_difference(yours, theirs, shown=shown) == 'a "good [-backround"-]{+background”+} for'
+    assert quotes.word_difference(yours, theirs, shown=shown[:2]) == 'a "good [-backround"-]{+background"+} for'
