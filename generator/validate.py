@@ -451,7 +451,8 @@ class _Converter:
                 node, Code.INVALID_TEXT, f"'{name}' is {len(value)} characters; the limit is {max_length}", "shorten it"
             )
         if not value.strip():
-            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", self.empty_hint())
+            hint = self.empty_hint() + (_CITE if name == "quote" else "")
+            return self.fail(node, Code.MISSING_FIELD, f"'{name}' is blank", hint)
         return value
 
     def slug(self, node: Node, value: str, hint: str) -> object:
@@ -534,7 +535,12 @@ def _date_hint(name: str, value: str) -> str:
         if len(dates) == 1:
             return f'write it year first: {name}: "{dates.pop()}"'
     return 'write e.g. "2021-12-30", "2021-12" or "2021"'
+
+
 _PATH_LIKE = re.compile(r"[/\\]|\.(?:md|ya?ml)$", re.IGNORECASE)
+
+
+_CITE = '; to copy words from the article, run: factsheet cite SOURCE-ID "a few of its words"'
 
 
 def a_kind(kind: str) -> str:

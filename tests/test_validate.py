@@ -462,3 +462,13 @@ def test_a_date_day_first_is_given_back_year_first(basic):
     assert [h for *_, h in _problems(basic)] == ['write it year first: date: "2021-12-30"']
     _position(basic, "voice: described", 'voice: described\ndate: "03/04/2021"')  # 3 April or 4 March: not guessed
     assert [h for *_, h in _problems(basic)] == ['write e.g. "2021-12-30", "2021-12" or "2021"']
+
+
+def test_a_blank_quote_points_to_factsheet_cite(basic):
+    _position(basic, "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks.", "")
+    ((_, line, code, message, hint),) = _problems(basic)
+    assert (line, code, message) == (8, "missing-field", "'quote' is blank")
+    assert hint == (
+        'give it a value: the field is required; to copy words from the article, run: factsheet cite SOURCE-ID "a few '
+        'of its words"'
+    )
