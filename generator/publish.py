@@ -43,7 +43,7 @@ class Written:
 def _walk(folder: Path) -> list[Path]:
     """Every file, folder and symlink below `folder`, deepest first; symlinks are listed, never followed."""
     found: list[Path] = []
-    for top, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+    for top, dirs, files in os.walk(folder):  # os.walk lists a link to a folder but does not enter it
         found.extend(Path(top, name) for name in sorted(dirs + files))
     return sorted(found, key=lambda p: (-len(p.parts), p))
 

@@ -255,3 +255,41 @@ def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_fai
     (problem,) = info.value.diagnostics
     expected = "theme exploded" if failure == "mkdocs" else "could not put the new site in place: Permission denied"
     assert (problem.code, problem.message) == (Code.BUILD_FAILED, expected)
+
+
+def test_recover_leaves_a_site_that_is_there_and_takes_the_newest_of_several_kept(tmp_path: Path):
+    site = tmp_path / "site"
+    for name, stamp in (("older", 1_000_000_000), ("newer", 2_000_000_000)):
+        kept = tmp_path / f".site-old-{name}" / "site"
+        kept.mkdir(parents=True)
+        (kept / "index.html").write_text(name)
+        os.utime(kept, ns=(stamp * 10**9, stamp * 10**9))
+    site.mkdir()
+    assert publish.recover(site) is False, "a site is in place: nothing to put back"
+    site.rmdir()
+    assert publish.recover(site) is True
+    assert (site / "index.html").read_text() == "newer"
+
+
+def test_walk_lists_a_link_to_a_folder_but_never_what_it_points_to(tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text("not ours")
+    folder = tmp_path / "docs"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "page.md").write_text("x")
+    (folder / "link").symlink_to(outside, target_is_directory=True)
+    assert [p.relative_to(folder).as_posix() for p in publish._walk(folder)] == ["a/page.md", "a", "link"]
+    assert publish._files_below(folder) == {"a/page.md": b"x"}
+    assert publish._files_below(tmp_path / "link-to-docs") == {}
+    (tmp_path / "link-to-docs").symlink_to(folder, target_is_directory=True)
+    assert publish._files_below(tmp_path / "link-to-docs") == {}, "a linked folder is not read through"
+
+
+def test_a_site_folder_that_is_a_link_is_refused_by_name(basic: Project, tmp_path: Path):
+    (tmp_path / "elsewhere").mkdir()
+    basic.site_dir.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(DiagnosticError) as info:
+        publish.build_site(basic)
+    (problem,) = info.value.diagnostics
+    assert (problem.code, problem.message) == (Code.BUILD_FAILED, "the site folder is a symlink")
