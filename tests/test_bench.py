@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bench import run
+from bench import run, stage
 from bench.corpus import Shape, make_corpus
 from generator.pipeline import check
 
@@ -19,44 +19,70 @@ def test_synthetic_corpus_is_valid(tmp_path):
 
 
 def test_bench_smoke(tmp_path, capsys):
+    """Two tiny sizes, the naive sites built only at the smaller: the larger has no naive time to show (fewer
+    than two measured sizes to extrapolate from), and the table says n/a there instead of failing."""
     out = tmp_path / "results.json"
-    assert run.main(["--sizes", "20", "--repeat", "2", "--out", str(out)]) == 0
+    assert run.main(["--sizes", "10", "20", "--naive-max", "10", "--repeat", "1", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     r = report["runs"]["20"]
     assert r["pages"] == Shape.of(20).pages
-    for key in (
-        "parse_baseline",
-        "check_cold",
-        "check_warm",
-        "build_own",
-        "build_mkdocs",
-        "build",
-        "material_same_pages",
-        "material_naive",
-    ):
+    measured = ["parse_baseline", "check_cold", "check_cold_cli", "check_warm_cli", "build_own", "build_mkdocs"]
+    for key in [*measured, "build", "mkdocs_same_pages"]:
         assert r["seconds"][key] > 0, key
-    assert set(r["ratios"]) == {
-        "own_share",
-        "check_vs_parse",
-        "warm_vs_cold",
-        "build_vs_material",
-        "build_vs_material_same_pages",
-    }
+        assert r["cpu_seconds"][key] > 0, key
+    for name in run.NAIVE:
+        assert report["runs"]["10"]["seconds"][name] > 0 and r["seconds"][name] is None, name
+    assert report["runs"]["10"]["ratios"]["build_vs_naive_pruned"] > 0
+    assert r["ratios"]["build_vs_naive"] is None and r["ratios"]["own_share"] > 0
+    if stage.hugo_binary() is None:
+        assert "hugo_same_pages" in r["skipped"] and r["ratios"]["build_vs_hugo"] is None
+    else:
+        assert r["seconds"]["hugo_same_pages"] > 0 and r["ratios"]["build_vs_hugo"] > 0
+        assert report["machine"]["hugo"]
+    # The bare parse runs on as many processes as the check it is compared with.
+    assert r["processes"]["parse_baseline"] == r["processes"]["check_cold"] >= 1
+    assert set(r["ratios"]) >= {"own_share", "check_vs_parse", "warm_vs_cold", "build_vs_mkdocs", "build_vs_hugo"}
+    assert "incremental_vs_build" in r["ratios"]  # where the incremental build's measurement goes
     assert all(v > 0 for v in r["peak_rss_mb"].values())
     assert set(r["peak_rss_worker_mb"]) == set(r["peak_rss_mb"])  # 0 where no worker was started
     assert {t["target"] for t in report["targets"]} == {t.name for t in run.TARGETS}
-    assert report["machine"]["cores"] and report["machine"]["mkdocs"]
-    assert "| facts | pages |" in capsys.readouterr().out
+    assert report["machine"]["cores"] and report["machine"]["mkdocs_material"] and report["machine"]["markdown"]
+    assert len(report["load"]["before"]) == len(r["load_after"]) == 3
+    printed = capsys.readouterr().out
+    assert "| facts | pages |" in printed and "| 20 | " in printed and "n/a" in printed
 
 
-def test_naive_baseline_is_extrapolated_only_where_not_measured():
+def test_hugo_site_has_the_same_pages(tmp_path):
+    """The generated folder as Hugo content: every Markdown page kept (a folder's index.md under Hugo's name
+    for a section's page, _index.md), every other file static, one layout per kind of page."""
+    generated = tmp_path / "generated"
+    for page in ("index.md", "about.md", "actors/index.md", "actors/a.md"):
+        (generated / page).parent.mkdir(parents=True, exist_ok=True)
+        (generated / page).write_text(f"---\ntitle: {page}\n---\n# {page}\n", encoding="utf-8")
+    (generated / "data").mkdir()
+    (generated / "data" / "facts.json").write_text("{}\n", encoding="utf-8")
+    site = stage.hugo_site(tmp_path)
+    content = sorted(p.relative_to(site / "content").as_posix() for p in (site / "content").rglob("*.md"))
+    assert content == ["_index.md", "about.md", "actors/_index.md", "actors/a.md"]
+    assert (site / "content" / "actors" / "a.md").read_text() == (generated / "actors" / "a.md").read_text()
+    assert (site / "static" / "data" / "facts.json").read_text() == "{}\n"
+    assert "{{ .Content }}" in (site / "layouts" / "page.html").read_text()
+
+
+def test_naive_baselines_are_extrapolated_only_where_not_measured():
     def run_of(naive: float | None) -> dict:
-        return {"seconds": {"build": 10.0, "material_naive": naive}, "ratios": {}, "material_naive_extrapolated": False}
+        return {
+            "seconds": {"build": 10.0, "material_naive": naive, "material_naive_pruned": naive},
+            "ratios": {},
+            "naive_extrapolated": dict.fromkeys(run.NAIVE, False),
+        }
 
     runs = {100: run_of(1.0), 1000: run_of(30.0), 10000: run_of(None)}
     run.extrapolate_naive(runs)
-    assert not runs[1000]["material_naive_extrapolated"] and runs[10000]["material_naive_extrapolated"]
+    assert not any(runs[1000]["naive_extrapolated"].values()) and all(runs[10000]["naive_extrapolated"].values())
     # Through both points: b*100 + c*100^2 = 1 and b*1000 + c*1000^2 = 30.
     b, c = 0.01 - 100 * ((0.03 - 0.01) / 900), (0.03 - 0.01) / 900
     assert abs(runs[10000]["seconds"]["material_naive"] - (b * 1e4 + c * 1e8)) < 1e-6
-    assert runs[10000]["ratios"]["build_vs_material"] == 10.0 / runs[10000]["seconds"]["material_naive"]
+    assert runs[10000]["ratios"]["build_vs_naive"] == 10.0 / runs[10000]["seconds"]["material_naive"]
+    assert runs[10000]["ratios"]["build_vs_naive_pruned"] == runs[10000]["ratios"]["build_vs_naive"]
+
