@@ -300,6 +300,7 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     # an edit; the navigation is fixed, so nothing goes stale (and the hook drops MkDocs' warning about it).
     # A failed check does not stop the preview: the pages show the problems (generator/preview.py).
     _show_mkdocs_messages(logging.INFO)
+    project.docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs refuses a docs_dir that is not there yet
     serve(
         config_file=str(project.mkdocs_yml),
         dev_addr=args.dev_addr,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,12 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from generator import preview
+from generator.cli import main
 from generator.diagnostics import Code, Where, error
 from generator.pipeline import build
 from generator.project import Project
 
+from .browser import factsheet_serve
 from .conftest import REPO, copy_tree
 
 HOOK = REPO / "generator" / "mkdocs_hook.py"
@@ -106,3 +109,22 @@ def test_mkdocs_build_through_the_hook_has_no_preview_and_fails_on_errors(
         _mkdocs_build_with_hook(broken, tmp_path / "site2")
     assert "topics/sanctions.yaml:6:12: error: quote not found" in caplog.text
     assert not (tmp_path / "site2" / "index.html").exists()
+
+
+def test_serve_previews_a_new_fact_sheet_with_the_default_preview_files(tmp_path: Path) -> None:
+    # `factsheet init` writes no generated/ folder, no hooks in mkdocs.yml and no templates/preview/: the
+    # preview still starts, regenerates, and serves the default script and style sheet.
+    assert main(["init", str(tmp_path / "sheet")]) == 0
+    project = Project.at(tmp_path / "sheet")
+    assert not (project.templates_dir / "preview").exists()
+    (seed,) = sorted(project.seeds_dir.glob("*.md"))[:1]
+    with factsheet_serve(project, tmp_path / "serve.log") as url:
+        with urllib.request.urlopen(f"{url}sources/{seed.stem}/", timeout=10) as response:
+            page = response.read().decode("utf-8")
+        with urllib.request.urlopen(f"{url}{preview.ASSETS}/preview.js", timeout=10) as response:
+            script = response.read()
+        with urllib.request.urlopen(f"{url}{preview.ASSETS}/{preview.PROBLEMS}", timeout=10) as response:
+            problems = json.loads(response.read())
+    assert f'<meta name="factsheet-source" content="{seed.stem}">' in page and "preview/preview.js" in page
+    assert script == (REPO / "templates" / "preview" / "preview.js").read_bytes()
+    assert problems == []
