@@ -407,8 +407,8 @@ class _Command(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     """The command line. Each subcommand sets `run` (a function of the project and the arguments); one that
-    works outside a fact sheet (init, completion) also sets `sheet=False`, and gets the project at --root or
-    here without a check that there is one."""
+    works outside a fact sheet (init, completion, screenshots) also sets `sheet=False`, and gets the project at
+    --root, else the one this folder is in, else here, without a check that there is one."""
     p = argparse.ArgumentParser(
         prog="factsheet",
         description=__doc__.splitlines()[0],
@@ -476,7 +476,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the PNGs (default: screenshots)")
     sc.add_argument("--dark", action="store_true", help="also in the dark colour scheme")
     sc.add_argument("--first-screen", action="store_true", help="only the first screenful of each page (faster)")
-    sc.set_defaults(run=cmd_screenshots)
+    sc.set_defaults(run=cmd_screenshots, sheet=False)  # it needs only a built site: the command says if none
     s = sub.add_parser("serve", help="live preview that regenerates when facts, seeds or templates change")
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.add_argument(
@@ -516,7 +516,7 @@ def _project(args: argparse.Namespace) -> Project | None:
         return None
     here = Path.cwd()
     if not args.sheet:
-        return Project.at(here)
+        return Project.at(find_root(here) or here)
     found = find_root(here)
     if found is None:
         print(
