@@ -411,7 +411,8 @@ def parser() -> argparse.ArgumentParser:
     --root, else the one this folder is in, else here, without a check that there is one."""
     p = argparse.ArgumentParser(
         prog="factsheet",
-        description=__doc__.splitlines()[0],
+        description="Check a fact sheet's facts against the articles they quote, and build its site. Run it in "
+        "any folder of the fact sheet, or name the fact sheet's folder with --root.",
         epilog=EXIT_STATUS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
