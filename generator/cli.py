@@ -152,7 +152,9 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
     _show_mkdocs_warnings()
     with _progress() as progress:
-        generated, site = build(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress)
+        generated, site = build(
+            project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress, full=args.full
+        )
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     print(
         f"built {len(generated.pages)} pages into {site}",
@@ -429,6 +431,12 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="check, generate the pages and publish the site into site/")
     b.add_argument("--strict", action="store_true", help="treat warnings (ours and MkDocs') as errors")
     b.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
+    b.add_argument(
+        "--full",
+        "--clean",
+        action="store_true",
+        help="render every page and build the whole site, not only what changed since the last build",
+    )
     _jobs_option(b)
     _format_option(b)
     b.set_defaults(run=cmd_build)

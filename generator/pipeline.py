@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import incremental
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
 from .context import PAGES, build_pages, fact_target
@@ -22,7 +23,7 @@ from .model import Actor, FactBase, FactDate, Topic, Where
 from .progress import Progress, Stage, Step, quiet
 from .project import Project
 from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
-from .render import FrontMatterError, render_pages
+from .render import FrontMatterError, render_changed
 from .resources import template_dirs
 from .validate import CheckResult
 from .validate import check as validate
@@ -63,6 +64,8 @@ class Generated:
     pages: dict[str, str]
     written: Written
     exports: dict[str, bytes]
+    rendered: int = 0
+    """How many pages were rendered (the others' Markdown was the previous build's: incremental.py)."""
 
 
 def render(
@@ -74,6 +77,28 @@ def render(
     progress: Progress = quiet,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
+    result, rendered = _render(
+        project, strict=strict, cache=cache, jobs=jobs, progress=progress, reuse=False, record=False
+    )
+    return result, {path: r.text for path, r in rendered.items()}
+
+
+def _pages_key(project: Project) -> str:
+    return incremental.environment_key("pages", [str(d) for d in template_dirs(project)])
+
+
+def _render(
+    project: Project,
+    *,
+    strict: bool,
+    cache: bool,
+    jobs: int | None,
+    progress: Progress,
+    reuse: bool,
+    record: bool,
+) -> tuple[CheckResult, dict[str, incremental.Rendered]]:
+    """`render`, with each page's fingerprint; with `reuse`, a page whose fingerprint is the previous
+    generate's takes its Markdown from the docs folder instead of being rendered (incremental.py)."""
     result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
@@ -82,11 +107,15 @@ def render(
         with few_collections():
             contexts = build_pages(result.facts, updated_on(project, result.facts))
             progress(Step(Stage.RENDER, 0, len(contexts)))
-            pages = render_pages(
+            previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
+            docs = project.docs_dir
+            pages = render_changed(
                 contexts,
                 template_dirs(project),
                 compiled_templates_dir() if cache else None,
                 jobs,
+                (lambda path, fingerprint: previous.reuse(docs, path, fingerprint)) if previous is not None else None,
+                record=record,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -146,17 +175,28 @@ def generate(
     cache: bool = True,
     jobs: int | None = None,
     progress: Progress = quiet,
+    full: bool = False,
 ) -> Generated:
     """Check, render, and write the Markdown pages and the data exports into the docs folder: everything a
-    site generator that reads mkdocs.yml needs (`factsheet generate`; MkDocs or another engine then)."""
-    result, pages = render(project, strict=strict, cache=cache, jobs=jobs, progress=progress)
+    site generator that reads mkdocs.yml needs (`factsheet generate`; MkDocs or another engine then).
+
+    With the cache on and not `full`, only the pages whose inputs changed since the last generate are
+    rendered (incremental.py); the pages written are the same either way."""
+    if not cache:
+        incremental.forget(project.root)  # the docs folder changes without a record of it
+    result, rendered = _render(
+        project, strict=strict, cache=cache, jobs=jobs, progress=progress, reuse=cache and not full, record=cache
+    )
+    pages = {path: r.text for path, r in rendered.items()}
     progress(Step(Stage.RENDER, len(pages), len(pages)))
     with few_collections():
         files = exports(result.facts)
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)
+    if cache:
+        incremental.save_pages(project.root, _pages_key(project), rendered)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
-    return Generated(result, pages, written, files)
+    return Generated(result, pages, written, files, sum(not r.reused for r in rendered.values()))
 
 
 def build(
@@ -166,13 +206,20 @@ def build(
     cache: bool = True,
     jobs: int | None = None,
     progress: Progress = quiet,
+    full: bool = False,
 ) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure. One build at a time:
-    the docs folder and the site are written under the build lock (a second build fails at once)."""
+    the docs folder and the site are written under the build lock (a second build fails at once).
+
+    With the cache on and not `full`, a build after a previous one renders and publishes only the pages
+    that changed (incremental.py); the site is byte for byte the one a full build makes."""
     with build_lock(project):
-        generated = generate(project, strict=strict, cache=cache, jobs=jobs, progress=progress)
+        generated = generate(project, strict=strict, cache=cache, jobs=jobs, progress=progress, full=full)
         epoch = source_date_epoch(project, generated.result.facts)
-        return generated, build_site(project, strict=strict, epoch=epoch, progress=progress)
+        site = build_site(
+            project, strict=strict, epoch=epoch, progress=progress, incremental=cache and not full, remember=cache
+        )
+        return generated, site
 
 
 def bundle(project: Project, *, strict: bool = False, progress: Progress = quiet) -> tuple[Generated, Bundles]:

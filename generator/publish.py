@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import logging
 import os
 import shutil
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import git
+from . import incremental as _incremental
 from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .progress import Progress, Stage, Step, quiet
@@ -177,12 +179,16 @@ def run_mkdocs(
     overrides: Mapping[str, Any] | None = None,
     configure: Callable[[MkDocsConfig], None] | None = None,
     epoch: int | None = None,
+    dirty: set[str] | None = None,
 ) -> MkDocsConfig:
     """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
     `overrides` replace top-level settings of mkdocs.yml before MkDocs validates them; `configure` then
     adjusts the loaded configuration (e.g. single theme settings, keeping the rest of the theme as
     written); `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
+    With `dirty` (the docs files changed since the site in place was built from them), MkDocs builds only
+    those into `site_dir`, taking the rest from the site in place (generator/incremental.py), unless a
+    plugin it cannot vouch for is configured: then it builds everything.
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
@@ -202,8 +208,13 @@ def run_mkdocs(
         add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
         if configure is not None:
             configure(config)
-        with _pinned_epoch(epoch):
-            build(config)
+        incremental = dirty is not None and _incremental.plugins_known(config)
+        if incremental:
+            assert dirty is not None
+            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty)
+            config.plugins["factsheet-incremental"] = plugin
+        with _pinned_epoch(epoch), _dirty_quietly(incremental):
+            build(config, dirty=incremental)
     except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
         fault = environment_fault(exc, site_dir)  # the disk or the memory, rather than the build
         if fault is not None:
@@ -220,6 +231,22 @@ def run_mkdocs(
             ]
         ) from None
     return config
+
+
+@contextlib.contextmanager
+def _dirty_quietly(dirty: bool) -> Iterator[None]:
+    # MkDocs warns on every dirty build, which --strict would count; ours builds exactly what a full one does.
+    if not dirty:
+        yield
+        return
+    from .preview import DIRTY_BUILD_LOGGER, DirtyBuildFilter
+
+    logger, quiet_filter = logging.getLogger(DIRTY_BUILD_LOGGER), DirtyBuildFilter()
+    logger.addFilter(quiet_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet_filter)
 
 
 LOCK_FILE = ".site.lock"  # beside the site folder; held by a build from writing the docs to publishing the site
@@ -273,11 +300,21 @@ def build_lock(project: Project) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def build_site(project: Project, *, strict: bool = False, epoch: int | None = None, progress: Progress = quiet) -> Path:
+def build_site(
+    project: Project,
+    *,
+    strict: bool = False,
+    epoch: int | None = None,
+    progress: Progress = quiet,
+    incremental: bool = False,
+    remember: bool = False,
+) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
-    hears of each page MkDocs writes.
+    hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
+    recorded, MkDocs rebuilds only the pages whose Markdown changed (generator/incremental.py); the result
+    is the same site. With `remember`, the new site is recorded for the next incremental build.
     Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then
     left as it was.
     """
@@ -290,13 +327,22 @@ def build_site(project: Project, *, strict: bool = False, epoch: int | None = No
         for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
+        key = _incremental.site_key(
+            project.mkdocs_yml, [d / "theme" for d in template_dirs(project)], strict=strict, epoch=epoch
+        )
+        docs = _incremental.docs_hashes(project.docs_dir)
+        previous = _incremental.load_site(project.root, key, site) if incremental else None
+        _incremental.forget_site(project.root)  # until the new site is in place
+        # Beside the site, so that the swap is a rename within one file system.
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
             progress(Step(Stage.SITE))  # MkDocs loads its theme and plugins before it counts the pages
-            if progress is quiet:
-                run_mkdocs(project, staging, strict=strict, epoch=epoch)
-            else:
-                run_mkdocs(project, staging, strict=strict, epoch=epoch, configure=_count_pages(progress))
+            more: dict[str, Any] = {} if progress is quiet else {"configure": _count_pages(progress)}
+            # The same pages as the site in place (none added or removed, so no link elsewhere changes):
+            # MkDocs builds only the docs files that changed.
+            if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):
+                more["dirty"] = {rel for rel, sha in docs.items() if previous.docs.get(rel) != sha}
+            run_mkdocs(project, staging, strict=strict, epoch=epoch, **more)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -314,6 +360,8 @@ def build_site(project: Project, *, strict: bool = False, epoch: int | None = No
                     )
                 ]
             ) from None
+        if remember:
+            _incremental.save_site(project.root, key, docs, site)
     return site
 
 

@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -23,8 +23,9 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
-from . import workers
+from . import incremental, workers
 from .context import Page, Target
+from .incremental import Rendered
 from .resources import DEFAULT_PREFIX
 
 # Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
@@ -193,21 +194,48 @@ def render_pages(
 ) -> dict[str, str]:
     """Markdown text of every page, keyed by its path in the docs folder. Each page's context is built and
     rendered over `jobs` processes (default: one per core) when there are many pages."""
+    rendered = render_changed(pages, templates_dir, compiled_dir, jobs, record=False)
+    return {path: r.text for path, r in rendered.items()}
+
+
+def render_changed(
+    pages: list[Page],
+    templates_dir: Path | Sequence[Path],
+    compiled_dir: Path | None = None,
+    jobs: int | None = None,
+    reuse: Callable[[str, str], str | None] | None = None,
+    *,
+    record: bool = True,
+) -> dict[str, Rendered]:
+    """Every page's Markdown with the fingerprint of what it was rendered from (incremental.fingerprint:
+    the page, its context and the source of every template it reads). `reuse(path, fingerprint)` may give
+    a page's Markdown from the previous build for an unchanged fingerprint; only the other pages are
+    rendered. Without `record` (and `reuse`), no fingerprint is computed (it is then "")."""
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:  # two pages at one path: the second would silently replace the first
             raise ValueError(f"two pages would be written to {page.path}")
         seen.add(page.path)
     env = make_environment(templates_dir, compiled_dir)
-    templates = {name: env.get_template(name) for name in sorted({p.template for p in pages})}  # before forking
+    names = sorted({p.template for p in pages})
+    templates = {name: env.get_template(name) for name in names}  # before forking
+    keep = record or reuse is not None
+    template_keys = {name: incremental.templates_key(env, name) for name in names} if keep else {}
 
-    def render(i: int) -> str:
+    def render(i: int) -> Rendered:
         page = pages[i]
 
         def link(target: Target) -> Markup:
             return href(page.path, target)
 
         context = page.context
+        fingerprint = (
+            incremental.fingerprint(page.path, template_keys[page.template], page.title, page.origin, context)
+            if keep
+            else ""
+        )
+        if reuse is not None and (previous := reuse(page.path, fingerprint)) is not None:
+            return Rendered(previous, fingerprint, reused=True)
         body = templates[page.template].render(context, page=page, link=link).rstrip("\n") + "\n"
         if body.startswith("---"):
             raise TemplateFrontMatterError(
@@ -216,7 +244,7 @@ def render_pages(
         head, written = front_matter(page.title, context.get("jsonld"), page.origin)
         text = head + body
         read_back(page.path, text, written)
-        return text
+        return Rendered(text, fingerprint)
 
     texts = workers.spread(render, range(len(pages)), jobs=jobs, min_per_job=_PAGES_PER_JOB)
     return {page.path: text for page, text in zip(pages, texts, strict=True)}

@@ -1,0 +1,370 @@
+"""Incremental builds: after an edit, render and publish only the pages it changed (issue 18).
+
+Two records of the previous build, each in the fact sheet's cache folder (.cache/factsheet/, JSON, never
+code) and each keyed on everything else that shapes the output, so that a record of another version of
+the generator, its templates, mkdocs.yml, the installed MkDocs and theme, or another build date is simply
+not used (the build is then a full one):
+
+- pages.json, the pages' record (`PageRecord`): for every page, the fingerprint of what it is rendered
+  from (its path, template and title, the context it is given, and the source of every template it
+  reads: `template_closure`) and the SHA-256 of the Markdown it gave. A page whose fingerprint is
+  unchanged takes its Markdown from the docs folder (when that file still has the recorded hash) instead
+  of rendering it again. Building a context is cheap next to rendering it; a context is the only way a
+  fact, a source or another page's data reaches a page, so the fingerprint sees every change that matters.
+- site.json, the site's record (`SiteRecord`): the hash of every docs file the published site was built
+  from, and the size, mtime and inode of every file of that site. When the site on disk is still exactly
+  that one and the set of pages is the same, MkDocs builds into the staging folder with only the changed
+  docs files marked as modified (`IncrementalSite`): the other pages' HTML is hard-linked from the
+  published site (MkDocs never opens them), other unchanged files are copied, and the search index is
+  merged per page from the previous index and the rebuilt pages, in the order a full build writes it.
+  The sitemap and 404 page are always rebuilt. A failed build leaves the published site as it was, as a
+  full one does (publish.py), and a record that does not match the site is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import CACHE_DIR
+from .cache import _stamp as code_stamp
+
+PAGES_RECORD = "pages.json"
+SITE_RECORD = "site.json"
+_FORMAT = 1
+# The packages whose versions shape the output (the generator's own code is in code_stamp()).
+_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe", "pyyaml")
+# Plugins whose output the incremental site build keeps exactly right; with any other, builds are full.
+_KNOWN_PLUGINS = frozenset({"search", "material/search"})
+# Written by every build of the theme, never copied from the previous site.
+_ALWAYS_WRITTEN = frozenset({"search/search_index.json"})
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def environment_key(*parts: object) -> str:
+    """A hash of the generator's code, Python and the versions of the packages that shape the output,
+    with `parts` (e.g. the build date, mkdocs.yml)."""
+    versions = []
+    for name in _PACKAGES:
+        try:
+            versions.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append((name, ""))
+    return _sha(repr((_FORMAT, code_stamp(), sys.version, versions, parts)).encode())
+
+
+# The pages' record ---------------------------------------------------------------------------------
+
+
+def template_closure(env: Any, name: str) -> list[str]:
+    """`name` and every template it extends, includes or imports, transitively, sorted. A template that
+    names another by an expression reads any: then every template the environment can load."""
+    from jinja2 import meta
+
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source, _, _ = env.loader.get_source(env, current)
+        for found in meta.find_referenced_templates(env.parse(source)):
+            if found is None:
+                return sorted(env.list_templates())
+            todo.append(found)
+    return sorted(seen)
+
+
+def templates_key(env: Any, name: str) -> str:
+    """A hash of the source of every template page template `name` reads (its dependency on templates)."""
+    parts = []
+    for current in template_closure(env, name):
+        source, filename, _ = env.loader.get_source(env, current)
+        parts.append((current, filename, source))
+    return _sha(repr(parts).encode())
+
+
+def fingerprint(path: str, template_key: str, title: str, origin: str | None, context: object) -> str:
+    """What a page is rendered from, as one hash. Two equal fingerprints mean equal inputs; unequal ones
+    may still render alike (a set pickled in another order): then the page is only rendered again."""
+    return _sha(pickle.dumps((path, template_key, title, origin, context), protocol=5))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A page's Markdown and the fingerprint it was rendered from."""
+
+    text: str
+    fingerprint: str
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`."""
+
+    key: str
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def reuse(self, docs: Path, path: str, fingerprint: str) -> str | None:
+        """The page's Markdown of the previous build when its fingerprint is unchanged and the docs folder
+        still holds exactly that text; else None (render it)."""
+        known = self.pages.get(path)
+        if known is None or known[0] != fingerprint:
+            return None
+        try:
+            data = (docs / path).read_bytes()
+        except OSError:
+            return None
+        if _sha(data) != known[1]:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def _record_file(root: Path, name: str) -> Path:
+    return root / CACHE_DIR / name
+
+
+def _safe_folder(root: Path) -> bool:
+    """No part of the cache's path below the project is a link or a file (as cache.FileCache asks)."""
+    path = root
+    for part in CACHE_DIR.parts:
+        path = path / part
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            return False
+    return True
+
+
+def _read_json(root: Path, name: str) -> dict[str, Any] | None:
+    path = _record_file(root, name)
+    if not _safe_folder(root) or path.is_symlink():
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_json(root: Path, name: str, data: object) -> None:
+    """Write a record atomically; a record that cannot be written only makes the next build a full one."""
+    if not _safe_folder(root):
+        return
+    path = _record_file(root, name)
+    tmp = path.with_name(f".{name}.tmp")
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+        return
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
+
+
+def forget(root: Path) -> None:
+    """Drop both records: the next build is a full one."""
+    for name in (PAGES_RECORD, SITE_RECORD):
+        with contextlib.suppress(OSError):
+            _record_file(root, name).unlink(missing_ok=True)
+
+
+def load_pages(root: Path, key: str) -> PageRecord:
+    """The previous generate's record, or an empty one (everything is rendered) when there is none for `key`."""
+    data = _read_json(root, PAGES_RECORD)
+    if data is None or data.get("key") != key or not isinstance(data.get("pages"), dict):
+        return PageRecord(key)
+    pages: dict[str, tuple[str, str]] = {}
+    for path, value in data["pages"].items():
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            pages[path] = (value[0], value[1])
+    return PageRecord(key, pages)
+
+
+def save_pages(root: Path, key: str, rendered: Mapping[str, Rendered]) -> None:
+    pages = {path: [r.fingerprint, _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
+    _write_json(root, PAGES_RECORD, {"key": key, "pages": pages})
+
+
+# The site's record ---------------------------------------------------------------------------------
+
+
+def _files(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for top, _dirs, names in os.walk(folder):
+        found.extend(Path(top, n) for n in names)
+    return found
+
+
+def site_stamps(site: Path) -> dict[str, list[int]]:
+    """Size, mtime and inode of every file of the site (a link counts as a change: its stamp is its own)."""
+    stamps = {}
+    for path in _files(site):
+        info = path.lstat()
+        stamps[path.relative_to(site).as_posix()] = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
+    return stamps
+
+
+def docs_hashes(docs: Path) -> dict[str, str]:
+    return {p.relative_to(docs).as_posix(): _sha(p.read_bytes()) for p in _files(docs) if not p.is_symlink()}
+
+
+_ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
+
+
+def site_key(mkdocs_yml: Path, theme_dirs: Sequence[Path], *, strict: bool, epoch: int | None) -> str:
+    """Everything besides the docs files that shapes the site: the generator and packages, mkdocs.yml and
+    the environment variables it may read (`!ENV`), the theme folders' files, strictness and the date."""
+    text = mkdocs_yml.read_bytes()
+    names = sorted(set(_ENV_NAME.findall(text.decode("utf-8", "replace"))))
+    theme: list[tuple[str, str]] = []
+    for folder in theme_dirs:
+        if folder.is_dir():
+            theme.extend((str(p), _sha(p.read_bytes())) for p in sorted(_files(folder)))
+    env = [(n, os.environ.get(n)) for n in names] + [("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH"))]
+    return environment_key("site", _sha(text), env, theme, strict, epoch)
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    key: str
+    docs: dict[str, str]
+    site: dict[str, list[int]]
+
+
+def load_site(root: Path, key: str, site: Path) -> SiteRecord | None:
+    """The record of the site in place, when it is for `key` and the site on disk is still exactly the one
+    it describes (every file's size, mtime, inode and mode); else None (build the whole site)."""
+    data = _read_json(root, SITE_RECORD)
+    if data is None or data.get("key") != key:
+        return None
+    docs, stamps = data.get("docs"), data.get("site")
+    if not isinstance(docs, dict) or not isinstance(stamps, dict) or not site.is_dir() or site.is_symlink():
+        return None
+    try:
+        if site_stamps(site) != stamps:
+            return None
+    except OSError:
+        return None
+    return SiteRecord(key, docs, stamps)
+
+
+def save_site(root: Path, key: str, docs: Mapping[str, str], site: Path) -> None:
+    try:
+        stamps = site_stamps(site)
+    except OSError:
+        return
+    _write_json(root, SITE_RECORD, {"key": key, "docs": dict(docs), "site": stamps})
+
+
+def pages_of(paths: Iterable[str]) -> set[str]:
+    return {p for p in paths if p.endswith(".md")}
+
+
+# The MkDocs side -----------------------------------------------------------------------------------
+
+
+def plugins_known(config: Any) -> bool:
+    """Whether every plugin of the configuration is one the incremental build keeps right."""
+    return all(name in _KNOWN_PLUGINS or name.startswith("factsheet-") for name in config.plugins)
+
+
+def _search_index(config: Any) -> Any:
+    for plugin in config.plugins.values():
+        index = getattr(plugin, "search_index", None)
+        if index is not None and isinstance(getattr(index, "entries", None), list):
+            return index
+    return None
+
+
+def previous_entries(site: Path) -> dict[str, list[dict[str, Any]]]:
+    """The previous search index's entries by page URL (an entry's location is the page's URL, then
+    perhaps `#anchor`)."""
+    try:
+        data = json.loads((site / "search" / "search_index.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    by_page: dict[str, list[dict[str, Any]]] = {}
+    for entry in data.get("docs", []):
+        by_page.setdefault(str(entry["location"]).split("#", 1)[0], []).append(entry)
+    return by_page
+
+
+def make_plugin(site: Path, docs_dir: Path, changed: set[str]) -> Any:
+    """A MkDocs plugin for a dirty build into an empty staging folder beside `site`: marks modified only
+    the docs files in `changed` (and any file the previous site lacks), hard-links the HTML of every other
+    page from `site`, copies its other files, and writes a search index equal to a full build's."""
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    class IncrementalSite(BasePlugin):
+        def __init__(self) -> None:
+            super().__init__()
+            self.order: list[str] = []  # page URLs in the order a full build indexes them
+            self.rebuilt: dict[str, list[dict[str, Any]]] = {}
+            self.indexed = 0
+
+        def on_files(self, files: Any, /, *, config: Any) -> Any:
+            staging = Path(config.site_dir)
+            docs = str(docs_dir) + os.sep
+            for file in files:
+                old = site / file.dest_uri
+                if file.generated_by is not None or file.abs_src_path is None:
+                    modified = True
+                elif file.abs_src_path.startswith(docs):
+                    modified = file.src_uri in changed or not old.is_file()
+                else:  # the theme's own files (the theme is part of the record's key)
+                    modified = not old.is_file()
+                if file.dest_uri in _ALWAYS_WRITTEN:
+                    modified = True
+                if not modified:
+                    target = staging / file.dest_uri
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if file.is_documentation_page():
+                        os.link(old, target)  # never opened by MkDocs: it is not modified
+                    else:
+                        shutil.copy2(old, target)
+                file.is_modified = (lambda m: lambda: m)(modified)
+            # As Page.url says it, and the search index with it: the home page's is "".
+            self.order = ["" if f.url in (".", "./") else f.url for f in files.documentation_pages()]
+            return files
+
+        @event_priority(-100)  # after the search plugin has indexed the page
+        def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
+            index = _search_index(config)
+            if index is not None:
+                self.rebuilt[page.url] = index.entries[self.indexed :]
+                self.indexed = len(index.entries)
+            return context
+
+        @event_priority(100)  # before the search plugin writes its index
+        def on_post_build(self, /, *, config: Any) -> None:
+            index = _search_index(config)
+            if index is None:
+                return
+            old = previous_entries(site)
+            index.entries = [e for url in self.order for e in self.rebuilt.get(url, old.get(url, []))]
+
+    return IncrementalSite()
+
+
+def forget_site(root: Path) -> None:
+    """Drop the site's record (while a new site is being built and swapped in)."""
+    with contextlib.suppress(OSError):
+        _record_file(root, SITE_RECORD).unlink(missing_ok=True)

@@ -1,0 +1,143 @@
+"""Incremental builds (generator/incremental.py): after any edits, the site is the one a full build makes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from generator import publish
+from generator.pipeline import build
+from generator.project import Project
+
+from .conftest import copy_tree
+
+WORDS = ("sanctions", "talks", "Geneva", "border", "troops", "call", "warned", "said", "new", "ties")
+POSITION = "facts/positions/biden-threatens-sanctions.yaml"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def folders(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+def edit(root: Path, kind: str, words: str, n: int) -> None:
+    """One edit as an editor would make it, keeping the fact sheet valid."""
+    if kind == "fact text":
+        path = root / POSITION
+        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text(
+            "".join(f'stance: "{words}"\n' if line.startswith("stance:") else line for line in text), encoding="utf-8"
+        )
+    elif kind == "add fact":
+        text = (root / POSITION).read_text(encoding="utf-8")
+        text = text.replace("id: biden-threatens-sanctions", f"id: added-position-{n}")
+        (root / f"facts/positions/added-position-{n}.yaml").write_text(text, encoding="utf-8")
+    elif kind == "remove fact":
+        added = sorted((root / "facts/positions").glob("added-position-*.yaml"))
+        (added[0] if added else root / "facts/positions/putin-sanctions-breach-of-ties.yaml").unlink(missing_ok=True)
+    elif kind == "add actor":
+        text = (root / "facts/actors/yuri-ushakov.yaml").read_text(encoding="utf-8")
+        text = text.replace("id: yuri-ushakov", f"id: added-actor-{n}")
+        text = text.replace('name: "Yuri Ushakov"', f'name: "Added Actor {n} {words}"')
+        (root / f"facts/actors/added-actor-{n}.yaml").write_text(text, encoding="utf-8")
+    elif kind == "seed text":  # a paragraph no fact quotes, and the article's recorded hash to match
+        path = root / "seeds/courier-second-call-50-minutes.md"
+        head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+        body = body.rstrip("\n") + f"\n\nUnquoted: {words}.\n"
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        head = re.sub(r"(?m)^original_sha256: .*$", f"original_sha256: {digest}", head)
+        path.write_text(f"{head}\n---\n{body}", encoding="utf-8")
+    elif kind == "template":
+        path = root / "templates/topic.md.j2"
+        path.write_text(path.read_text(encoding="utf-8") + f"\nA line of the template: {words}.\n", encoding="utf-8")
+    else:
+        raise AssertionError(kind)
+
+
+KINDS = ("fact text", "add fact", "remove fact", "add actor", "seed text", "template")
+EDITS = st.lists(
+    st.tuples(st.sampled_from(KINDS), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)),
+    min_size=1,
+    max_size=3,
+)
+
+
+def full_build(sources: Path, dest: Path) -> dict[str, bytes]:
+    """The site a full build makes from scratch, from the same inputs."""
+    for name in ("facts", "seeds", "templates"):
+        shutil.copytree(sources / name, dest / name)
+    shutil.copy(sources / "mkdocs.yml", dest / "mkdocs.yml")
+    build(Project.at(dest), cache=False, full=True)
+    return files(dest / "site")
+
+
+# Each example is several real builds: a few examples, and no shrinking (the failing edits are printed as found).
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)
+@given(edits=EDITS)
+def test_incremental_builds_after_any_edits_make_the_full_builds_site(edits: list[tuple[str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_tree("basic", Path(tmp) / "sheet")
+        build(project)  # the first build: full, and recorded
+        calls = []
+        real = publish.run_mkdocs
+        with mock.patch.object(publish, "run_mkdocs", side_effect=lambda *a, **k: calls.append(k) or real(*a, **k)):
+            for n, (kind, words) in enumerate(edits):
+                pages_before = {p for p in files(project.docs_dir) if p.endswith(".md")}
+                edit(project.root, kind, words, n)
+                generated, _ = build(project)
+                same_pages = pages_before == {p for p in generated.pages}
+                # The same pages as before: MkDocs was told which changed, and not every page was rendered again.
+                assert ("dirty" in calls[-1]) is same_pages, (kind, calls[-1])
+                if kind != "template":
+                    assert generated.rendered < len(generated.pages)
+        incremental = files(project.site_dir)
+        full = full_build(project.root, Path(tmp) / "full")
+        assert sorted(incremental) == sorted(full)
+        assert [p for p in incremental if incremental[p] != full[p]] == []
+        assert folders(project.site_dir) == folders(Path(tmp) / "full" / "site")
+
+
+def test_the_search_index_keeps_every_page_after_an_incremental_build(basic: Project) -> None:
+    build(basic)
+    before = json.loads((basic.site_dir / "search/search_index.json").read_bytes())["docs"]
+    edit(basic.root, "fact text", "Edited words", 0)
+    generated, _ = build(basic)
+    after = json.loads((basic.site_dir / "search/search_index.json").read_bytes())["docs"]
+    pages = {e["location"].split("#")[0] for e in after}
+    assert pages == {e["location"].split("#")[0] for e in before}
+    assert len(pages) == len(generated.pages)
+    assert any("Edited words" in e["text"] for e in after)
+    assert not any("Edited words" in e["text"] for e in before)
+
+
+def test_a_changed_site_or_full_flag_makes_a_full_build(basic: Project) -> None:
+    build(basic)
+    (basic.site_dir / "stray.html").write_text("not from the build")  # the site is no longer the recorded one
+    calls = []
+    real = publish.run_mkdocs
+    with mock.patch.object(publish, "run_mkdocs", side_effect=lambda *a, **k: calls.append(k) or real(*a, **k)):
+        build(basic)
+        assert "dirty" not in calls[-1]
+        assert not (basic.site_dir / "stray.html").exists()
+        edit(basic.root, "fact text", "Once more", 0)
+        build(basic, full=True)
+        assert "dirty" not in calls[-1]
+        edit(basic.root, "fact text", "And again", 0)
+        build(basic)
+        assert "dirty" in calls[-1]
