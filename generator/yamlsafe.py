@@ -79,7 +79,8 @@ def position(text: str, index: int) -> tuple[int, int]:
 
 def _mark(event: yaml.Event) -> tuple[int, int]:
     m = event.start_mark
-    return (m.line + 1, m.column + 1) if m is not None else (0, 0)
+    assert m is not None  # the parser marks every event; only hand-made ones lack marks
+    return m.line + 1, m.column + 1
 
 
 def parse(text: str) -> Node | None:

@@ -293,3 +293,14 @@ def test_a_site_folder_that_is_a_link_is_refused_by_name(basic: Project, tmp_pat
         publish.build_site(basic)
     (problem,) = info.value.diagnostics
     assert (problem.code, problem.message) == (Code.BUILD_FAILED, "the site folder is a symlink")
+
+
+def test_a_build_clears_what_killed_builds_left_beside_the_site(basic: Project, fake_mkdocs):
+    publish.build_site(basic)
+    for leftover in (".site-new-killed", ".site-old-killed"):
+        (basic.root / leftover / "site").mkdir(parents=True)
+        (basic.root / leftover / "site" / "index.html").write_text("left by a killed build")
+    (basic.root / ".site-other").mkdir()  # not a name a build uses: not ours to remove
+    publish.build_site(basic)
+    assert sorted(p.name for p in basic.root.glob(".site-*")) == [".site-other"]
+    assert (basic.site_dir / "index.html").read_text() == "build 2"

@@ -26,27 +26,36 @@ def test_empty_document_is_none():
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "line"),
+    ("text", "kind", "line", "col"),
     [
-        ("a: &x 1\nb: *x\n", "forbidden", 1),
-        ("a: 1\nb: *x\n", "forbidden", 2),  # refused as an alias, whether or not the anchor exists
-        ("a: !!python/object:os.system 1\n", "forbidden", 1),
-        ("a: !custom 1\n", "forbidden", 1),
-        ("a: 1\nb: 2\na: 3\n", "duplicate-key", 3),
-        ("? [a, b]\n: 1\n", "forbidden", 1),
-        ("[" * 50000, "too-deep", 1),
-        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "too-deep", 24),
-        ("a: 1\n---\nb: 2\n", "forbidden", 2),
-        ("a: [1, 2\n", "syntax", 2),
-        ("a:\n\t- b\n", "syntax", 2),
+        ("a: &x 1\nb: *x\n", "forbidden", 1, 4),
+        ("a: 1\nb: *x\n", "forbidden", 2, 4),  # refused as an alias, whether or not the anchor exists
+        ("a: !!python/object:os.system 1\n", "forbidden", 1, 4),
+        ("a: !custom 1\n", "forbidden", 1, 4),
+        ("a: 1\nb: 2\na: 3\n", "duplicate-key", 3, 1),
+        ("? [a, b]\n: 1\n", "forbidden", 1, 3),
+        ("[" * 50000, "too-deep", 1, None),  # the column is where a given LibYAML stops: not pinned
+        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "too-deep", 24, 47),
+        ("a: 1\n---\nb: 2\n", "forbidden", 2, 1),
+        ("a: [1, 2\n", "syntax", 2, 1),
+        ("a:\n\t- b\n", "syntax", 2, 1),
     ],
 )
-def test_refuses(text, kind, line):
+def test_refuses(text, kind, line, col):
     with pytest.raises(YamlProblem) as info:
         yamlsafe.parse(text)
     assert info.value.kind == kind
     assert info.value.line == line
+    assert col is None or info.value.col == col
     assert info.value.hint or kind == "syntax"
+
+
+def test_a_position_counts_lines_and_columns_from_the_text_around_it():
+    text = "ab\ncd\nefg\nh\n"
+    assert [yamlsafe.position(text, i) for i in (0, 1, 3, 8, 10)] == [(1, 1), (1, 2), (2, 1), (3, 3), (4, 1)]
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse("a: 1\nb: 2\nc: x\x07y\nd: 4\n")
+    assert (info.value.line, info.value.col) == (3, 5)
 
 
 def test_alias_bomb_is_refused_before_expansion():
