@@ -138,9 +138,21 @@ def test_swap_falls_back_to_two_renames_where_exchange_is_unsupported(tmp_path: 
     staging.mkdir()
     (staging / "new.html").write_text("new")
     assert publish._exchange(staging, site) is False
+    renames: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        renames.append((Path(src), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    # The old site waits where the next build looks for it (`recover`): beside the site, as .site-old-*/site.
+    (first, kept), second = renames
+    assert first == site and kept.name == "site" and kept.parent.name.startswith(".site-old-")
+    assert kept.parent.parent == site.parent and second == (staging, site)
 
 
 def test_recover_puts_back_only_a_real_folder_left_by_a_killed_swap(tmp_path: Path):
