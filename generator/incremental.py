@@ -231,11 +231,13 @@ _ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 
 def site_key(mkdocs_yml: Path, theme_dirs: Sequence[Path], *, strict: bool, epoch: int | None) -> str:
     """Everything besides the docs files that shapes the site: the generator and packages, mkdocs.yml and
-    the environment variables it may read (`!ENV`), the theme folders' files, strictness and the date."""
+    the environment variables it may read (`!ENV`), the theme folders' files (`theme_dirs` and mkdocs.yml's
+    `custom_dir`), strictness and the date."""
     text = mkdocs_yml.read_bytes()
     names = sorted(set(_ENV_NAME.findall(text.decode("utf-8", "replace"))))
     theme: list[tuple[str, str]] = []
-    for folder in theme_dirs:
+    custom = re.findall(r"(?m)^\s*custom_dir:\s*['\"]?([^'\"#\s]+)", text.decode("utf-8", "replace"))
+    for folder in [*theme_dirs, *(mkdocs_yml.parent / c for c in custom)]:
         if folder.is_dir():
             theme.extend((str(p), _sha(p.read_bytes())) for p in sorted(_files(folder)))
     env = [(n, os.environ.get(n)) for n in names] + [("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH"))]
@@ -307,6 +309,41 @@ def previous_entries(site: Path) -> dict[str, list[dict[str, Any]]]:
     return by_page
 
 
+class SearchEntries:
+    """The search index per page, merged in the order a full build writes it (Material's own dirty builds
+    index only the pages they rebuild: in a fresh process the rest are lost, and in `serve` its merge keeps
+    or drops entries by URL prefix, out of order). Call `start` in on_files, `page_built` after the search
+    plugin indexed a page, `merge` before it writes the index; `kept` gives the entries of pages not
+    rebuilt. Kept across the preview's rebuilds, it remembers every page's entries from its last build."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []  # page URLs in the order a full build indexes them
+        self.by_page: dict[str, list[dict[str, Any]]] = {}
+        self.indexed = 0
+
+    def start(self, files: Any) -> None:
+        # As Page.url says it, and the search index with it: the home page's is "".
+        self.order = ["" if f.url in (".", "./") else f.url for f in files.documentation_pages()]
+        self.indexed = 0
+
+    def page_built(self, config: Any, url: str) -> None:
+        index = _search_index(config)
+        if index is not None:
+            self.by_page[url] = index.entries[self.indexed :]
+            self.indexed = len(index.entries)
+
+    def merge(self, config: Any, kept: Mapping[str, list[dict[str, Any]]] | None = None) -> None:
+        index = _search_index(config)
+        if index is None:
+            return
+        old = kept or {}
+        index.entries = [e for url in self.order for e in self.by_page.get(url, old.get(url, []))]
+        self.by_page = {url: self.by_page.get(url, old.get(url, [])) for url in self.order}
+        for plugin in config.plugins.values():  # Material's own merge with the previous build's index: off
+            if hasattr(plugin, "search_index_prev"):
+                plugin.search_index_prev = None
+
+
 def make_plugin(site: Path, docs_dir: Path, changed: set[str]) -> Any:
     """A MkDocs plugin for a dirty build into an empty staging folder beside `site`: marks modified only
     the docs files in `changed` (and any file the previous site lacks), hard-links the HTML of every other
@@ -316,9 +353,7 @@ def make_plugin(site: Path, docs_dir: Path, changed: set[str]) -> Any:
     class IncrementalSite(BasePlugin):
         def __init__(self) -> None:
             super().__init__()
-            self.order: list[str] = []  # page URLs in the order a full build indexes them
-            self.rebuilt: dict[str, list[dict[str, Any]]] = {}
-            self.indexed = 0
+            self.search = SearchEntries()
 
         def on_files(self, files: Any, /, *, config: Any) -> Any:
             staging = Path(config.site_dir)
@@ -337,29 +372,24 @@ def make_plugin(site: Path, docs_dir: Path, changed: set[str]) -> Any:
                     target = staging / file.dest_uri
                     target.parent.mkdir(parents=True, exist_ok=True)
                     if file.is_documentation_page():
-                        os.link(old, target)  # never opened by MkDocs: it is not modified
+                        try:
+                            os.link(old, target)  # never opened by MkDocs: it is not modified
+                        except OSError:  # a file system without hard links
+                            shutil.copy2(old, target)
                     else:
                         shutil.copy2(old, target)
                 file.is_modified = (lambda m: lambda: m)(modified)
-            # As Page.url says it, and the search index with it: the home page's is "".
-            self.order = ["" if f.url in (".", "./") else f.url for f in files.documentation_pages()]
+            self.search.start(files)
             return files
 
         @event_priority(-100)  # after the search plugin has indexed the page
         def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
-            index = _search_index(config)
-            if index is not None:
-                self.rebuilt[page.url] = index.entries[self.indexed :]
-                self.indexed = len(index.entries)
+            self.search.page_built(config, page.url)
             return context
 
         @event_priority(100)  # before the search plugin writes its index
         def on_post_build(self, /, *, config: Any) -> None:
-            index = _search_index(config)
-            if index is None:
-                return
-            old = previous_entries(site)
-            index.entries = [e for url in self.order for e in self.rebuilt.get(url, old.get(url, []))]
+            self.search.merge(config, previous_entries(site))
 
     return IncrementalSite()
 

@@ -15,10 +15,12 @@ import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from generator import preview
 from generator.diagnostics import Diagnostic, DiagnosticError
+from generator.incremental import SearchEntries
 from generator.pipeline import generate
 from generator.project import Project
 from generator.report import as_text
@@ -29,6 +31,7 @@ log = logging.getLogger("factsheet.preview")  # not under "mkdocs": MkDocs' stri
 # The hook's module is loaded once per process and kept across the preview's rebuilds (MkDocs caches it).
 _serving = False  # set on startup: `serve`, not `build`
 _problems: list[Diagnostic] = []  # the last check's errors (the pages are the last good ones) or warnings
+_search = SearchEntries()  # while serving: every page's search entries from its last build
 
 
 def _project(config) -> Project:
@@ -74,6 +77,7 @@ def on_pre_build(config, **kwargs) -> None:
 
 def on_files(files, config, **kwargs):
     if _serving:
+        _search.start(files)
         project = _project(config)
         for name in preview.FILES:
             source = template_file(project, f"preview/{name}")  # the sheet's own, else the default
@@ -81,6 +85,19 @@ def on_files(files, config, **kwargs):
         problems = preview.problems_json(_problems, project.root)
         files.append(File.generated(config, f"{preview.ASSETS}/{preview.PROBLEMS}", content=problems))
     return files
+
+
+@event_priority(-100)  # after the search plugin indexed the page
+def on_page_context(context, page, config, nav, **kwargs):
+    if _serving:
+        _search.page_built(config, page.url)
+    return context
+
+
+@event_priority(100)  # before the search plugin writes its index: every page's entries, in a full build's order
+def on_post_build(config, **kwargs) -> None:
+    if _serving:
+        _search.merge(config)
 
 
 def on_post_page(output: str, page, config, **kwargs) -> str:

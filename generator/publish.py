@@ -28,7 +28,7 @@ from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .progress import Progress, Stage, Step, quiet
 from .project import Project
-from .resources import add_theme_dirs, template_dirs
+from .resources import add_theme_dirs, template_dirs, theme_dirs
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -327,9 +327,7 @@ def build_site(
         for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
-        key = _incremental.site_key(
-            project.mkdocs_yml, [d / "theme" for d in template_dirs(project)], strict=strict, epoch=epoch
-        )
+        key = _incremental.site_key(project.mkdocs_yml, theme_dirs(project), strict=strict, epoch=epoch)
         docs = _incremental.docs_hashes(project.docs_dir)
         previous = _incremental.load_site(project.root, key, site) if incremental else None
         _incremental.forget_site(project.root)  # until the new site is in place

@@ -141,3 +141,24 @@ def test_a_changed_site_or_full_flag_makes_a_full_build(basic: Project) -> None:
         edit(basic.root, "fact text", "And again", 0)
         build(basic)
         assert "dirty" in calls[-1]
+
+
+def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basic: Project, tmp_path: Path) -> None:
+    """`serve` rebuilds dirty with the same plugins: Material's own merge lost or duplicated entries when
+    several pages changed; the hook keeps every page's entries, in a full build's order."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    served = tmp_path / "served"
+    hook = Path(__file__).resolve().parent.parent / "generator" / "mkdocs_hook.py"
+    config = load_config(str(basic.mkdocs_yml), hooks=[str(hook)], site_dir=str(served))
+    config.plugins.on_startup(command="serve", dirty=True)
+    mkdocs_build(config, dirty=True)
+    edit(basic.root, "fact text", "Edited in the preview", 0)  # its actor's, topic's and list pages
+    edit(basic.root, "seed text", "New words", 1)  # a source page
+    mkdocs_build(config, dirty=True)
+    preview = json.loads((served / "search/search_index.json").read_bytes())["docs"]
+    build(basic, full=True)
+    full = json.loads((basic.site_dir / "search/search_index.json").read_bytes())["docs"]
+    assert any("Edited in the preview" in e["text"] for e in full)
+    assert preview == full
