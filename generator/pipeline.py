@@ -68,6 +68,15 @@ class Generated:
     """How many pages were rendered (the others' Markdown was the previous build's: incremental.py)."""
 
 
+def _pages_key(project: Project) -> str:
+    # The code that writes pages is in the key (its files' stamps); so are the functions render.py calls at
+    # the time, should one have been replaced in this process (a test, a plugin).
+    from . import render as writer
+
+    functions = [(f.__module__, f.__qualname__) for f in (writer.front_matter, writer.read_back, writer.md_text)]
+    return incremental.environment_key("pages", [str(d) for d in template_dirs(project)], functions)
+
+
 def render(
     project: Project,
     *,
@@ -75,30 +84,13 @@ def render(
     cache: bool = True,
     jobs: int | None = None,
     progress: Progress = quiet,
+    reuse: bool = False,
+    fingerprints: dict[str, incremental.Rendered] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
-    """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input."""
-    result, rendered = _render(
-        project, strict=strict, cache=cache, jobs=jobs, progress=progress, reuse=False, record=False
-    )
-    return result, {path: r.text for path, r in rendered.items()}
+    """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
 
-
-def _pages_key(project: Project) -> str:
-    return incremental.environment_key("pages", [str(d) for d in template_dirs(project)])
-
-
-def _render(
-    project: Project,
-    *,
-    strict: bool,
-    cache: bool,
-    jobs: int | None,
-    progress: Progress,
-    reuse: bool,
-    record: bool,
-) -> tuple[CheckResult, dict[str, incremental.Rendered]]:
-    """`render`, with each page's fingerprint; with `reuse`, a page whose fingerprint is the previous
-    generate's takes its Markdown from the docs folder instead of being rendered (incremental.py)."""
+    With `reuse`, a page whose fingerprint is the previous generate's takes its Markdown from the docs
+    folder instead of being rendered (incremental.py); `fingerprints`, when given, receives each page's."""
     result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
@@ -109,13 +101,13 @@ def _render(
             progress(Step(Stage.RENDER, 0, len(contexts)))
             previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
-            pages = render_changed(
+            rendered = render_changed(
                 contexts,
                 template_dirs(project),
                 compiled_templates_dir() if cache else None,
                 jobs,
                 (lambda path, fingerprint: previous.reuse(docs, path, fingerprint)) if previous is not None else None,
-                record=record,
+                record=fingerprints is not None,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -136,7 +128,9 @@ def _render(
                 )
             ]
         ) from None
-    return result, pages
+    if fingerprints is not None:
+        fingerprints.update(rendered)
+    return result, {path: r.text for path, r in rendered.items()}
 
 
 def updated_on(project: Project, facts: FactBase) -> FactDate | None:
@@ -184,10 +178,16 @@ def generate(
     rendered (incremental.py); the pages written are the same either way."""
     if not cache:
         incremental.forget(project.root)  # the docs folder changes without a record of it
-    result, rendered = _render(
-        project, strict=strict, cache=cache, jobs=jobs, progress=progress, reuse=cache and not full, record=cache
+    rendered: dict[str, incremental.Rendered] = {}
+    result, pages = render(
+        project,
+        strict=strict,
+        cache=cache,
+        jobs=jobs,
+        progress=progress,
+        reuse=cache and not full,
+        fingerprints=rendered if cache else None,
     )
-    pages = {path: r.text for path, r in rendered.items()}
     progress(Step(Stage.RENDER, len(pages), len(pages)))
     with few_collections():
         files = exports(result.facts)
@@ -196,7 +196,7 @@ def generate(
     if cache:
         incremental.save_pages(project.root, _pages_key(project), rendered)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
-    return Generated(result, pages, written, files, sum(not r.reused for r in rendered.values()))
+    return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 
 
 def build(

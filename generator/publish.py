@@ -327,10 +327,12 @@ def build_site(
         for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
-        key = _incremental.site_key(project.mkdocs_yml, theme_dirs(project), strict=strict, epoch=epoch)
-        docs = _incremental.docs_hashes(project.docs_dir)
-        previous = _incremental.load_site(project.root, key, site) if incremental else None
-        _incremental.forget_site(project.root)  # until the new site is in place
+        key, docs, previous = "", {}, None
+        if incremental or remember:  # the record of the site in place, and what the new one is built from
+            key = _incremental.site_key(project.mkdocs_yml, theme_dirs(project), strict=strict, epoch=epoch)
+            docs = _incremental.docs_hashes(project.docs_dir)
+            previous = _incremental.load_site(project.root, key, site) if incremental else None
+            _incremental.forget_site(project.root)  # until the new site is in place
         # Beside the site, so that the swap is a rename within one file system.
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
