@@ -83,12 +83,56 @@ def test_front_matter_is_ascii_and_reads_back_whatever_the_title(title):
     assert html.unescape(written["title"]) == " ".join(title.split())
 
 
+def test_front_matter_is_written_by_libyaml_not_by_the_pure_python_emitter(monkeypatch):
+    # The home page's JSON-LD lists every source: PyYAML's pure-Python emitter writes it about ten times slower.
+    if not hasattr(yaml, "CSafeDumper"):
+        pytest.skip("PyYAML is built without LibYAML here: the pure-Python emitter is then the fallback")
+
+    def pure_python_emitter(*args):
+        raise AssertionError("front matter written by PyYAML's pure-Python emitter")
+
+    monkeypatch.setattr(yaml.emitter.Emitter, "emit", pure_python_emitter)
+    head, _ = front_matter("Eve", {"name": "Eve"})
+    assert head == '---\ntitle: Eve\njsonld: \'{"name":"Eve"}\'\n---\n'
+
+
 def test_front_matter_that_does_not_read_back_is_refused():
     head, written = front_matter("Eve", None)
     broken = head.replace('"Eve"', "Eve").replace("Eve", '"Eve\uffff')  # what string formatting once wrote
     with pytest.raises(FrontMatterError) as info:
         read_back("actors/eve.md", broken + "# Body\n", written)
     assert info.value.page == "actors/eve.md" and info.value.field == "title"
+
+
+def test_a_value_that_reads_back_as_another_is_refused_with_both_values():
+    head, written = front_matter("yes", None)
+    assert head == "---\ntitle: 'yes'\n---\n"
+    broken = head.replace("'yes'", "yes")  # what string formatting would write: YAML reads a boolean
+    with pytest.raises(FrontMatterError) as info:
+        read_back("actors/yes.md", broken + "# Body\n", written)
+    assert (info.value.page, info.value.field, info.value.written, info.value.read) == (
+        "actors/yes.md",
+        "title",
+        "yes",
+        True,
+    )
+    assert str(info.value) == "actors/yes.md: front matter field 'title' reads back as True, not as written"
+
+
+def test_a_field_that_was_not_written_is_refused_naming_the_page_field_and_value():
+    # A title written with string formatting, its line break kept: MkDocs would read two more fields.
+    head, written = front_matter("Eve", None)
+    planted = head.replace("title: Eve\n", "hooks: [x.py]\ntitle: Eve\nicon: x\n")
+    with pytest.raises(FrontMatterError) as info:
+        read_back("actors/eve.md", planted + "# Body\n", written)
+    # The first extra field in sorted order, with what MkDocs read for it.
+    assert (info.value.page, info.value.field, info.value.written, info.value.read) == (
+        "actors/eve.md",
+        "hooks",
+        None,
+        ["x.py"],
+    )
+    assert str(info.value) == "actors/eve.md: front matter field 'hooks' reads back as ['x.py'], not as written"
 
 
 def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_path, monkeypatch):
@@ -144,8 +188,9 @@ def test_printing_none_is_an_error_that_says_what_to_do():
     from generator.render import make_environment
 
     env = make_environment(Path(__file__).resolve().parent.parent / "templates")
-    with pytest.raises(ValueError, match=r"a template printed None; test the value with \{% if %\} first"):
+    with pytest.raises(ValueError) as info:
         env.from_string("{{ x }}").render(x=None)
+    assert str(info.value) == "a template printed None; test the value with {% if %} first"
     # Any other value is text, whatever its type, and escaped like a string.
     assert env.from_string("{{ x }}").render(x=["<b>", 1]) == md_text(str(["<b>", 1]))
 
