@@ -73,6 +73,24 @@ def test_occurrences_in_is_substring_search_for_every_pair(texts, needles):
     assert found == {n: {k for k, t in by_key.items() if n in t} for n in needles}
 
 
+def test_occurrences_in_needs_memory_in_proportion_to_a_long_names_length():
+    # A run of trie nodes with one child each is one literal: a name thousands of characters long costs
+    # memory (and time) in proportion to its length, not to its square (each node's suffix kept apart).
+    import tracemalloc
+
+    def peak(length: int) -> int:
+        name = "Name " * (length // 5)
+        tracemalloc.start()
+        try:
+            found = quotes.occurrences_in({"t": f"x {name} y"}, {name, "Other " * (length // 6), "Nam"})
+            assert found == {name: {"t"}, "Other " * (length // 6): set(), "Nam": {"t"}}
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    assert peak(4000) < 6 * peak(1000)  # about 4 times: linear (the square would be 16)
+
+
 ARTICLE = (
     "Mr Biden reiterated his threat of unprecedented sanctions if Russia chose to invade Ukraine. "
     "The call was requested by Mr Putin. It lasted fifty minutes."
