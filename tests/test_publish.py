@@ -7,17 +7,21 @@ the pieces of generator/publish.py, without MkDocs where it is not the point.)
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from generator import publish
 from generator.diagnostics import Code, DiagnosticError, error
 from generator.model import Where
+from generator.progress import Stage, Step
 from generator.project import Project
+from generator.resources import default_templates
 
 
 def test_write_docs_writes_changed_pages_only_and_removes_stale_ones(basic: Project):
@@ -84,7 +88,6 @@ def test_swap_replaces_the_site_whole(tmp_path: Path):
     assert sorted(p.name for p in site.iterdir()) == ["new.html"]
     assert site.stat().st_mode & 0o777 == 0o755
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "no staging or old copy is left"
-
 
 
 def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path):
@@ -204,8 +207,8 @@ def fake_mkdocs(monkeypatch) -> list[dict]:
     """build_site with a stand-in for MkDocs that records how it was called and writes a one-page site."""
     calls: list[dict] = []
 
-    def run_mkdocs(project, site_dir, *, strict=False, epoch=None):
-        calls.append({"site_dir": Path(site_dir), "strict": strict, "epoch": epoch})
+    def run_mkdocs(project, site_dir, *, strict=False, epoch=None, **more):  # more: configure, dirty
+        calls.append({"site_dir": Path(site_dir), "strict": strict, "epoch": epoch, **more})
         (Path(site_dir) / "index.html").write_text(f"build {len(calls)}")
 
     monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
@@ -244,7 +247,7 @@ def test_leftovers_that_cannot_be_removed_do_not_stop_the_build(basic: Project, 
 def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_failed(
     basic: Project, monkeypatch, failure
 ):
-    def run_mkdocs(project, site_dir, *, strict=False, epoch=None):
+    def run_mkdocs(project, site_dir, *, strict=False, epoch=None, **more):
         (Path(site_dir) / "stuck.html").write_text("half a site")
         if failure == "mkdocs":
             raise DiagnosticError([error(Where(project.mkdocs_yml), Code.BUILD_FAILED, "theme exploded")])
@@ -316,3 +319,147 @@ def test_a_build_clears_what_killed_builds_left_beside_the_site(basic: Project, 
     publish.build_site(basic)
     assert sorted(p.name for p in basic.root.glob(".site-*")) == [".site-other"]
     assert (basic.site_dir / "index.html").read_text() == "build 2"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def two_sites(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A site in place (a page and a nested stylesheet) and a staged new one, where exchange is unsupported."""
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    site, staging = tmp_path / "site", tmp_path / ".site-new-x"
+    (site / "css").mkdir(parents=True)
+    (site / "index.html").write_text("old home")
+    (site / "css" / "site.css").write_text("old style")
+    staging.mkdir()
+    (staging / "index.html").write_text("new home")
+    return site, staging
+
+
+@pytest.mark.parametrize("failing", ["site -> .site-old-*/site", "staging -> site"])
+def test_a_swap_whose_rename_fails_leaves_the_old_site_whole_in_place_and_nothing_beside_it(
+    two_sites, monkeypatch, failing
+):
+    # The first rename failing leaves the site where it was; the second, after the site was moved aside,
+    # puts it back. Either way the error is the one the system gave, and no .site-old-* is left to recover.
+    site, staging = two_sites
+    before = _files(site)
+    refused = PermissionError(errno.EACCES, "Permission denied", str(site))
+    real_replace = os.replace
+    fails = site if failing.startswith("site") else staging
+
+    def replace(src, dst):
+        if Path(src) == fails:
+            raise refused
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(PermissionError) as info:
+        publish._swap(staging, site)
+    assert info.value is refused
+    assert _files(site) == before
+    assert sorted(p.name for p in site.parent.iterdir()) == [staging.name, "site"]
+    assert _files(staging) == {"index.html": b"new home"}, "the staging folder is build_site's to remove"
+
+
+@pytest.mark.parametrize("failure", [DiagnosticError, KeyboardInterrupt])
+def test_a_failed_or_interrupted_mkdocs_run_leaves_the_site_and_no_staging_folder(
+    basic: Project, fake_mkdocs, monkeypatch, failure
+):
+    publish.build_site(basic)
+
+    def run_mkdocs(project, site_dir, **settings):
+        (Path(site_dir) / "index.html").write_text("half a site")
+        if failure is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        raise DiagnosticError([error(Where(project.mkdocs_yml), Code.BUILD_FAILED, "theme exploded")])
+
+    monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
+    with pytest.raises(failure):
+        publish.build_site(basic)
+    assert (basic.site_dir / "index.html").read_text() == "build 1"
+    assert not list(basic.root.glob(".site-*"))
+
+
+def test_a_new_site_that_cannot_be_put_in_place_is_removed_and_the_old_one_kept(
+    basic: Project, fake_mkdocs, monkeypatch
+):
+    publish.build_site(basic)
+
+    def swap(staging, site):
+        raise PermissionError(errno.EACCES, "Permission denied", str(site))
+
+    monkeypatch.setattr(publish, "_swap", swap)
+    with pytest.raises(DiagnosticError) as info:
+        publish.build_site(basic)
+    (problem,) = info.value.diagnostics
+    assert problem.message == "could not put the new site in place: Permission denied"
+    assert (basic.site_dir / "index.html").read_text() == "build 1"
+    assert len(fake_mkdocs) == 2 and not list(basic.root.glob(".site-*")), "the staged build 2 is removed"
+
+
+def test_a_build_that_reports_progress_stages_beside_the_site_with_its_settings(basic: Project, fake_mkdocs):
+    steps: list[Step] = []
+    publish.build_site(basic, strict=True, epoch=86400, progress=steps.append)
+    (call,) = fake_mkdocs
+    assert call["site_dir"].parent == basic.site_dir.parent and call["site_dir"].name.startswith(".site-new-")
+    assert (call["strict"], call["epoch"]) == (True, 86400)
+    assert (basic.site_dir / "index.html").read_text() == "build 1"
+    # The configure step hooks a plugin that counts the pages MkDocs writes.
+    config = SimpleNamespace(plugins={})
+    call["configure"](config)
+    counter = config.plugins["factsheet-progress"]
+    counter.on_files(SimpleNamespace(documentation_pages=lambda: ["index.md", "a.md"]), config=config)
+    counter.on_post_page("<html>", page=None, config=config)
+    assert steps == [Step(Stage.SITE), Step(Stage.SITE, 0, 2), Step(Stage.SITE, 1, 2)]
+
+
+def test_write_docs_copies_the_template_assets_the_fact_sheets_own_over_the_defaults(basic: Project):
+    own = basic.templates_dir / "assets"
+    (own / "img").mkdir(parents=True)
+    (own / "img" / "logo.svg").write_text("<svg/>")
+    (own / "factsheet.css").write_text("/* the fact sheet's own */")
+    written = publish.write_docs(basic, {"index.md": "home\n"})
+    assets = basic.docs_dir / "assets"
+    assert (assets / "img" / "logo.svg").read_text() == "<svg/>"
+    assert (assets / "factsheet.css").read_text() == "/* the fact sheet's own */"
+    assert {"assets/img/logo.svg", "assets/factsheet.css"} <= set(written.changed)
+    (own / "factsheet.css").unlink()
+    publish.write_docs(basic, {"index.md": "home\n"})
+    assert (assets / "factsheet.css").read_bytes() == (default_templates() / "assets" / "factsheet.css").read_bytes()
+
+
+def test_write_docs_makes_a_docs_folder_whose_parent_is_missing(basic: Project):
+    project = dataclasses.replace(basic, docs_dir=basic.root / "build" / "generated")
+    written = publish.write_docs(project, {"index.md": "home\n"})
+    assert (project.docs_dir / "index.md").read_text() == "home\n" and "index.md" in written.changed
+
+
+@pytest.mark.parametrize("stage", ["writing the temporary file", "renaming it"])
+def test_a_failed_write_leaves_no_temporary_file_and_is_located_at_the_page(basic: Project, monkeypatch, stage):
+    page, tmp = basic.docs_dir / "index.md", basic.docs_dir / ".index.md.tmp"
+    real_write, real_replace = Path.write_bytes, os.replace
+
+    def full():  # the error names the temporary file, as the system's would
+        return OSError(errno.ENOSPC, "No space left on device", str(tmp))
+
+    def write_bytes(self, data):  # before the temporary file exists: nothing to remove, and no other error
+        if self == tmp and stage == "writing the temporary file":
+            raise full()
+        return real_write(self, data)
+
+    def replace(src, dst):  # after the temporary file was written
+        if Path(src) == tmp and stage == "renaming it":
+            raise full()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(DiagnosticError) as info:
+        publish.write_docs(basic, {"index.md": "home\n"})
+    (problem,) = info.value.diagnostics
+    assert problem.code is Code.ENVIRONMENT and problem.message == "stopped by the system: No space left on device"
+    assert problem.where.path == page
+    assert not list(basic.docs_dir.rglob("*.tmp")) and not page.exists()
