@@ -85,4 +85,3 @@ def test_naive_baselines_are_extrapolated_only_where_not_measured():
     assert abs(runs[10000]["seconds"]["material_naive"] - (b * 1e4 + c * 1e8)) < 1e-6
     assert runs[10000]["ratios"]["build_vs_naive"] == 10.0 / runs[10000]["seconds"]["material_naive"]
     assert runs[10000]["ratios"]["build_vs_naive_pruned"] == runs[10000]["ratios"]["build_vs_naive"]
-
