@@ -124,6 +124,67 @@ def test_calendar_escapes_text(basic: Project):
     assert str(vevent["SUMMARY"]) == title
 
 
+def test_calendar_says_what_the_events_say_in_date_order(basic: Project):
+    events = basic.facts_dir / "events"
+    quote = '    quote: "The call was requested by Mr Putin."\n'
+    # Scheduled over three days, with no summary and no place.
+    (events / "envoys-meet-2021-12-20.yaml").write_text(
+        'id: envoys-meet-2021-12-20\ntitle: "Envoys meet"\ndate: "2021-12-20"\nend: "2021-12-22"\n'
+        "status: scheduled\ncitations:\n  - source: serious-50-minute-conversation\n" + quote,
+        encoding="utf-8",
+    )
+    # All day on the day of the call (at 15:35): it comes first, whatever its id. Runs of spaces and line
+    # breaks become one space.
+    (events / "white-house-statement-2021-12-30.yaml").write_text(
+        'id: white-house-statement-2021-12-30\ntitle: "The White House  issues a statement"\ndate: "2021-12-30"\n'
+        'status: occurred\nsummary: "A statement,\\non two lines."\n'
+        "citations:\n  - source: serious-50-minute-conversation\n" + quote,
+        encoding="utf-8",
+    )
+    result = check(basic)
+    assert not result.errors, result.errors
+    ics = exports(result.facts)["data/timeline.ics"]
+    # DTSTAMP: the latest day any event or source names (the Courier's article, 31 December), not the clock.
+    stamp = "DTSTAMP:20211231T000000Z"
+    sources = "Sources: Test article"  # both articles of the fixture are labelled so
+    assert ics.replace(b"\r\n ", b"").decode("utf-8").split("\r\n") == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//factsheet//timeline export {FORMAT_VERSION}//EN",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:Test fact sheet",
+        "BEGIN:VEVENT",
+        "UID:envoys-meet-2021-12-20@factsheet",
+        stamp,
+        "DTSTART;VALUE=DATE:20211220",
+        "DTEND;VALUE=DATE:20211223",  # the day after the last
+        "SUMMARY:Envoys meet",
+        f"DESCRIPTION:Scheduled: had not yet taken place when the sources were written. {sources}.",
+        "STATUS:TENTATIVE",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:white-house-statement-2021-12-30@factsheet",
+        stamp,
+        "DTSTART;VALUE=DATE:20211230",
+        "DTEND;VALUE=DATE:20211231",
+        "SUMMARY:The White House issues a statement",
+        f"DESCRIPTION:A statement\\, on two lines. {sources}.",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:biden-putin-call-2021-12-30@factsheet",
+        stamp,
+        "DTSTART:20211230T203500Z",  # 15:35 in New York
+        "SUMMARY:Biden and Putin speak by phone",
+        f"DESCRIPTION:The second conversation between the two presidents in December. {sources}\\; Test article.",
+        "LOCATION:Biden took part from Wilmington\\, Delaware",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+
+
 def test_exports_are_written_beside_the_pages_and_deterministic(tmp_path):
     a = copy_tree("basic", tmp_path / "a")
     b = copy_tree("basic", tmp_path / "b")
