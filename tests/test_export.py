@@ -13,7 +13,7 @@ import icalendar
 import jsonschema
 import pytest
 
-from generator.export import FORMAT_VERSION, SCHEMA, exports
+from generator.export import FORMAT_VERSION, SCHEMA, calendar_events, exports
 from generator.model import Actor, Claim, Event, Position, Source, Topic
 from generator.pipeline import check, generate
 from generator.project import Project
@@ -183,6 +183,21 @@ def test_calendar_says_what_the_events_say_in_date_order(basic: Project):
         "END:VCALENDAR",
         "",
     ]
+
+
+def test_calendar_without_an_event_dated_to_the_day_is_empty_and_valid(basic: Project):
+    # No day to put anything on (nor to pin DTSTAMP to): the calendar has no event rather than failing.
+    seed = basic.seeds_dir / "courier-second-call-50-minutes.md"
+    seed.write_text(seed.read_text(encoding="utf-8").replace('date: "2021-12-31"', 'date: "2021-12"'), encoding="utf-8")
+    call = basic.facts_dir / "events" / "biden-putin-call-2021-12-30.yaml"
+    text = call.read_text(encoding="utf-8").replace('date: "2021-12-30"', 'date: "2021-12"')
+    call.write_text(text.replace('time: "15:35"\n', "").replace('timezone: "America/New_York"\n', ""), encoding="utf-8")
+    result = check(basic)
+    assert not result.errors, result.errors
+    assert calendar_events(result.facts) == []
+    ics = exports(result.facts)["data/timeline.ics"]
+    assert icalendar.Calendar.from_ical(ics).walk("VEVENT") == []
+    assert ics.endswith(b"X-WR-CALNAME:Test fact sheet\r\nEND:VCALENDAR\r\n")
 
 
 def test_exports_are_written_beside_the_pages_and_deterministic(tmp_path):
