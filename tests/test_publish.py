@@ -463,3 +463,19 @@ def test_a_failed_write_leaves_no_temporary_file_and_is_located_at_the_page(basi
     assert problem.code is Code.ENVIRONMENT and problem.message == "stopped by the system: No space left on device"
     assert problem.where.path == page
     assert not list(basic.docs_dir.rglob("*.tmp")) and not page.exists()
+
+
+def test_an_incremental_build_has_mkdocs_rebuild_only_the_pages_changed_since_the_remembered_site(
+    basic: Project, fake_mkdocs
+):
+    pages = {"index.md": "home\n", "a.md": "a\n"}
+    publish.write_docs(basic, pages)
+    publish.build_site(basic, remember=True)
+    publish.write_docs(basic, pages | {"index.md": "home, edited\n"})
+    publish.build_site(basic, incremental=True, remember=True)
+    publish.write_docs(basic, pages | {"index.md": "home, edited\n", "b.md": "new\n"})
+    publish.build_site(basic, incremental=True, remember=True)  # a page added: links elsewhere may change
+    publish.build_site(basic, incremental=True)  # nothing changed; not remembered, so the record goes
+    publish.build_site(basic, incremental=True)
+    assert [call.get("dirty") for call in fake_mkdocs] == [None, {"index.md"}, None, set(), None]
+    assert (basic.site_dir / "index.html").read_text() == "build 5"
