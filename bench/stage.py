@@ -142,6 +142,15 @@ def check_warm_cli(root: Path) -> dict[str, object]:
     return _command([*_factsheet(), "check", "--root", str(root)], "factsheet check")
 
 
+def incremental_cli(root: Path) -> dict[str, object]:
+    """Issue 18: `factsheet build` from the command line after `factsheet build --full` (untimed) and one
+    fact edited as `run.touch_one_fact` does: the incremental build, interpreter start included."""
+    _command([*_factsheet(), "build", "--full", "--root", str(root)], "factsheet build --full")
+    path = min((root / "facts" / "positions").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8").replace('stance: "', 'stance: "Edited. ', 1), encoding="utf-8")
+    return _command([*_factsheet(), "build", "--root", str(root)], "factsheet build")
+
+
 def check_no_cache(root: Path) -> dict[str, object]:
     return _check(root, cache=False)
 
@@ -301,6 +310,7 @@ STAGES = {
         check_cold_cli,
         check_warm_cli,
         build,
+        incremental_cli,
         mkdocs_same_pages,
         hugo_same_pages,
         material_naive_pruned,
