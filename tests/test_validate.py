@@ -332,6 +332,20 @@ def test_a_quote_in_another_source_names_that_source(basic):
     )
 
 
+
+def test_a_quote_that_occurs_more_than_once_is_a_warning_at_its_line(basic):
+    # "Mr Putin" is three times in the article: a reader could not tell which passage is meant.
+    quote = "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks."
+    _position(basic, quote, "Mr Putin")
+    for run in ("cold", "with the quote counts cached"):
+        result = check(basic)
+        assert not result.errors, run
+        assert [d.format(basic.root) for d in result.diagnostics] == [
+            f"{POSITION}:8:12: warning: quote occurs more than once in 'serious-50-minute-conversation' "
+            "[quote-ambiguous]\n    hint: quote a few more words so it points to one place"
+        ], run
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
