@@ -332,7 +332,6 @@ def test_a_quote_in_another_source_names_that_source(basic):
     )
 
 
-
 def test_a_quote_that_occurs_more_than_once_is_a_warning_at_its_line(basic):
     # "Mr Putin" is three times in the article: a reader could not tell which passage is meant.
     quote = "Kremlin assistant Yuri Ushakov said the call provided a “good background” for future talks."
