@@ -211,13 +211,21 @@ def build(
     """Check, generate and publish the HTML site. The old site survives any failure. One build at a time:
     the docs folder and the site are written under the build lock (a second build fails at once).
 
-    With the cache on and not `full`, a build after a previous one renders and publishes only the pages
-    that changed (incremental.py); the site is byte for byte the one a full build makes."""
+    With the cache on and not `full`, a build after a previous one renders only the pages that changed and,
+    unless `strict`, has MkDocs build only those (incremental.py); the site is byte for byte the one a full
+    build makes."""
     with build_lock(project):
         generated = generate(project, strict=strict, cache=cache, jobs=jobs, progress=progress, full=full)
         epoch = source_date_epoch(project, generated.result.facts)
+        # --strict builds the whole site: MkDocs checks links only on the pages it builds, so a dirty build
+        # would not see a warning on an unchanged page that links to a changed one.
         site = build_site(
-            project, strict=strict, epoch=epoch, progress=progress, incremental=cache and not full, remember=cache
+            project,
+            strict=strict,
+            epoch=epoch,
+            progress=progress,
+            incremental=cache and not full and not strict,
+            remember=cache and not strict,
         )
         return generated, site
 

@@ -126,7 +126,7 @@ def test_the_search_index_keeps_every_page_after_an_incremental_build(basic: Pro
     assert not any("Edited words" in e["text"] for e in before)
 
 
-def test_a_changed_site_or_full_flag_makes_a_full_build(basic: Project) -> None:
+def test_a_changed_site_full_flag_or_strict_build_makes_a_full_build(basic: Project) -> None:
     build(basic)
     (basic.site_dir / "stray.html").write_text("not from the build")  # the site is no longer the recorded one
     calls = []
@@ -141,6 +141,9 @@ def test_a_changed_site_or_full_flag_makes_a_full_build(basic: Project) -> None:
         edit(basic.root, "fact text", "And again", 0)
         build(basic)
         assert "dirty" in calls[-1]
+        edit(basic.root, "fact text", "Strictly", 0)  # --strict: MkDocs checks every page's links
+        build(basic, strict=True)
+        assert "dirty" not in calls[-1]
 
 
 def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basic: Project, tmp_path: Path) -> None:
