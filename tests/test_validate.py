@@ -346,6 +346,33 @@ def test_a_quote_that_occurs_more_than_once_is_a_warning_at_its_line(basic):
 
 
 @pytest.mark.parametrize(
+    "second",
+    [
+        # A misquote after the first: not searched for its closest passage.
+        ("serious-50-minute-conversation", "The call was requested by Mr Biden."),
+        # The first's quote again, in the wrong source too: not looked for in the other articles either.
+        ("courier-second-call-50-minutes", "The call was requested by Mr Putin."),
+    ],
+)
+def test_only_the_first_quotes_not_found_in_a_run_are_searched_for(basic, monkeypatch, second):
+    from generator import validate
+
+    monkeypatch.setattr(validate, "HINTS_PER_RUN", 1)  # 100 in use: tests/test_bounds.py
+    first = ("courier-second-call-50-minutes", "The call was requested by Mr Putin.")
+    citations = _GOOD[_GOOD.index("  - source:") :]
+    _position(basic, citations, "".join(f"  - source: {s}\n    quote: {json.dumps(q)}\n" for s, q in (first, second)))
+    assert [(line, code, hint) for _, line, code, _, hint in _problems(basic)] == [
+        (
+            8,
+            "quote-not-found",
+            "the quote is in 'serious-50-minute-conversation': change this citation's "
+            "'source: courier-second-call-50-minutes' to 'source: serious-50-minute-conversation'",
+        ),
+        (10, "quote-not-found", validate._NOT_SEARCHED),
+    ]
+
+
+@pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         # a name, an alias (any case and typography), a file path or file name: the one id it stands for
