@@ -11,7 +11,7 @@ import pytest
 from generator import model
 from generator.pipeline import check
 from generator.project import Project
-from generator.validate import NEAREST_SHOWN
+from generator.validate import MAX_CITATIONS, MAX_REFERENCES, NEAREST_SHOWN
 
 from .conftest import FIXTURES
 
@@ -369,6 +369,50 @@ def test_only_the_first_quotes_not_found_in_a_run_are_searched_for(basic, monkey
             "'source: courier-second-call-50-minutes' to 'source: serious-50-minute-conversation'",
         ),
         (10, "quote-not-found", validate._NOT_SEARCHED),
+    ]
+
+
+def test_the_citations_of_a_file_past_the_limit_are_refused_not_looked_for(basic):
+    # The checks across files do bounded work per file: the quotes past the limit are not searched.
+    citation = _GOOD[_GOOD.index("  - source:") :]
+    misquote = '  - source: serious-50-minute-conversation\n    quote: "The call was requested by Mr Biden."\n'
+    _position(basic, citation, citation * (MAX_CITATIONS - 1) + misquote)  # the limit, the last one wrong
+    last = 8 + 2 * (MAX_CITATIONS - 1)
+    assert [(line, code) for _, line, code, _, _ in _problems(basic)] == [(last, "quote-not-found")]
+    _position(basic, citation, citation * MAX_CITATIONS + misquote)  # one over it: that one is not looked for
+    assert _problems(basic) == [
+        (
+            Path(POSITION).name,
+            8 + 2 * MAX_CITATIONS,  # the quote of the first citation over the limit
+            "file-too-large",
+            f"the file has {MAX_CITATIONS + 1} citations; the limit is {MAX_CITATIONS} per file",
+            "split the fact into several files, or keep the most telling ones",
+        )
+    ]
+
+
+def test_the_references_of_a_file_past_the_limit_are_refused_not_looked_up(basic):
+    # Each actor is a reference, and so is the citation's source: the limit counts them all.
+    def event(actors: list[str]) -> list[tuple[str, int, str, str]]:
+        (basic.facts_dir / "events" / "many.yaml").write_text(
+            'id: many\ntitle: "A call"\ndate: "2021-12-30"\nstatus: occurred\nactors:\n'
+            + "".join(f"  - {a}\n" for a in actors)
+            + "citations:\n  - source: serious-50-minute-conversation\n"
+            + '    quote: "The call was requested by Mr Putin."\n',
+            encoding="utf-8",
+        )
+        return [(line, code, message) for _, line, code, message, _ in _problems(basic)]
+
+    at_the_limit = ["joe-biden"] * (MAX_REFERENCES - 2) + ["nobody"]  # and the source: the limit
+    nobody = (6 + MAX_REFERENCES - 2, "unknown-reference", "no actor with id 'nobody'")
+    assert event(at_the_limit) == [nobody]
+    assert event([*at_the_limit, "joe-biden", "nobody-either"]) == [
+        nobody,
+        (
+            6 + MAX_REFERENCES,  # the first one over the limit, not looked up
+            "file-too-large",
+            f"the file has {MAX_REFERENCES + 2} references to other facts; the limit is {MAX_REFERENCES} per file",
+        ),
     ]
 
 
