@@ -44,7 +44,6 @@ class Folded:
     word_starts: array.array  # offset in `text` where each word starts
     word_begins: array.array  # where each word starts in the original...
     word_ends: array.array  # ...and where it ends
-    original_length: int
 
     def origin(self, i: int) -> int:
         """Original offset of folded character `i` (a folded space maps to the run it replaced)."""
@@ -69,7 +68,7 @@ def fold(text: str) -> Folded:
     begins = array.array("I", (m.start() for m in _WORD.finditer(translated)))
     ends = array.array("I", (b + len(w) for b, w in zip(begins, words, strict=True)))
     starts = array.array("I", itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0) if words else ())
-    return Folded(" ".join(words), starts, begins, ends, len(text))
+    return Folded(" ".join(words), starts, begins, ends)
 
 
 def fold_text(text: str) -> str:
