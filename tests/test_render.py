@@ -200,3 +200,62 @@ def test_anchors_are_refused_unless_made_of_validated_ids():
     for bad in ("", "A", "a_b", "a--b", "a b ", 'x" onmouseover="alert(1)', "-a"):
         with pytest.raises(ValueError, match="not a safe anchor"):
             anchor(bad)
+
+
+def _render(tmp_path, templates: dict[str, str], pages: list[tuple[str, str]], dirs=None, **context) -> dict[str, str]:
+    from generator.context import Page
+    from generator.render import render_pages
+
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    made = [Page(path, template, path.removesuffix(".md").title(), lambda: dict(context)) for path, template in pages]
+    return render_pages(made, dirs or folder, jobs=1)
+
+
+def test_a_page_is_its_front_matter_then_its_body_ending_in_one_line_break(tmp_path):
+    # Block tags take their indentation and line break with them; the text printed is escaped.
+    template = "  {% if v %}\n# {{ v }}\n  {% endif %}\n\n\n"
+    out = _render(tmp_path, {"x.md.j2": template}, [("x.md", "x.md.j2")], v="A*b")
+    assert out == {"x.md": "---\ntitle: X\n---\n# A&#42;b\n"}
+
+
+def test_an_undefined_name_in_a_template_is_an_error_not_an_empty_text(tmp_path):
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError, match="'nmae' is undefined"):
+        _render(tmp_path, {"x.md.j2": "# {{ nmae }}\n"}, [("x.md", "x.md.j2")])
+
+
+def test_a_template_that_writes_front_matter_is_refused(tmp_path):
+    from generator.render import TemplateFrontMatterError
+
+    with pytest.raises(TemplateFrontMatterError) as info:
+        _render(tmp_path, {"x.md.j2": "---\ntitle: {{ 'X' }}\n---\n# X\n"}, [("x.md", "x.md.j2")])
+    assert str(info.value) == "x.md.j2 starts with '---': templates write no front matter (render.front_matter does)"
+
+
+def test_two_pages_at_one_path_are_refused(tmp_path):
+    with pytest.raises(ValueError) as info:
+        _render(tmp_path, {"x.md.j2": "# X\n"}, [("x.md", "x.md.j2"), ("y.md", "x.md.j2"), ("x.md", "x.md.j2")])
+    assert str(info.value) == "two pages would be written to x.md"
+
+
+def test_an_override_extends_the_default_it_replaces(tmp_path):
+    from generator.resources import DEFAULT_PREFIX
+
+    defaults = tmp_path / "defaults"
+    defaults.mkdir()
+    (defaults / "x.md.j2").write_text("# Default {% block b %}body{% endblock %}\n", encoding="utf-8")
+    override = '{% extends "' + DEFAULT_PREFIX + '/x.md.j2" %}{% block b %}override{% endblock %}'
+    out = _render(tmp_path, {"x.md.j2": override}, [("x.md", "x.md.j2")], dirs=[tmp_path / "templates", defaults])
+    assert out["x.md"].endswith("---\n# Default override\n")
+
+
+def test_a_front_matter_error_raised_in_a_worker_process_unpickles_whole():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(FrontMatterError("a.md", "title", "yes", True)))
+    assert (error.page, error.field, error.written, error.read) == ("a.md", "title", "yes", True)
+    assert str(error) == "a.md: front matter field 'title' reads back as True, not as written"
