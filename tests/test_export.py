@@ -48,6 +48,26 @@ def test_facts_json_validates_against_its_schema(files, repo_facts):
     assert all(s["text"] == repo_facts.sources[s["id"]].body for s in data["sources"])
 
 
+def test_facts_json_keeps_each_record_on_a_line_of_its_own(files):
+    # So that a change to one fact changes one line of the file (and a diff shows which fact).
+    text = files["data/facts.json"].decode("utf-8")
+    data = json.loads(text)
+    lines = text.split("\n")
+    assert lines[0] == "{" and lines[-2:] == ["}", ""]
+    top = [line for line in lines if line.startswith('"')]
+    assert [json.loads(line.partition(": ")[0]) for line in top] == sorted(data)
+    assert f'"version": "{FORMAT_VERSION}"' in lines and any(line.startswith('"info": {') for line in top)
+    for kind in ("actors", "claims", "events", "positions", "sources", "topics"):
+        start = lines.index(f'"{kind}": [')
+        records = lines[start + 1 : start + 1 + len(data[kind])]
+        assert lines[start + 1 + len(data[kind])] in ("]", "],"), kind
+        # Each record whole on its line, keys sorted, text as written (not \u escapes).
+        assert records == [json.dumps(r, ensure_ascii=False, sort_keys=True) + "," for r in data[kind][:-1]] + [
+            json.dumps(data[kind][-1], ensure_ascii=False, sort_keys=True)
+        ], kind
+    assert "‘Serious’" in text
+
+
 def test_schema_rejects_what_the_model_forbids(files):
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     data = json.loads(files["data/facts.json"])
