@@ -89,6 +89,63 @@ def test_csv_per_kind_parses_with_one_row_per_fact(files, repo_facts):
     assert events["biden-putin-call-2021-12-30"]["time"] == "15:35"
 
 
+def test_csv_rows_say_what_the_facts_say_with_crlf_line_ends(basic: Project):
+    # RFC 4180: CRLF after every row, UTF-8, a field quoted when it holds a comma. The basic fixture, whole.
+    result = check(basic)
+    assert not result.errors, result.errors
+    files = exports(result.facts)
+    serious = "‘Serious’ 50-minute telephone conversation between Biden and Putin sets the stage for diplomacy"
+    expected = {
+        "actors": [
+            "id,name,kind,summary,roles,affiliations,aliases",
+            "joe-biden,Joe Biden,person,President of the United States.,President of the United States,united-states,",
+            "russia,Russia,state,,,,",
+            "united-states,United States,state,,,,",
+            "vladimir-putin,Vladimir Putin,person,,President of Russia,russia,",
+            "yuri-ushakov,Yuri Ushakov,person,,Kremlin assistant,russia,Sir. Ushakov",
+        ],
+        "claims": [
+            "id,question,kind,topic,answer_number,answer,said_by,said_by_unnamed,sources",
+            "russian-troops-near-ukraine,How many Russian troops are near Ukraine?,number,sanctions,1,"
+            '"At least 100,000",,,courier-second-call-50-minutes',
+            "russian-troops-near-ukraine,How many Russian troops are near Ukraine?,number,sanctions,2,"
+            '"60,000 to 90,000",,,serious-50-minute-conversation',
+        ],
+        "events": [
+            "id,title,date,precision,end,time,timezone,status,place,actors,summary",
+            "biden-putin-call-2021-12-30,Biden and Putin speak by phone,2021-12-30,day,,15:35,America/New_York,"
+            "occurred,"
+            '"Biden took part from Wilmington, Delaware",joe-biden vladimir-putin,'
+            "The second conversation between the two presidents in December.",
+            "geneva-talks-2022-01,US-Russia security talks,2022-01,month,,,,scheduled,,united-states russia,",
+        ],
+        "positions": [
+            "id,actor,topic,stance,voice,reported_by,reported_by_unnamed,date",
+            "biden-threatens-sanctions,joe-biden,sanctions,"
+            "Threatened unprecedented sanctions if Russia invades Ukraine.,described,,,2021-12-30",
+            "putin-sanctions-breach-of-ties,vladimir-putin,sanctions,"
+            "Said new sanctions could lead to a complete collapse of ties.,reported,yuri-ushakov,,",
+        ],
+        "sources": [
+            "id,title,label,outlet,author,date,translated,url",
+            "courier-second-call-50-minutes,,Test article,,,2021-12-31,true,",
+            f"serious-50-minute-conversation,{serious} over Ukraine,Test article,,,,false,",
+        ],
+        "topics": [
+            "id,name,summary",
+            "sanctions,Sanctions,Economic sanctions threatened against Russia if it invades Ukraine.",
+        ],
+    }
+    for kind, rows in expected.items():
+        assert files[f"data/{kind}.csv"] == "".join(row + "\r\n" for row in rows).encode("utf-8"), kind
+    citations = files["data/citations.csv"].decode("utf-8").split("\r\n")
+    assert citations[:2] == [
+        "kind,id,source,quote",
+        "actor,joe-biden,serious-50-minute-conversation,US President Joe Biden",
+    ]
+    assert {row.split(",")[0] for row in citations[1:-1]} == {"actor", "event", "topic", "position", "claim"}
+
+
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_csv_cells_cannot_become_spreadsheet_formulas(basic: Project, start):
     # Every character OWASP lists as starting a formula, in a multi-line field (where tab and CR are allowed).
