@@ -21,8 +21,11 @@ def test_case_spelling_and_punctuation_must_match():
 
 
 def test_counts_repeats():
-    match = quotes.find(quotes.fold("the call. the call. the call."), "the call")
-    assert match is not None and match.count >= 2
+    text = "the call. the call. the call."
+    match = quotes.find(quotes.fold(text), "the call")
+    assert match is not None and match.count == 2 and (match.start, match.end) == (0, 8)  # 2: two or more
+    assert quotes.occurrences(quotes.fold_text(text), "the call") == 2
+    assert quotes.occurrences("ha ha ha", "ha ha") == 2  # overlapping places count
 
 
 def test_quote_id_is_stable_under_folding():
