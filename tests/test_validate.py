@@ -416,6 +416,30 @@ def test_the_references_of_a_file_past_the_limit_are_refused_not_looked_up(basic
     ]
 
 
+def test_an_article_with_more_paragraphs_than_the_limit_is_refused_at_the_first_over_it(basic):
+    from generator.validate import MAX_PARAGRAPHS
+
+    seed = basic.seeds_dir / "serious-50-minute-conversation.md"
+    text = re.sub(r"original_sha256: .*\n", "", seed.read_text(encoding="utf-8")).rstrip("\n") + "\n"  # edited
+    lines = text.splitlines()
+    body = lines.index("---", 1) + 1  # the line after the front matter, 0-based
+    paragraphs = [i for i in range(body, len(lines)) if lines[i].strip()]
+    seed.write_text(text + "".join(f"Line {i}.\n" for i in range(MAX_PARAGRAPHS - len(paragraphs))), encoding="utf-8")
+    assert _problems(basic) == []  # the limit
+    with seed.open("a", encoding="utf-8") as out:
+        out.write("\nOne more.\n")
+    first_over = len(text.splitlines()) + MAX_PARAGRAPHS - len(paragraphs) + 2  # 1-based, after the blank line
+    assert _problems(basic) == [
+        (
+            seed.name,
+            first_over,
+            "file-too-large",
+            f"the article has {MAX_PARAGRAPHS + 1} paragraphs (non-blank lines); the limit is {MAX_PARAGRAPHS}",
+            "split it into several seeds, or join the lines of each paragraph into one",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
