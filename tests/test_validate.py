@@ -345,6 +345,22 @@ def test_a_quote_that_occurs_more_than_once_is_a_warning_at_its_line(basic):
         ], run
 
 
+def test_a_quote_in_two_other_sources_names_both_and_suggests_the_first(basic):
+    seed = basic.seeds_dir / "serious-50-minute-conversation.md"
+    text = re.sub(r"original_sha256: .*\n", "", seed.read_text(encoding="utf-8"))
+    copy = text.replace('id: "serious-50-minute-conversation"', 'id: "a-reprint"', 1)
+    (basic.seeds_dir / "a-reprint.md").write_text(copy, encoding="utf-8")
+    _position(basic, "  - source: serious-50-minute-conversation", "  - source: courier-second-call-50-minutes")
+    assert [(line, code, hint) for _, line, code, _, hint in _problems(basic)] == [
+        (
+            8,
+            "quote-not-found",
+            "the quote is in 'a-reprint' and 'serious-50-minute-conversation': change this citation's "
+            "'source: courier-second-call-50-minutes' to 'source: a-reprint'",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     "second",
     [
