@@ -412,9 +412,7 @@ class Claim:
     summary: Paragraph | None = field(default=None, metadata=doc("Why the answers may differ, neutrally."))
     topic: TopicId | None = field(default=None, metadata=doc("Id of the topic the claim belongs to."))
     events: list[EventId] = field(default_factory=list, metadata=doc("Ids of the events the claim bears on."))
-    positions: list[PositionId] = field(
-        default_factory=list, metadata=doc("Ids of the positions the claim bears on.")
-    )
+    positions: list[PositionId] = field(default_factory=list, metadata=doc("Ids of the positions the claim bears on."))
     actors: list[ActorId] = field(default_factory=list, metadata=doc("Ids of the actors the claim bears on."))
     where: Where = where_field()
 

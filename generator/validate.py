@@ -776,7 +776,7 @@ def _attribution_checks(obj: Position) -> Iterator[Diagnostic]:
             "voice is 'reported' but "
             + ("no one is named as telling it" if not tellers else "both reported_by and reported_by_unnamed are set"),
             "give reported_by: <id of the actor whose account it is>, or reported_by_unnamed: the unnamed source "
-            "as the article describes them (e.g. \"a White House official\"); one of the two",
+            'as the article describes them (e.g. "a White House official"); one of the two',
         )
     if obj.voice is not Voice.REPORTED and tellers:
         yield error(

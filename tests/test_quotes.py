@@ -122,7 +122,7 @@ def test_no_closest_passage_for_unrelated_words():
 
 @given(
     st.text(alphabet=st.sampled_from(list("ab -“”")), max_size=30),
-    st.text(alphabet=st.sampled_from(list("ab -\"")), min_size=1, max_size=6),
+    st.text(alphabet=st.sampled_from(list('ab -"')), min_size=1, max_size=6),
 )
 def test_find_counts_the_places_a_quote_occurs_as_occurrences_does(text, quote):
     # Overlapping places count: "ha ha" is twice in "ha ha ha". Both say 0, 1 or 2 (two or more).

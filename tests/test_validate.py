@@ -190,8 +190,8 @@ def test_a_claim_whose_answers_are_the_same_is_not_a_disagreement(tmp_path):
 
 
 def test_a_claim_whose_answers_all_come_from_one_source_is_not_a_disagreement(tmp_path):
-    second = "serious-50-minute-conversation\n        quote: \"the 60,000 to 90,000 Russian troops gathered"
-    same_source = "courier-second-call-50-minutes\n        quote: \"awaited orders on the border\"  #"
+    second = 'serious-50-minute-conversation\n        quote: "the 60,000 to 90,000 Russian troops gathered'
+    same_source = 'courier-second-call-50-minutes\n        quote: "awaited orders on the border"  #'
     assert _claim_codes(tmp_path, second, same_source) == [("not-a-disagreement", 1)]
 
 
