@@ -58,6 +58,7 @@ $(TEST_STAMP): $(STAMP)
 
 test: $(TEST_STAMP) $(AXE)
 	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
