@@ -106,8 +106,8 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
             tmp.write_bytes(data)
             os.replace(tmp, target)
         except OSError as exc:  # disk full, a read-only folder: say where, and leave no temporary file
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # also when it was never written
+                tmp.unlink()
             fault = environment_fault(exc, target, named_first=False)
             if fault is None:
                 raise
@@ -337,7 +337,7 @@ def build_site(
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
             progress(Step(Stage.SITE))  # MkDocs loads its theme and plugins before it counts the pages
-            more: dict[str, Any] = {} if progress is quiet else {"configure": _count_pages(progress)}
+            more: dict[str, Any] = {"configure": _count_pages(progress)}
             # The same pages as the site in place (none added or removed, so no link elsewhere changes):
             # MkDocs builds only the docs files that changed.
             if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):

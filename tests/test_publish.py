@@ -479,3 +479,24 @@ def test_an_incremental_build_has_mkdocs_rebuild_only_the_pages_changed_since_th
     publish.build_site(basic, incremental=True)
     assert [call.get("dirty") for call in fake_mkdocs] == [None, {"index.md"}, None, set(), None]
     assert (basic.site_dir / "index.html").read_text() == "build 5"
+
+
+@pytest.mark.parametrize(
+    ("second", "dirty"),
+    [
+        ({"incremental": True, "remember": True}, {"index.md"}),  # the same settings: only the edited page
+        ({"remember": True}, None),  # a build is full unless asked to be incremental
+        ({"incremental": True, "remember": True, "epoch": 172800}, None),  # another build date: every page
+        ({"incremental": True, "remember": True, "strict": True}, None),  # strict checks every page's links
+    ],
+    ids=["same-settings", "not-asked", "other-date", "strict"],
+)
+def test_an_incremental_build_reuses_the_site_only_when_asked_and_built_the_same_way(
+    basic: Project, fake_mkdocs, second, dirty
+):
+    pages = {"index.md": "home\n", "a.md": "a\n"}
+    publish.write_docs(basic, pages)
+    publish.build_site(basic, remember=True, epoch=86400)
+    publish.write_docs(basic, pages | {"index.md": "home, edited\n"})
+    publish.build_site(basic, **{"epoch": 86400} | second)
+    assert fake_mkdocs[-1].get("dirty") == dirty
