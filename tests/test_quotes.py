@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,6 +75,17 @@ def test_occurrences_in_is_substring_search_for_every_pair(texts, needles):
     by_key = {f"t{i}": t for i, t in enumerate(texts)}
     found = quotes.occurrences_in(by_key, needles)
     assert found == {n: {k for k, t in by_key.items() if n in t} for n in needles}
+
+
+def test_occurrences_in_looks_each_word_up_when_the_pattern_nests_too_deep_for_re():
+    # Hundreds of words each a prefix of the next make a pattern `re` cannot compile: the same answer, slower.
+    words = {"a" * n for n in range(1, 1000)} | {"b"}
+    with pytest.raises(RecursionError):
+        quotes._trie_pattern(sorted(words))
+    texts = {"short": "x aaa y", "long": "a" * 1200, "none": "xyz", "bee": "a b"}
+    found = quotes.occurrences_in(texts, words)
+    assert found == {w: {k for k, t in texts.items() if w in t} for w in words}
+    assert found["aaaa"] == {"long"} and found["b"] == {"bee"}
 
 
 def test_occurrences_in_needs_memory_in_proportion_to_a_long_names_length():
