@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -22,7 +21,7 @@ from generator.project import Project
 from generator.publish import build_site
 
 from .conftest import copy_tree
-from .test_site import parse_site, resolve
+from .test_site import broken_links, parse_site
 
 pytestmark = pytest.mark.slow  # two engines build two fact sheets: about a minute
 
@@ -77,19 +76,8 @@ def test_zensical_builds_every_generated_page(both_sites):
 
 def test_zensical_keeps_every_internal_link_and_anchor(both_sites):
     _, site, pages, _ = both_sites
-    ids = {name: {el["id"] for el in soup.find_all(id=True)} for name, soup in pages.items()}
-    checked = 0
-    for name, soup in pages.items():
-        for a in soup.select("article a[href]"):
-            url = a["href"]
-            if urlsplit(url).scheme or url.startswith("//"):
-                continue
-            target, fragment = resolve(name, url)
-            assert (site / target).is_file(), f"{name}: broken link {url}"
-            if fragment and target in pages:
-                assert fragment in ids[target], f"{name}: link {url} has no anchor #{fragment}"
-            checked += 1
-    assert checked > 20
+    broken, checked = broken_links(pages, site)
+    assert broken == [] and checked > 20
 
 
 def test_the_generated_markdown_reads_the_same_in_both_engines(both_sites):
