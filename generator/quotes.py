@@ -48,9 +48,8 @@ class Folded:
     def origin(self, i: int) -> int:
         """Original offset of folded character `i` (a folded space maps to the run it replaced)."""
         word = bisect.bisect_right(self.word_starts, i) - 1
-        start, end = self.word_begins[word], self.word_ends[word]
-        offset = i - self.word_starts[word]
-        return start + offset if offset < end - start else end
+        # A folded space stands just after its word (offset == end - start): the run it replaced starts there.
+        return self.word_begins[word] + i - self.word_starts[word]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the folded slice [start, end)."""
@@ -107,11 +106,7 @@ def find(source: Folded, quote: str) -> Match | None:
     at = source.text.find(needle)
     if at < 0:
         return None
-    count = 1
-    nxt = source.text.find(needle, at + 1)
-    while nxt >= 0 and count < 2:
-        count += 1
-        nxt = source.text.find(needle, nxt + 1)
+    count = 2 if source.text.find(needle, at + 1) >= 0 else 1  # once or more than once is all a check needs
     start, end = source.span(at, at + len(needle))
     return Match(start, end, count)
 

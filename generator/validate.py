@@ -40,6 +40,7 @@ from .model import (
     Actor,
     Claim,
     ClockTime,
+    Entity,
     Event,
     FactBase,
     FactDate,
@@ -914,7 +915,7 @@ def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     references = references[:MAX_REFERENCES]  # the rest is not looked up: the file is refused anyway
     if obj is None:
         return FileCheck(False, None, 0, 0, tuple(problems), (), references, (), unresolved=unresolved), None
-    where = getattr(obj, "where", Where(doc.path))
+    where = typing.cast("Entity | SheetInfo", obj).where  # every model object knows where it was written
     own = (*_entity_checks(obj), *_alias_checks(obj)) if not isinstance(obj, SheetInfo) else ()
     citations = tuple((c.source, c.quote, c.where.line, c.where.col) for c in all_citations(obj))
     problems.extend(_too_many(doc, citations, MAX_CITATIONS, "citations"))

@@ -596,3 +596,24 @@ def test_a_blank_quote_points_to_factsheet_cite(basic):
         'give it a value: the field is required; to copy words from the article, run: factsheet cite SOURCE-ID "a few '
         'of its words"'
     )
+
+
+def test_a_file_that_is_not_a_fact_is_summed_up_as_invalid_with_its_problems_and_nothing_else():
+    from generator.load import Document
+    from generator.validate import FileCheck, check_file
+
+    summary, obj = check_file(Document(model.Actor, "facts/actors/x.yaml", "id: x\nname: [\n"))
+    (problem,) = summary.problems
+    assert obj is None and problem.code.value == "yaml-syntax"
+    assert summary == FileCheck(False, None, 0, 0, (problem,), (), (), ())
+
+
+def test_a_files_summary_places_the_fact_where_it_is_written():
+    from generator.load import Document
+    from generator.validate import check_file
+
+    text = '# an actor\n\nid: x\nname: "X"\nkind: person\nsummary: "An actor."\n'
+    text += 'citations:\n  - source: s\n    quote: "X"\n'
+    summary, obj = check_file(Document(model.Actor, "facts/actors/x.yaml", text))
+    assert summary.valid and (summary.id, summary.line, summary.col) == ("x", obj.where.line, obj.where.col)
+    assert (summary.line, summary.col) == (3, 1), "the first field, after the comment and the blank line"
