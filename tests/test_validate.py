@@ -617,3 +617,32 @@ def test_a_files_summary_places_the_fact_where_it_is_written():
     summary, obj = check_file(Document(model.Actor, "facts/actors/x.yaml", text))
     assert summary.valid and (summary.id, summary.line, summary.col) == ("x", obj.where.line, obj.where.col)
     assert (summary.line, summary.col) == (3, 1), "the first field, after the comment and the blank line"
+
+
+def test_a_citation_of_an_unknown_source_does_not_stop_the_next_from_being_checked(basic):
+    _position(
+        basic,
+        "citations:\n",
+        'citations:\n  - source: no-such-article\n    quote: "anything"\n',
+    )
+    path = basic.root / POSITION
+    path.write_text(path.read_text(encoding="utf-8").replace("“good background”", "“good backround”"), "utf-8")
+    assert [(line, code) for _, line, code, *_ in _problems(basic)] == [
+        (7, "unknown-reference"),
+        (10, "quote-not-found"),
+    ]
+
+
+def test_a_files_summary_carries_what_the_rules_across_facts_need():
+    from generator.load import Document
+    from generator.validate import check_file
+
+    event = (FIXTURES / "basic/facts/events/biden-putin-call-2021-12-30.yaml").read_text(encoding="utf-8")
+    summary, _ = check_file(Document(model.Event, "facts/events/biden-putin-call-2021-12-30.yaml", event))
+    assert summary.placing == ("2021-12-30", "15:35", (), ()) and summary.unresolved == ()
+    position = (FIXTURES / "basic/facts/positions/biden-threatens-sanctions.yaml").read_text(encoding="utf-8")
+    summary, _ = check_file(Document(model.Position, "facts/positions/biden-threatens-sanctions.yaml", position))
+    assert summary.placing == "described" and summary.unresolved == ()
+    actor = (FIXTURES / "basic/facts/actors/joe-biden.yaml").read_text(encoding="utf-8")
+    summary, _ = check_file(Document(model.Actor, "facts/actors/joe-biden.yaml", actor))
+    assert summary.placing is None
