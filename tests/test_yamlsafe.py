@@ -37,6 +37,12 @@ def test_empty_document_is_none():
         ("[" * 50000, "too-deep", 1, None),  # the column is where a given LibYAML stops: not pinned
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "too-deep", 24, 47),
         ("a: 1\n---\nb: 2\n", "forbidden", 2, 1),
+        ("a: !x [1]\n", "forbidden", 1, 4),  # a tag or an anchor on a list or a mapping, not only on a value
+        ("a: !x {b: 1}\n", "forbidden", 1, 4),
+        ("a: &x [1]\n", "forbidden", 1, 4),
+        ("a: &x {b: 1}\n", "forbidden", 1, 4),
+        ("a: " + "[" * 23 + "1" + "]" * 23 + "\n", "too-deep", 1, 27),  # 22 levels of lists pass, 23 do not
+        ("a: " + "{b: " * 23 + "1" + "}" * 23 + "\n", "too-deep", 1, 93),
         ("a: [1, 2\n", "syntax", 2, 1),
         ("a:\n\t- b\n", "syntax", 2, 1),
     ],
@@ -48,6 +54,11 @@ def test_refuses(text, kind, line, col):
     assert info.value.line == line
     assert col is None or info.value.col == col
     assert info.value.hint or kind == "syntax"
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    assert yamlsafe.parse("a: " + "[" * 22 + "1" + "]" * 22 + "\n") is not None
+    assert yamlsafe.parse("a: " + "{b: " * 22 + "1" + "}" * 22 + "\n") is not None
 
 
 def test_a_position_counts_lines_and_columns_from_the_text_around_it():
