@@ -172,16 +172,9 @@ def test_recover_puts_back_only_a_real_folder_left_by_a_killed_swap(tmp_path: Pa
     assert (elsewhere / "site").is_dir(), "the linked folder was not moved"
 
 
-@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
-def test_an_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Path, monkeypatch, exchange):
-    # The new site is in place once the exchange (or the second rename) is done: removing the old one is clean-up.
-    if not exchange:
-        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    site.mkdir()
-    (site / "stuck.html").write_text("old")
-    staging.mkdir()
-    (staging / "new.html").write_text("new")
+@pytest.fixture
+def stuck_files(monkeypatch) -> None:
+    """A file named stuck.html cannot be removed (as on a folder whose permissions changed under us)."""
     real_unlink = os.unlink
 
     def unlink(path, *args, **kwargs):
@@ -190,6 +183,18 @@ def test_an_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Pat
         return real_unlink(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "unlink", unlink)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_an_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Path, monkeypatch, exchange, stuck_files):
+    # The new site is in place once the exchange (or the second rename) is done: removing the old one is clean-up.
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    site, staging = tmp_path / "site", tmp_path / "staging"
+    site.mkdir()
+    (site / "stuck.html").write_text("old")
+    staging.mkdir()
+    (staging / "new.html").write_text("new")
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
 
@@ -227,25 +232,17 @@ def test_build_site_stages_beside_the_site_and_passes_its_settings_on(basic: Pro
     assert not list(basic.root.glob(".site-*"))
 
 
-def test_leftovers_that_cannot_be_removed_do_not_stop_the_build(basic: Project, fake_mkdocs, monkeypatch):
+def test_leftovers_that_cannot_be_removed_do_not_stop_the_build(basic: Project, fake_mkdocs, stuck_files):
     publish.build_site(basic)
     (basic.root / ".site-new-killed").mkdir()
     (basic.root / ".site-new-killed" / "stuck.html").write_text("left by a killed build")
-    real_unlink = os.unlink
-
-    def unlink(path, *args, **kwargs):
-        if os.fsdecode(path).endswith("stuck.html"):
-            raise PermissionError(errno.EPERM, "Operation not permitted", os.fsdecode(path))
-        return real_unlink(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "unlink", unlink)
     publish.build_site(basic)
     assert (basic.site_dir / "index.html").read_text() == "build 2"
 
 
 @pytest.mark.parametrize("failure", ["mkdocs", "swap"])
 def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_failed(
-    basic: Project, monkeypatch, failure
+    basic: Project, monkeypatch, stuck_files, failure
 ):
     def run_mkdocs(project, site_dir, *, strict=False, epoch=None, **more):
         (Path(site_dir) / "stuck.html").write_text("half a site")
@@ -255,16 +252,8 @@ def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_fai
     def swap(staging, site):
         raise PermissionError(errno.EACCES, "Permission denied", str(site))
 
-    real_unlink = os.unlink
-
-    def unlink(path, *args, **kwargs):
-        if os.fsdecode(path).endswith("stuck.html"):
-            raise PermissionError(errno.EPERM, "Operation not permitted", os.fsdecode(path))
-        return real_unlink(path, *args, **kwargs)
-
     monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
     monkeypatch.setattr(publish, "_swap", swap)
-    monkeypatch.setattr(os, "unlink", unlink)
     with pytest.raises(DiagnosticError) as info:
         publish.build_site(basic)
     (problem,) = info.value.diagnostics
