@@ -93,3 +93,34 @@ def test_the_non_specific_tag_is_plain_text_but_not_past_the_depth_limit():
     with pytest.raises(YamlProblem) as info:
         yamlsafe.parse(deep)
     assert (info.value.kind, info.value.line, info.value.col) == ("too-deep", 23, 49)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "col", "hint"),
+    [
+        # A character YAML refuses: named by its code point, placed in characters (not bytes) after
+        # curly quotes and accents, with what to do.
+        ("a: b\x07c\n", "character U+0007 is not allowed in YAML", 1, 5, "remove it"),
+        ("a: “é”\x07c\n", "character U+0007 is not allowed in YAML", 1, 7, "remove it"),
+        # A mistake yamlhelp does not explain keeps the parser's context and problem, and a general hint.
+        (
+            "x: 1\nkey: [a, b\n",
+            "while parsing a flow sequence did not find expected ',' or ']'",
+            3,
+            1,
+            "check indentation, colons and quotes around this point",
+        ),
+        (
+            "a: {b: c\n",
+            "while parsing a flow mapping did not find expected ',' or '}'",
+            2,
+            1,
+            "check indentation, colons and quotes around this point",
+        ),
+    ],
+)
+def test_the_words_of_a_refusal_the_editor_reads(text, message, line, col, hint):
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse(text)
+    got = info.value
+    assert (got.kind, got.message, got.line, got.col, got.hint) == ("syntax", message, line, col, hint)
