@@ -85,3 +85,29 @@ def test_naive_baselines_are_extrapolated_only_where_not_measured():
     assert abs(runs[10000]["seconds"]["material_naive"] - (b * 1e4 + c * 1e8)) < 1e-6
     assert runs[10000]["ratios"]["build_vs_naive"] == 10.0 / runs[10000]["seconds"]["material_naive"]
     assert runs[10000]["ratios"]["build_vs_naive_pruned"] == runs[10000]["ratios"]["build_vs_naive"]
+
+
+def test_markdown_options_measure_the_same_pages_other_ways(tmp_path):
+    from bench import markdown_options
+
+    result = markdown_options.measure(tmp_path, 100, repeat=1)
+    assert result.pages == len(list((tmp_path / "generated").rglob("*.md"))) > 20
+    seconds = result.cpu_seconds
+    assert set(seconds) == {
+        "as_written",
+        "no_entity_escapes",
+        "no_cited_spans",
+        "html_blocks",
+        "html_blocks_no_md_in_html",
+    }
+    assert all(value > 0 for value in seconds.values())
+    assert result.share("as_written") == 1.0
+    assert result.as_json()["share_of_as_written"] == {name: result.share(name) for name in seconds}
+
+
+def test_html_blocks_keep_the_headings_as_markdown_and_the_rest_as_raw_html():
+    from bench.markdown_options import _html_blocks, _no_entities
+
+    html = '<h1 id="a">Title<a class="headerlink" href="#a">¶</a></h1>\n<p>One <a href="x/">link</a></p>'
+    assert _html_blocks(html) == '# Title\n\n<div class="fs-block">\n<p>One <a href="x/">link</a></p>\n</div>\n'
+    assert _no_entities("a&#46; b&#60;c") == "a. b&#60;c"  # "<" stays escaped: Markdown would read it
