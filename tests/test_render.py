@@ -2,6 +2,7 @@
 
 import html
 import json
+import posixpath
 import re
 
 import markdown
@@ -61,6 +62,15 @@ def test_href_is_relative_to_the_page():
     assert href("actors/joe-biden.md", Target("sources/x.md", "q-1")) == "../sources/x.md#q-1"
     assert href("index.md", Target("timeline.md", "e")) == "timeline.md#e"
     assert href("positions.md", Target("positions.md", "p")) == "#p"
+
+
+def test_href_is_posix_relpath_between_any_two_pages():
+    # Worked out folder to folder, then the file's name: the same as relpath from the page's folder.
+    pages = ["index.md", "about.md", "actors/a.md", "actors/index.md", "sources/s.md", "a/b/c.md", "a/b/d.md", "a/x.md"]
+    for page in pages:
+        for target in pages:
+            if target != page:
+                assert href(page, Target(target)) == posixpath.relpath(target, posixpath.dirname(page) or "."), page
 
 
 @pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- x -->", "a & b", "«É» \u2028"])
