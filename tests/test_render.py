@@ -205,6 +205,28 @@ def test_printing_none_is_an_error_that_says_what_to_do():
     assert env.from_string("{{ x }}").render(x=["<b>", 1]) == md_text(str(["<b>", 1]))
 
 
+def test_a_dicts_keys_and_methods_read_as_in_jinja():
+    # The environment looks a plain dict's key up first: a dict's own methods still win, as in Jinja2,
+    # a missing key is still an error, and objects other than plain dicts are read as before.
+    from collections import OrderedDict
+    from types import SimpleNamespace
+
+    import jinja2
+
+    from generator.render import make_environment
+
+    from .conftest import REPO
+
+    env = make_environment(REPO / "templates")
+    views = {"name": "Ann", "items": "shadowed", "get": 1}
+    assert env.from_string("{{ v.name }}").render(v=views) == "Ann"
+    assert env.from_string("{{ v.get('name') }} {{ v.items() | list | length }}").render(v=views) == "Ann 3"
+    assert env.from_string("{{ v.name }}").render(v=OrderedDict(name="Bo")) == "Bo"
+    assert env.from_string("{{ v.name }}").render(v=SimpleNamespace(name="Cy")) == "Cy"
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'missing'"):
+        env.from_string("{{ v.missing }}").render(v=views)
+
+
 def test_anchors_are_refused_unless_made_of_validated_ids():
     assert anchor("q-1a2b actor-joe-biden") == "q-1a2b actor-joe-biden"
     for bad in ("", "A", "a_b", "a--b", "a b ", 'x" onmouseover="alert(1)', "-a"):
