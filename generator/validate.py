@@ -655,15 +655,14 @@ def _ref_kind(tp: object) -> str | None:
 
 def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:
     """One document -> one model object (None if invalid), its diagnostics and its references."""
-    node, problem = parse_yaml(doc.path, doc.text)
+    path = doc.path  # a new Path on each use of the property: one per file here
+    node, problem = parse_yaml(path, doc.text)
     if problem is not None:
         return None, [problem], []
-    conv = _Converter(doc.path)
+    conv = _Converter(path)
     if node is None:
         conv.diagnostics.append(
-            error(
-                Where(doc.path, 1, 1), Code.MISSING_FIELD, "the file is empty", "see docs/fact-format.md for the fields"
-            )
+            error(Where(path, 1, 1), Code.MISSING_FIELD, "the file is empty", "see docs/fact-format.md for the fields")
         )
         return None, conv.diagnostics, []
     obj = conv.record(doc.kind, node)
@@ -673,15 +672,15 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
         obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     fields = {k.value: v for k, v in typing.cast(Mapping, node).items}
     conv.diagnostics.extend(_field_checks(obj, fields, conv.where))
-    expected = doc.path.name.rsplit(".", 1)[0]
+    expected = path.name.rsplit(".", 1)[0]
     if hasattr(obj, "id") and obj.id != expected:
         id_node = fields["id"]
-        rename = f"rename the file to '{obj.id}{doc.path.suffix}'"
+        rename = f"rename the file to '{obj.id}{path.suffix}'"
         valid_name = SLUG_RE.fullmatch(expected) and len(expected) <= SLUG_MAX and expected not in RESERVED_IDS
         conv.fail(
             id_node,
             Code.ID_MISMATCH,
-            f"id '{obj.id}' does not match the file name {quoted(doc.path.name)}",
+            f"id '{obj.id}' does not match the file name {quoted(path.name)}",
             f"{rename} or set id: {expected}"
             if valid_name and not _GENERATED_ANCHOR.fullmatch(expected)
             # Never propose an id that is itself refused (a homoglyph, '-rf', 'joe biden').
