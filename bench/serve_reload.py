@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 FACT = Path("facts/actors/joe-biden.yaml")
 PAGE = "actors/joe-biden/"
+TARGET = 1.0  # seconds, issue 18: the browser shows one edited fact within a second on the real fact sheet
 
 
 def free_port() -> int:
@@ -67,6 +68,7 @@ def copy_repo(dest: Path) -> None:
 
 
 def measure(edits: int, browser: bool = False) -> dict[str, object]:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="factsheet-serve-") as tmp:
         root = Path(tmp)
         copy_repo(root)
@@ -107,9 +109,10 @@ def measure(edits: int, browser: bool = False) -> dict[str, object]:
         "first_build_seconds": first,
         "reload_seconds": seconds,
         "reload_median_seconds": statistics.median(seconds),
-        "target_seconds": 2.0,
-        "met": statistics.median(seconds) <= 2.0,
+        "target_seconds": TARGET,
+        "met": statistics.median(seconds) <= TARGET,
         "edited": str(FACT),
+        "load_average": [load, os.getloadavg()[0]],  # 1-minute, before and after: the machine may be shared
     }
 
 

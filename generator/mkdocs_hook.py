@@ -32,6 +32,9 @@ log = logging.getLogger("factsheet.preview")  # not under "mkdocs": MkDocs' stri
 _serving = False  # set on startup: `serve`, not `build`
 _problems: list[Diagnostic] = []  # the last check's errors (the pages are the last good ones) or warnings
 _search = SearchEntries()  # while serving: every page's search entries from its last build
+_theme = preview.WarmTheme()  # while serving: the theme's Jinja2 environment, kept across rebuilds
+_outputs: set[str] = set()  # while serving: the files of the site's last build
+_polling = None  # while serving with file events: MkDocs' own observer, still polling mkdocs.yml
 
 
 def _project(config) -> Project:
@@ -46,11 +49,13 @@ def on_startup(command: str, dirty: bool, **kwargs) -> None:
         preview.quiet_dirty_builds()
 
 
+@event_priority(50)  # before the search plugin's: its translations then come from the kept environment too
 def on_config(config, **kwargs):
     add_theme_dirs(config, _project(config))  # the fact sheet's templates/theme, then the default theme overrides
     if _serving:
         config.extra_css.append(f"{preview.ASSETS}/preview.css")
         config.extra_javascript.append(f"{preview.ASSETS}/preview.js")
+        _theme.install(config.theme)
     return config
 
 
@@ -84,6 +89,11 @@ def on_files(files, config, **kwargs):
             files.append(File.generated(config, f"{preview.ASSETS}/{name}", content=source.read_bytes()))
         problems = preview.problems_json(_problems, project.root)
         files.append(File.generated(config, f"{preview.ASSETS}/{preview.PROBLEMS}", content=problems))
+        # What a full build would no longer write goes (a dirty build keeps it): a removed actor's page.
+        now = {f.dest_uri for f in files}
+        preview.remove_outputs(Path(config.site_dir), preview.stale_outputs(_outputs, now))
+        _outputs.clear()
+        _outputs.update(now)
     return files
 
 
@@ -112,7 +122,14 @@ def on_serve(server, config, builder, **kwargs):
     # rebuild twice, the second time for the pages the first one wrote.
     with contextlib.suppress(KeyError):
         server.unwatch(config.docs_dir)
-    for folder in (project.facts_dir, project.seeds_dir, *template_dirs(project)):
-        if folder.is_dir():  # a fact sheet may have no templates/ of its own
-            server.watch(str(folder))
+    folders = [str(f) for f in (project.facts_dir, project.seeds_dir, *template_dirs(project)) if f.is_dir()]
+    # Through the OS's file events where it has them (MkDocs polls every 0.5 s: half of it waited on average).
+    global _polling
+    _polling = preview.watch_with_events(server, folders)
+    server.set_app(preview.cache_hashed_assets(server.get_app()))
     return server
+
+
+def on_shutdown(**kwargs) -> None:
+    if _polling is not None:
+        _polling.stop()

@@ -126,6 +126,7 @@ def test_a_check_error_shows_on_every_page_and_goes_when_fixed(page, served: str
         assert page.locator(".fs-injected").count() == 0
         assert page.locator("h1").inner_text() == title  # the last good page, under the box
         assert shown_after < 15
+        _the_box_hides_neither_header_nor_title(page)
         # Every page, and a new page load does not hang.
         page.goto(served + "actors/joe-biden/", timeout=10_000)
         assert "facts/topics/sanctions.yaml:6:12" in page.locator("#fs-preview-problems").inner_text()
@@ -137,6 +138,20 @@ def test_a_check_error_shows_on_every_page_and_goes_when_fixed(page, served: str
     page.goto(served + "topics/sanctions/", timeout=10_000)
     assert page.locator("h1").inner_text() == title
     assert page.locator("#fs-preview-problems").count() == 0
+
+
+def _the_box_hides_neither_header_nor_title(page) -> None:
+    """The box sits below the header and pushes the page down: the title starts below it, unscrolled."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator("#fs-preview-problems").bounding_box()
+    header = page.locator("header.md-header").bounding_box()
+    title = page.locator("h1").bounding_box()
+    assert box is not None and header is not None and title is not None
+    assert header["y"] + header["height"] <= box["y"] + 0.5
+    assert box["y"] + box["height"] <= title["y"]
+    # Nothing over the title: at its middle, the page finds the title itself.
+    middle = [title["x"] + min(title["width"], 40) / 2, title["y"] + title["height"] / 2]
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('h1') !== null", middle)
 
 
 def test_warnings_show_over_the_new_pages(page, served: str, project: Project) -> None:

@@ -2,7 +2,8 @@
    published site and the offline bundles never have it). No inline code, no eval: it runs under any
    Content-Security-Policy that allows the site's own scripts.
    1. The check's problems: problems.json, beside this file, holds what `factsheet check --format json`
-      reports, [] when the check passes. When it is not empty, every page shows a box listing them.
+      reports, [] when the check passes. When it is not empty, every page shows a box listing them, at
+      the top of the page below the header (the page's title below it).
       They quote the files, so they are only ever written as text.
    2. On a source page (<meta name="factsheet-source">), selecting words of the article offers them as a
       citation to paste into a fact file, taken from the article's paragraphs only (not the marks,
@@ -48,7 +49,10 @@
     });
     box.appendChild(ul);
     if (n > SHOWN) box.appendChild(el("p", null, "… and " + (n - SHOWN) + " more: factsheet check lists them all."));
-    document.body.appendChild(box);
+    // Below the header, before the page: it pushes the page down rather than covering its title.
+    var page = document.querySelector(".md-container");
+    if (page && page.parentNode) page.parentNode.insertBefore(box, page);
+    else document.body.insertBefore(box, document.body.firstChild);
   }
   fetch(new URL("problems.json", here), { cache: "no-store" })
     .then(function (r) { return r.ok ? r.json() : []; })
