@@ -73,8 +73,6 @@ def environment_key(*parts: object) -> str:
 def template_closure(env: Any, name: str) -> list[str]:
     """`name` and every template it extends, includes or imports, transitively, sorted. A template that
     names another by an expression reads any: then every template the environment can load."""
-    from jinja2 import meta
-
     seen: set[str] = set()
     todo = [name]
     while todo:
@@ -83,11 +81,31 @@ def template_closure(env: Any, name: str) -> list[str]:
             continue
         seen.add(current)
         source, _, _ = env.loader.get_source(env, current)
-        for found in meta.find_referenced_templates(env.parse(source)):
+        for found in _referenced(env, source):
             if found is None:
                 return sorted(env.list_templates())
             todo.append(found)
     return sorted(seen)
+
+
+# Per template source: the templates it names. Parsing every template again was half of a preview rebuild's
+# generate (`factsheet serve` keeps its process). Keyed on the lexer (Jinja2 shares one per syntax) and the
+# extensions too, the other things that decide how a source parses.
+_REFERENCES: dict[tuple[str, object, tuple[str, ...]], tuple[str | None, ...]] = {}
+
+
+def _referenced(env: Any, source: str) -> tuple[str | None, ...]:
+    """The templates `source` names (None: one named by an expression)."""
+    from jinja2 import meta
+
+    key = (source, env.lexer, tuple(sorted(env.extensions)))
+    found = _REFERENCES.get(key)
+    if found is None:
+        found = tuple(meta.find_referenced_templates(env.parse(source)))
+        if len(_REFERENCES) >= 1024:
+            _REFERENCES.clear()
+        _REFERENCES[key] = found
+    return found
 
 
 def templates_key(env: Any, name: str) -> str:
