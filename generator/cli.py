@@ -149,17 +149,25 @@ def _show_mkdocs_messages(level: int) -> None:
 
 def cmd_build(project: Project, args: argparse.Namespace) -> int:
     from .pipeline import build
+    from .publish import removed
 
     _show_mkdocs_warnings()
     with _progress() as progress:
         generated, site = build(
-            project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress, full=args.full
+            project,
+            strict=args.strict,
+            cache=not args.no_cache,
+            jobs=args.jobs,
+            progress=progress,
+            full=args.full,
+            detach=True,
         )
     _print_diagnostics(generated.result.diagnostics, project.root, Format(args.format))
     print(
         f"built {len(generated.pages)} pages into {site}",
         file=sys.stderr if Format(args.format) is Format.JSON else sys.stdout,
     )
+    removed()  # the old site, removed while the build was reported
     return 0
 
 

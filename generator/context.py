@@ -6,11 +6,15 @@ that the renderer makes relative to the page it appears on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import itertools
+import json
+import pickle
 import typing
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -100,6 +104,147 @@ class Page:
         context = self.make_context()
         context.setdefault("legend", legend(context))
         return context
+
+    def context_reads(self) -> tuple[dict[str, object], tuple[str, ...]]:
+        """The context and what building it read of the fact base (`Reads` tokens, sorted): the page's
+        dependencies. The same reads giving the same values give the same context (_Builder.digest)."""
+        global _READS
+        outer, _READS = _READS, set()
+        try:
+            context = self.context
+            reads = _READS
+        finally:
+            _READS = outer
+        return context, tuple(sorted({_token(name, key) for name, key in reads} | {INFO_TOKEN}))
+
+
+# Dependency tracking (incremental builds, issue 18). After _Builder.__init__, everything a page's context
+# can read of the fact base goes through a `Reads` wrapper (the fact base's collections, every index built
+# from them), which notes (name, key) while a page's context is built: a key looked up, or ALL when the
+# whole collection is iterated or counted. An entity reaches a page only that way (its page is made from
+# its id, not from the object), so equal values for every noted read mean an equal context; the value of
+# a read is _Builder.digest's. The sheet's info, in every page's `common`, is always a dependency.
+ALL = "*"
+INFO_TOKEN = "info"
+_READS: set[tuple[str, object]] | None = None
+
+
+_KINDS = ("source", "actor", "event", "topic", "position", "claim")
+
+
+def _note(name: str, key: object) -> None:
+    if _READS is not None:
+        _READS.add((name, key))
+
+
+def _token(name: str, key: object) -> str:
+    if key == ALL:
+        return f"{name}\t{ALL}"
+    return f"{name}\t{json.dumps(key, separators=(',', ':'))}"
+
+
+def _untoken(token: str) -> tuple[str, object]:
+    name, _, key = token.partition("\t")
+    if key == ALL:
+        return name, ALL
+    value = json.loads(key)
+    return name, tuple(value) if isinstance(value, list) else value
+
+
+class Reads(Mapping[typing.Any, typing.Any]):
+    """A read-only view of a dict that notes every key looked up (and ALL for iteration or its size);
+    `default` stands for a defaultdict's factory (a missing key reads as its value, nothing is stored)."""
+
+    __slots__ = ("data", "default", "name")
+
+    def __init__(self, name: str, data: Mapping[typing.Any, typing.Any], default: Callable[[], object] | None = None):
+        self.name = name
+        self.data = dict(data)
+        self.default = default
+
+    def value(self, key: object) -> object:
+        """What looking up `key` gives, unnoted (None when missing without a default)."""
+        if key == ALL:
+            return list(self.data.items())
+        if key in self.data:
+            return self.data[key]
+        return self.default() if self.default is not None else None
+
+    def __getitem__(self, key: object) -> typing.Any:
+        _note(self.name, key)
+        try:
+            return self.data[key]
+        except KeyError:
+            if self.default is None:
+                raise
+            return self.default()
+
+    def get(self, key: object, default: object = None) -> typing.Any:
+        _note(self.name, key)
+        return self.data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        _note(self.name, key)
+        return key in self.data
+
+    def __iter__(self) -> Iterator[typing.Any]:
+        _note(self.name, ALL)
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        _note(self.name, ALL)
+        return len(self.data)
+
+    def keys(self) -> typing.Any:
+        _note(self.name, ALL)
+        return self.data.keys()
+
+    def values(self) -> typing.Any:
+        _note(self.name, ALL)
+        return self.data.values()
+
+    def items(self) -> typing.Any:
+        _note(self.name, ALL)
+        return self.data.items()
+
+
+class ReadsAll(Sequence[typing.Any]):
+    """A read-only list, or a set looked up by membership, that notes its reads (ALL, or the key tested)."""
+
+    __slots__ = ("data", "members", "name")
+
+    def __init__(self, name: str, data: Iterable[object]):
+        self.name = name
+        self.data = list(data)
+        self.members = frozenset(self.data) if not isinstance(data, list) else None
+
+    def value(self, key: object) -> object:
+        if key == ALL:
+            return self.data if self.members is None else sorted(self.members, key=repr)
+        return self.members is not None and key in self.members
+
+    def __contains__(self, key: object) -> bool:
+        if self.members is None:
+            _note(self.name, ALL)
+            return key in self.data
+        _note(self.name, key)
+        return key in self.members
+
+    @typing.overload
+    def __getitem__(self, index: int) -> typing.Any: ...
+    @typing.overload
+    def __getitem__(self, index: slice) -> typing.Any: ...
+    def __getitem__(self, index: int | slice) -> typing.Any:
+        _note(self.name, ALL)
+        return self.data[index]
+
+    def __iter__(self) -> Iterator[typing.Any]:
+        _note(self.name, ALL)
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        _note(self.name, ALL)
+        return len(self.data)
 
 
 def legend(context: object) -> list[dict[str, object]]:
@@ -239,10 +384,12 @@ class _Builder:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
         self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
-        self._citation_views: dict[tuple[str, ...], CitationView] = {}
+        self._citation_views: dict[tuple[object, ...], CitationView] = {}
         self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
         self.passages = locate(facts)
+        # What a source's listing shows of its passages: a read of these counts is not one of the citing facts.
+        self.passage_counts = {sid: (sum(len(p.facts) for p in ps), len(ps)) for sid, ps in self.passages.items()}
         # Which sources name each actor (or alias): one pass over each article for all names.
         self.mentions = quotes.occurrences_in(
             self.folded,
@@ -276,6 +423,70 @@ class _Builder:
             for ans in c.answers:
                 if ans.said_by is not None:
                     self.answers_of[ans.said_by].append((c, ans))
+        self._track(facts)
+
+    def _track(self, facts: FactBase) -> None:
+        """From here on, every read of the fact base and of the indexes is noted (see `Reads`)."""
+        kinds: dict[str, Mapping[str, object]] = {"source": facts.sources, "actor": facts.actors}
+        kinds |= {"event": facts.events, "topic": facts.topics, "position": facts.positions, "claim": facts.claims}
+        views = {kind: Reads(kind, data) for kind, data in kinds.items()}
+        self.facts = dataclasses.replace(facts, **{f"{k}s": v for k, v in views.items()})  # type: ignore[arg-type]
+        indexes: dict[str, Reads | ReadsAll] = dict(views)
+        for name in ("source_keys", "source_order", "folded", "passages", "passage_counts", "mentions"):
+            indexes[name] = Reads(name, getattr(self, name))
+        for name in ("by_actor", "by_reporter", "by_topic", "events_of", "claims_on", "answers_of"):
+            indexes[name] = Reads(name, getattr(self, name), list)
+        indexes["order"] = ReadsAll("order", self.order)
+        indexes["before_focus"] = ReadsAll("before_focus", self.before_focus)
+        for name, index in indexes.items():
+            if name not in views:
+                setattr(self, name, index)
+        self.indexes = indexes
+        self._digests: dict[str, str] = {}
+        self._entities: dict[int, str] = {}
+
+    def digest(self, tokens: Iterable[str]) -> str:
+        """One hash of the values the reads `tokens` give now (with each token, so that a read that is
+        no longer made or a new one changes it too)."""
+        parts = []
+        for token in tokens:
+            found = self._digests.get(token)
+            if found is None:
+                found = self._digests[token] = self._value_digest(token)
+            parts.append(f"{token}\n{found}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _value_digest(self, token: str) -> str:
+        if token == INFO_TOKEN:
+            value: object = self.facts.info
+        else:
+            name, key = _untoken(token)
+            index = self.indexes.get(name)
+            if index is None:  # a read this code does not make: unequal to any (the page is rebuilt)
+                return "unknown"
+            value = index.value(key)
+        return hashlib.sha256(pickle.dumps(self._plain(value), protocol=5)).hexdigest()
+
+    def _plain(self, value: object) -> object:
+        """`value` as plain data that pickles the same for equal values: each entity (a fact or source) as
+        the hash of its own pickle (computed once), sets sorted."""
+        if isinstance(value, str | int | float | bool | type(None)):
+            return value
+        if isinstance(value, list | tuple):
+            return [self._plain(v) for v in value]
+        if isinstance(value, dict):
+            return [(self._plain(k), self._plain(v)) for k, v in value.items()]
+        if isinstance(value, set | frozenset):
+            return sorted((self._plain(v) for v in value), key=repr)
+        if isinstance(value, Entity):
+            found = self._entities.get(id(value))
+            if found is None:
+                found = self._entities[id(value)] = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
+            return ("entity", type(value).__name__, found)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = [(f.name, self._plain(getattr(value, f.name))) for f in dataclasses.fields(value)]
+            return (type(value).__name__, fields)
+        return (type(value).__name__, pickle.dumps(value, protocol=5))
 
     def label(self, fact: object) -> str:
         if isinstance(fact, Position):
@@ -314,8 +525,13 @@ class _Builder:
         self, source: str, quote: str, fact: Entity | None, mark: str, mark_quotes: tuple[str, ...]
     ) -> CitationView:
         # Each citation shows on several pages (its fact's, its actors', its source's): one view each.
-        key = (fact.KIND, fact.id, source, quote, mark, *mark_quotes) if fact else (source, quote, mark, *mark_quotes)
-        view = self._citation_views.get(key)
+        key: tuple[object, ...] = (
+            (fact.KIND, fact.id, source, quote, mark, *mark_quotes) if fact else (source, quote, mark, *mark_quotes)
+        )
+        # What a view is made from besides its key, read on every use: a view kept from another page's
+        # context must still count as this page's reads.
+        made_of = (self.source_keys[source], self.facts.sources[source].label, self.source_order[source])
+        view = self._citation_views.get((*key, *made_of))
         if view is None:
             page = f"sources/{source}.md"
             qid = self.quote_id(quote)
@@ -328,7 +544,7 @@ class _Builder:
                 Target(page, mark),
                 mark_quotes,
             )
-            self._citation_views[key] = view
+            self._citation_views[(*key, *made_of)] = view
         return view
 
     def actor_link(self, actor_id: str | None) -> Link | None:
@@ -461,8 +677,8 @@ class _Builder:
             "translated": s.translated,
             "notes": {n: getattr(s, f"{n}_note") for n in ("title", "outlet", "author", "date", "translation", "url")},
             "target": fact_target(s),
-            "citation_count": sum(len(p.facts) for p in self.passages[s.id]),
-            "quote_count": len(self.passages[s.id]),
+            "citation_count": self.passage_counts[s.id][0],
+            "quote_count": self.passage_counts[s.id][1],
         }
 
     def actor_view(self, a: Actor) -> dict[str, object]:
@@ -688,14 +904,23 @@ class _Builder:
             ),
             Page(PAGES["about"], "about.md.j2", "About this fact sheet", partial(explainer.about, self, common)),
         ]
+        # An entity's page is made from its id: the context looks the entity up, so that the read is noted.
         for a in f.actors.values():
-            pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, partial(self.actor_page, a, common)))
+            make = partial(self._of, self.actor_page, "actors", a.id, common)
+            pages.append(Page(f"actors/{a.id}.md", "actor.md.j2", a.name, make))
         # One page per topic: the positions index stays short however many positions there are.
         for t in topics:
-            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, partial(self.topic_page, t, common)))
+            make = partial(self._of, self.topic_page, "topics", t.id, common)
+            pages.append(Page(fact_target(t).page, "topic.md.j2", t.name, make))
         for s in f.sources.values():
-            pages.append(Page(f"sources/{s.id}.md", "source.md.j2", s.label, partial(self.source_page, s, common)))
+            make = partial(self._of, self.source_page, "sources", s.id, common)
+            pages.append(Page(f"sources/{s.id}.md", "source.md.j2", s.label, make))
         return pages
+
+    def _of(
+        self, page: Callable[[typing.Any, dict[str, object]], dict[str, object]], kind: str, id_: str, common: dict
+    ) -> dict[str, object]:
+        return page(getattr(self.facts, kind)[id_], common)
 
     def actor_groups(self) -> list[tuple[str, list[dict[str, object]]]]:
         actors = [self.actor_view(a) for a in self.facts.actors.values()]
@@ -854,3 +1079,17 @@ def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
     """Every page of the site, with its context, in a fixed order. `updated`: the day the inputs last
     changed (the build's SOURCE_DATE_EPOCH), shown on the About and home pages; None when unknown."""
     return _Builder(facts).pages(updated)
+
+
+def whole_fact_base() -> tuple[str, ...]:
+    """The reads that give the whole fact base (every kind's collection, in order, and the sheet's info)."""
+    return (*(_token(kind, ALL) for kind in _KINDS), INFO_TOKEN)
+
+
+def build_pages_reads(
+    facts: FactBase, updated: FactDate | None = None
+) -> tuple[list[Page], Callable[[Iterable[str]], str]]:
+    """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now:
+    a page whose reads give what they gave before has the same context."""
+    builder = _Builder(facts)
+    return builder.pages(updated), builder.digest

@@ -32,7 +32,7 @@ import pickle
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from .cache import _stamp as code_stamp
 
 PAGES_RECORD = "pages.json"
 SITE_RECORD = "site.json"
-_FORMAT = 1
+_FORMAT = 2
 # The packages whose versions shape the output (the generator's own code is in code_stamp()).
 _PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe", "pyyaml")
 # Plugins whose output the incremental site build keeps exactly right; with any other, builds are full.
@@ -53,6 +53,10 @@ _ALWAYS_WRITTEN = frozenset({"search/search_index.json"})
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    return _sha(path.read_bytes())
 
 
 def environment_key(*parts: object) -> str:
@@ -123,21 +127,48 @@ def fingerprint(path: str, template_key: str, title: str, origin: str | None, co
     return _sha(pickle.dumps((path, template_key, title, origin, context), protocol=5))
 
 
+def inputs_hash(path: str, template_key: str, title: str, origin: str | None, salt: str, reads: str) -> str:
+    """A page's inputs, as one hash, without its context: the page, its templates, `salt` (what every page
+    reads, e.g. the build date) and `reads` (the hash of what its context read of the fact base, as
+    context.Page.context_reads notes it and context.build_pages_reads hashes it)."""
+    return _sha(repr((path, template_key, title, origin, salt, reads)).encode())
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """A page's Markdown and the fingerprint it was rendered from."""
+    """A page's Markdown and the fingerprint it was rendered from; `reads` what its context read of the
+    fact base and `inputs` the hash of its inputs (inputs_hash), when known."""
 
     text: str
     fingerprint: str
     reused: bool = False
+    reads: tuple[str, ...] = ()
+    inputs: str = ""
+    built: bool = True
+    """False when the page's context was not even built (its inputs were the previous build's)."""
 
 
 @dataclass(frozen=True)
 class PageRecord:
-    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`."""
+    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
+    per page, (inputs hash, reads) when that build knew them."""
 
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    inputs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def unchanged(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Rendered | None:
+        """The page as the previous build wrote it when `inputs(reads)`, the hash of its inputs now
+        (given the reads its context made then), is the one recorded, and the docs folder still holds
+        its Markdown; else None (build its context). Sound because a context is a function of its reads:
+        the same reads giving the same values make the same context, and so the same reads."""
+        known, page = self.inputs.get(path), self.pages.get(path)
+        if known is None or page is None or inputs(known[1]) != known[0]:
+            return None
+        text = self.reuse(docs, path, page[0])
+        if text is None:
+            return None
+        return Rendered(text, page[0], reused=True, reads=known[1], inputs=known[0], built=False)
 
     def reuse(self, docs: Path, path: str, fingerprint: str) -> str | None:
         """The page's Markdown of the previous build when its fingerprint is unchanged and the docs folder
@@ -213,12 +244,55 @@ def load_pages(root: Path, key: str) -> PageRecord:
     for path, value in data["pages"].items():
         if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
             pages[path] = (value[0], value[1])
-    return PageRecord(key, pages)
+    inputs: dict[str, tuple[str, tuple[str, ...]]] = {}
+    tokens, known = data.get("tokens"), data.get("inputs")
+    if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens) and isinstance(known, dict):
+        for path, value in known.items():
+            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                continue
+            numbers = value[1]
+            if isinstance(numbers, list) and all(type(n) is int and 0 <= n < len(tokens) for n in numbers):
+                inputs[path] = (value[0], tuple(tokens[n] for n in numbers))
+    return PageRecord(key, pages, inputs)
 
 
-def save_pages(root: Path, key: str, rendered: Mapping[str, Rendered]) -> None:
+def kept_exports(root: Path, key: str, docs: Path, facts_hash: str) -> dict[str, bytes] | None:
+    """The data exports in the docs folder when the previous generate made them from a fact base with
+    `facts_hash` and each file still holds what it wrote; else None (make them again)."""
+    data = _read_json(root, PAGES_RECORD)
+    if data is None or data.get("key") != key:
+        return None
+    known = data.get("exports")
+    if not (isinstance(known, list) and len(known) == 2 and known[0] == facts_hash and isinstance(known[1], dict)):
+        return None
+    files = {}
+    for path, sha in known[1].items():
+        try:
+            files[path] = (docs / path).read_bytes()
+        except OSError:
+            return None
+        if not isinstance(sha, str) or _sha(files[path]) != sha or (docs / path).is_symlink():
+            return None
+    return files
+
+
+def save_pages(
+    root: Path, key: str, rendered: Mapping[str, Rendered], exports: tuple[str, Mapping[str, bytes]] | None = None
+) -> None:
+    """Record the pages (and, with `exports`, the hash of the fact base the exports were made from, and
+    their hashes) for the next generate."""
     pages = {path: [r.fingerprint, _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
-    _write_json(root, PAGES_RECORD, {"key": key, "pages": pages})
+    # Each page's reads as numbers into one table of them: pages read many of the same things.
+    number: dict[str, int] = {}
+    inputs = {
+        path: [r.inputs, [number.setdefault(t, len(number)) for t in r.reads]]
+        for path, r in rendered.items()
+        if r.inputs and r.reads
+    }
+    record: dict[str, object] = {"key": key, "pages": pages, "tokens": list(number), "inputs": inputs}
+    if exports is not None:
+        record["exports"] = [exports[0], {path: _sha(data) for path, data in exports[1].items()}]
+    _write_json(root, PAGES_RECORD, record)
 
 
 # The site's record ---------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ import jinja2
 from . import incremental
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
-from .context import PAGES, build_pages, fact_target
+from .context import PAGES, Page, build_pages_reads, fact_target, whole_fact_base
 from .diagnostics import Code, Diagnostic, DiagnosticError, error
-from .export import exports
+from .export import SCHEMA, exports
 from .load import load_project
 from .model import Actor, FactBase, FactDate, Topic, Where
 from .progress import Progress, Stage, Step, quiet
@@ -86,21 +86,36 @@ def render(
     progress: Progress = quiet,
     reuse: bool = False,
     fingerprints: dict[str, incremental.Rendered] | None = None,
+    facts_hash: list[str] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
 
-    With `reuse`, a page whose fingerprint is the previous generate's takes its Markdown from the docs
-    folder instead of being rendered (incremental.py); `fingerprints`, when given, receives each page's."""
+    With `reuse`, a page whose inputs or fingerprint are the previous generate's takes its Markdown from the
+    docs folder instead of being rendered (incremental.py); `fingerprints`, when given, receives each
+    page's. `facts_hash`, when given, receives a hash of the whole fact base (what the exports are made of)."""
     result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
         raise DiagnosticError(blocking)
     try:
         with few_collections():
-            contexts = build_pages(result.facts, updated_on(project, result.facts))
+            updated = updated_on(project, result.facts)
+            contexts, digest = build_pages_reads(result.facts, updated)
             progress(Step(Stage.RENDER, 0, len(contexts)))
             previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
+            salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
+
+            def inputs(page: Page, template_key: str, reads: tuple[str, ...]) -> str:
+                return incremental.inputs_hash(page.path, template_key, page.title, page.origin, salt, digest(reads))
+
+            def unchanged(page: Page, template_key: str) -> incremental.Rendered | None:
+                assert previous is not None
+                return previous.unchanged(docs, page.path, lambda reads: inputs(page, template_key, reads))
+
+            if facts_hash is not None:
+                # With the schema file the exports copy (not one of the generator's .py files in the key).
+                facts_hash.append(digest(whole_fact_base()) + incremental.file_hash(SCHEMA))
             rendered = render_changed(
                 contexts,
                 template_dirs(project),
@@ -108,6 +123,8 @@ def render(
                 jobs,
                 (lambda path, fingerprint: previous.reuse(docs, path, fingerprint)) if previous is not None else None,
                 record=fingerprints is not None,
+                unchanged=unchanged if previous is not None else None,
+                inputs=inputs if fingerprints is not None else None,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -179,6 +196,7 @@ def generate(
     if not cache:
         incremental.forget(project.root)  # the docs folder changes without a record of it
     rendered: dict[str, incremental.Rendered] = {}
+    facts_hash: list[str] = []
     result, pages = render(
         project,
         strict=strict,
@@ -187,14 +205,19 @@ def generate(
         progress=progress,
         reuse=cache and not full,
         fingerprints=rendered if cache else None,
+        facts_hash=facts_hash,
     )
     progress(Step(Stage.RENDER, len(pages), len(pages)))
-    with few_collections():
-        files = exports(result.facts)
+    key = _pages_key(project)
+    # The exports are a function of the whole fact base: made again only when it changed (or a file did).
+    files = incremental.kept_exports(project.root, key, project.docs_dir, facts_hash[0]) if cache and not full else None
+    if files is None:
+        with few_collections():
+            files = exports(result.facts)
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)
     if cache:
-        incremental.save_pages(project.root, _pages_key(project), rendered)
+        incremental.save_pages(project.root, key, rendered, (facts_hash[0], files))
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
     return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 
@@ -207,13 +230,15 @@ def build(
     jobs: int | None = None,
     progress: Progress = quiet,
     full: bool = False,
+    detach: bool = False,
 ) -> tuple[Generated, Path]:
     """Check, generate and publish the HTML site. The old site survives any failure. One build at a time:
     the docs folder and the site are written under the build lock (a second build fails at once).
 
     With the cache on and not `full`, a build after a previous one renders only the pages that changed and,
     unless `strict`, has MkDocs build only those (incremental.py); the site is byte for byte the one a full
-    build makes."""
+    build makes.
+    With `detach`, the old site may still be being removed when this returns (publish.build_site)."""
     with build_lock(project):
         generated = generate(project, strict=strict, cache=cache, jobs=jobs, progress=progress, full=full)
         epoch = source_date_epoch(project, generated.result.facts)
@@ -226,6 +251,7 @@ def build(
             progress=progress,
             incremental=cache and not full and not strict,
             remember=cache and not strict,
+            detach=detach,
         )
         return generated, site
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import git
 from . import incremental as _incremental
+from . import shards as _shards
 from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .progress import Progress, Stage, Step, quiet
@@ -180,6 +181,7 @@ def run_mkdocs(
     configure: Callable[[MkDocsConfig], None] | None = None,
     epoch: int | None = None,
     dirty: set[str] | None = None,
+    jobs: int | None = None,
 ) -> MkDocsConfig:
     """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
@@ -188,7 +190,9 @@ def run_mkdocs(
     written); `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
     With `dirty` (the docs files changed since the site in place was built from them), MkDocs builds only
     those into `site_dir`, taking the rest from the site in place (generator/incremental.py), unless a
-    plugin it cannot vouch for is configured: then it builds everything.
+    plugin it cannot vouch for is configured: then it builds everything. Without `dirty`, a large site is
+    built by `jobs` processes (default: one per available core), each building a shard of its pages
+    (generator/shards.py); the site is the same.
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
@@ -213,8 +217,13 @@ def run_mkdocs(
             assert dirty is not None
             plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty)
             config.plugins["factsheet-incremental"] = plugin
-        with _pinned_epoch(epoch), _dirty_quietly(incremental):
-            build(config, dirty=incremental)
+        shards = _shards.count(config, project.docs_dir, jobs) if dirty is None else 1
+        # A sharded build is a dirty one (each process builds only its pages) into the empty staging folder.
+        sharded = _shards.make_plugin(shards, getattr(config.plugins.get("factsheet-progress"), "count", None))
+        if shards > 1:
+            config.plugins["factsheet-shards"] = sharded
+        with _pinned_epoch(epoch), _dirty_quietly(incremental or shards > 1), sharded.running():
+            build(config, dirty=incremental or shards > 1)
     except Exception as exc:  # whatever MkDocs, its theme or a plugin raised: the build failed, the output stays
         fault = environment_fault(exc, site_dir)  # the disk or the memory, rather than the build
         if fault is not None:
@@ -308,13 +317,15 @@ def build_site(
     progress: Progress = quiet,
     incremental: bool = False,
     remember: bool = False,
+    jobs: int | None = None,
 ) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
     hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
     recorded, MkDocs rebuilds only the pages whose Markdown changed (generator/incremental.py); the result
-    is the same site. With `remember`, the new site is recorded for the next incremental build.
+    is the same site. With `remember`, the new site is recorded for the next incremental build. `jobs`
+    caps the processes of a full build (see `run_mkdocs`).
     Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then
     left as it was.
     """
@@ -338,6 +349,8 @@ def build_site(
         try:
             progress(Step(Stage.SITE))  # MkDocs loads its theme and plugins before it counts the pages
             more: dict[str, Any] = {"configure": _count_pages(progress)}
+            if jobs is not None:
+                more["jobs"] = jobs
             # The same pages as the site in place (none added or removed, so no link elsewhere changes):
             # MkDocs builds only the docs files that changed.
             if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):
@@ -378,9 +391,14 @@ def _count_pages(progress: Progress) -> Callable[[MkDocsConfig], None]:
             return files
 
         def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
-            self.done += 1
-            progress(Step(Stage.SITE, self.done, self.total))
+            self.count(1)
             return output
+
+        def count(self, pages: int) -> None:
+            if _shards.in_shard():  # another process's page: that process's parent counts it
+                return
+            self.done += pages
+            progress(Step(Stage.SITE, self.done, self.total))
 
     def configure(config: MkDocsConfig) -> None:
         config.plugins["factsheet-progress"] = CountPages()

@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import os
 import shutil
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,7 +88,34 @@ def test_swap_replaces_the_site_whole(tmp_path: Path):
     publish._swap(staging, site)
     assert sorted(p.name for p in site.iterdir()) == ["new.html"]
     assert site.stat().st_mode & 0o777 == 0o755
+    publish.removed()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "no staging or old copy is left"
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_the_old_site_is_removed_after_the_swap_returns(tmp_path: Path, monkeypatch, exchange):
+    # Removing thousands of old files is clean-up: the new site is in place before it starts.
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    go = threading.Event()
+    real_rmtree = shutil.rmtree
+
+    def slow_rmtree(path, *args, **kwargs):
+        go.wait(timeout=5)
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(publish.shutil, "rmtree", slow_rmtree)
+    site, staging = tmp_path / "site", tmp_path / "staging"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+    staging.mkdir()
+    (staging / "new.html").write_text("new")
+    publish._swap(staging, site)
+    assert [p.name for p in site.iterdir()] == ["new.html"]
+    assert len(list(tmp_path.iterdir())) == 2, "the old site is still being removed"
+    go.set()
+    publish.removed()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
 
 
 def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path):
@@ -151,6 +179,7 @@ def test_swap_falls_back_to_two_renames_where_exchange_is_unsupported(tmp_path: 
     monkeypatch.setattr(os, "replace", replace)
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
+    publish.removed()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     # The old site waits where the next build looks for it (`recover`): beside the site, as .site-old-*/site.
     (first, kept), second = renames
@@ -229,6 +258,7 @@ def test_build_site_stages_beside_the_site_and_passes_its_settings_on(basic: Pro
     for call in fake_mkdocs:  # beside the site: the swap is a rename within one file system
         assert call["site_dir"].parent == basic.site_dir.parent and call["site_dir"].name.startswith(".site-new-")
     assert (basic.site_dir / "index.html").read_text() == "build 2"
+    publish.removed()  # the old site is removed in a thread, after build_site returns
     assert not list(basic.root.glob(".site-*"))
 
 
@@ -306,6 +336,7 @@ def test_a_build_clears_what_killed_builds_left_beside_the_site(basic: Project, 
         (basic.root / leftover / "site" / "index.html").write_text("left by a killed build")
     (basic.root / ".site-other").mkdir()  # not a name a build uses: not ours to remove
     publish.build_site(basic)
+    publish.removed()
     assert sorted(p.name for p in basic.root.glob(".site-*")) == [".site-other"]
     assert (basic.site_dir / "index.html").read_text() == "build 2"
 
