@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,8 +319,12 @@ def build_site(
     incremental: bool = False,
     remember: bool = False,
     jobs: int | None = None,
+    detach: bool = False,
 ) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
+
+    The old site is removed in a thread; with `detach` it may still run when this returns (call `removed`
+    to wait: the command line does, after it reported the build).
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
     hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
@@ -335,6 +340,7 @@ def build_site(
         # Under the lock no other build runs, so what its predecessors left is theirs to clear: first the
         # previous site put back if a build died in the middle of a swap, only then the rest removed.
         recover(site)
+        removed()  # an earlier build of this process still removing its old site: not raced
         for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
@@ -375,6 +381,8 @@ def build_site(
             ) from None
         if remember:
             _incremental.save_site(project.root, key, docs, site)
+    if not detach:
+        removed()
     return site
 
 
@@ -458,7 +466,7 @@ def _swap(staging: Path, site: Path) -> None:
         os.replace(staging, site)
         return
     if _exchange(staging, site):
-        shutil.rmtree(staging, ignore_errors=True)  # the old site, now under the staging name
+        _remove_later(staging)  # the old site, now under the staging name
         return
     old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
     try:
@@ -472,4 +480,23 @@ def _swap(staging: Path, site: Path) -> None:
         os.replace(old / "site", site)  # put the previous site back before reporting
         old.rmdir()
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_later(old)
+
+
+_REMOVING: list[threading.Thread] = []
+
+
+def _remove_later(old: Path) -> None:
+    """Remove the old site, set aside under a leftover's name, in a thread: the new site is in place
+    already, and removing thousands of files was a tenth of an incremental build. The interpreter waits
+    for the thread before it exits (`removed` waits at once); should the process die first, the next
+    build clears the leftover (`_leftovers`)."""
+    thread = threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, name="old-site")
+    thread.start()
+    _REMOVING.append(thread)
+
+
+def removed() -> None:
+    """Wait until the old sites of this process's builds are removed."""
+    while _REMOVING:
+        _REMOVING.pop().join()
