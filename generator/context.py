@@ -130,6 +130,8 @@ _READS: set[tuple[str, object]] | None = None
 
 
 _KINDS = ("source", "actor", "event", "topic", "position", "claim")
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_ENTITIES = frozenset({Actor, Event, Topic, Position, Claim, Source})
 
 
 def _note(name: str, key: object) -> None:
@@ -470,19 +472,20 @@ class _Builder:
     def _plain(self, value: object) -> object:
         """`value` as plain data that pickles the same for equal values: each entity (a fact or source) as
         the hash of its own pickle (computed once), sets sorted."""
-        if isinstance(value, str | int | float | bool | type(None)):
+        kind = type(value)
+        if kind in _SCALARS:
             return value
-        if isinstance(value, list | tuple):
-            return [self._plain(v) for v in value]
+        if kind is list or kind is tuple:
+            return [self._plain(v) for v in typing.cast(Sequence[object], value)]
+        if kind in _ENTITIES:
+            found = self._entities.get(id(value))
+            if found is None:
+                found = self._entities[id(value)] = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
+            return (kind.__name__, found)
         if isinstance(value, dict):
             return [(self._plain(k), self._plain(v)) for k, v in value.items()]
         if isinstance(value, set | frozenset):
             return sorted((self._plain(v) for v in value), key=repr)
-        if isinstance(value, Entity):
-            found = self._entities.get(id(value))
-            if found is None:
-                found = self._entities[id(value)] = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
-            return ("entity", type(value).__name__, found)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = [(f.name, self._plain(getattr(value, f.name))) for f in dataclasses.fields(value)]
             return (type(value).__name__, fields)

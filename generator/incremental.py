@@ -146,6 +146,8 @@ class Rendered:
     inputs: str = ""
     built: bool = True
     """False when the page's context was not even built (its inputs were the previous build's)."""
+    text_sha: str = ""
+    """The SHA-256 of `text` when known (a page kept from the previous build)."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ class PageRecord:
         text = self.reuse(docs, path, page[0])
         if text is None:
             return None
-        return Rendered(text, page[0], reused=True, reads=known[1], inputs=known[0], built=False)
+        return Rendered(text, page[0], reused=True, reads=known[1], inputs=known[0], built=False, text_sha=page[1])
 
     def reuse(self, docs: Path, path: str, fingerprint: str) -> str | None:
         """The page's Markdown of the previous build when its fingerprint is unchanged and the docs folder
@@ -281,7 +283,7 @@ def save_pages(
 ) -> None:
     """Record the pages (and, with `exports`, the hash of the fact base the exports were made from, and
     their hashes) for the next generate."""
-    pages = {path: [r.fingerprint, _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
+    pages = {path: [r.fingerprint, r.text_sha or _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
     # Each page's reads as numbers into one table of them: pages read many of the same things.
     number: dict[str, int] = {}
     inputs = {
