@@ -311,6 +311,10 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     # A failed check does not stop the preview: the pages show the problems (generator/preview.py).
     _show_mkdocs_messages(logging.INFO)
     project.docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs refuses a docs_dir that is not there yet
+    if args.poll:  # the hook reads it: MkDocs' polling instead of the OS's file events
+        from .preview import POLL_ENV
+
+        os.environ[POLL_ENV] = "1"
     serve(
         config_file=str(project.mkdocs_yml),
         dev_addr=args.dev_addr,
@@ -498,6 +502,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     s.add_argument(
         "--full-rebuild", action="store_true", help="render every page on each change (slower; as `factsheet build`)"
+    )
+    s.add_argument(
+        "--poll",
+        action="store_true",
+        help="look for changes every 0.5 s instead of the OS's file events (slower): for a network drive or a "
+        "Windows drive under WSL, where a saved file raises no event",
     )
     s.set_defaults(run=cmd_serve)
     i = sub.add_parser("init", help="start a new fact sheet in a new folder, with an example of each kind of fact")

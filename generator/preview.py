@@ -132,14 +132,20 @@ class _Ignore:
         pass
 
 
+# Set (`factsheet serve --poll`): MkDocs' polling every 0.5 s, for folders whose changes raise no file
+# events (a network drive, a Windows drive under WSL, some container mounts).
+POLL_ENV = "FACTSHEET_SERVE_POLL"
+
+
 def watch_with_events(server: Any, folders: Sequence[str]) -> Any | None:
     """Have MkDocs' live-reload `server` watch `folders` and rebuild soon after a change (`DEBOUNCE`), through
-    the OS's file events when it can (`events_observer`; else MkDocs polls every 0.5 s). What MkDocs watched
+    the OS's file events when it can (`events_observer`; else, or with `POLL_ENV` set, MkDocs polls every
+    0.5 s). What MkDocs watched
     itself (mkdocs.yml, the theme with --watch-theme) it keeps polling: an editor that saves mkdocs.yml by
     replacing it would end an event watch on the file. Returns that polling observer, now started, to stop
     at the end (`on_shutdown`), or None when the events are not used."""
     server.build_delay = DEBOUNCE
-    observer = events_observer(folders)
+    observer = None if os.environ.get(POLL_ENV) else events_observer(folders)
     polling = None
     if observer is not None:
         polling, server.observer = server.observer, observer  # MkDocs' serve starts the new one

@@ -328,3 +328,33 @@ def test_file_events_report_writes_and_never_reads(tmp_path: Path) -> None:
     finally:
         observer.stop()
         observer.join()
+
+
+@pytest.mark.parametrize("poll", [False, True])
+def test_the_preview_watches_with_file_events_unless_told_to_poll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poll: bool
+) -> None:
+    from mkdocs.livereload import LiveReloadServer
+    from watchdog.observers.polling import PollingObserver
+
+    if poll:
+        monkeypatch.setenv(preview.POLL_ENV, "1")
+    else:
+        monkeypatch.delenv(preview.POLL_ENV, raising=False)
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.watch(str(tmp_path / "mkdocs.yml"))  # as MkDocs' serve does before the hook's on_serve
+    polling = server.observer
+    kept = preview.watch_with_events(server, [str(tmp_path / "facts")])
+    try:
+        assert server.build_delay == preview.DEBOUNCE
+        if poll or preview.events_observer([str(tmp_path)]) is None:
+            assert kept is None and server.observer is polling  # MkDocs' polling watches everything
+        else:
+            # The facts through file events; mkdocs.yml still polled (replacing it would end an event watch).
+            assert kept is polling and kept.is_alive() and not isinstance(server.observer, PollingObserver)
+    finally:
+        if kept is not None:
+            kept.stop()
+            kept.join()

@@ -297,7 +297,7 @@ def test_one_rebuild_per_saved_file(page, served: str, serve_log: Path, project:
     try:
         sanctions.write_text(good.replace("Economic sanctions", "Economic sanctions, edited,"), encoding="utf-8")
         page.get_by_text("Economic sanctions, edited,").first.wait_for(timeout=15_000)
-        time.sleep(2.5)  # MkDocs polls for changes every 0.5 s: a second rebuild would have started
+        time.sleep(2.5)  # a second rebuild (the rebuild's own reads and writes as changes) would have started
         assert serve_log.read_text(encoding="utf-8")[before:].count("Building documentation") == 1
     finally:
         sanctions.write_text(good, encoding="utf-8")
