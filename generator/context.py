@@ -108,14 +108,7 @@ class Page:
     def context_reads(self) -> tuple[dict[str, object], tuple[str, ...]]:
         """The context and what building it read of the fact base (`Reads` tokens, sorted): the page's
         dependencies. The same reads giving the same values give the same context (_Builder.digest)."""
-        global _READS
-        outer, _READS = _READS, set()
-        try:
-            context = self.context
-            reads = _READS
-        finally:
-            _READS = outer
-        return context, tuple(sorted({_token(name, key) for name, key in reads} | {INFO_TOKEN}))
+        return reading(lambda: self.context)
 
 
 # Dependency tracking (incremental builds, issue 18). After _Builder.__init__, everything a page's context
@@ -126,6 +119,21 @@ class Page:
 # a read is _Builder.digest's. The sheet's info, in every page's `common`, is always a dependency.
 ALL = "*"
 INFO_TOKEN = "info"
+T = typing.TypeVar("T")
+
+
+def reading(make: Callable[[], T]) -> tuple[T, tuple[str, ...]]:
+    """What `make()` gives, and what it read of a tracked fact base (build_pages_reads), as sorted tokens."""
+    global _READS
+    outer, _READS = _READS, set()
+    try:
+        made = make()
+        reads = _READS
+    finally:
+        _READS = outer
+    return made, tuple(sorted({_token(name, key) for name, key in reads} | {INFO_TOKEN}))
+
+
 _READS: set[tuple[str, object]] | None = None
 
 
@@ -1084,15 +1092,11 @@ def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
     return _Builder(facts).pages(updated)
 
 
-def whole_fact_base() -> tuple[str, ...]:
-    """The reads that give the whole fact base (every kind's collection, in order, and the sheet's info)."""
-    return (*(_token(kind, ALL) for kind in _KINDS), INFO_TOKEN)
-
-
 def build_pages_reads(
     facts: FactBase, updated: FactDate | None = None
-) -> tuple[list[Page], Callable[[Iterable[str]], str]]:
-    """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now:
-    a page whose reads give what they gave before has the same context."""
+) -> tuple[list[Page], Callable[[Iterable[str]], str], FactBase]:
+    """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now (a
+    page whose reads give what they gave before has the same context), and the fact base whose reads are
+    noted (`reading`: for other things made from it, the exports)."""
     builder = _Builder(facts)
-    return builder.pages(updated), builder.digest
+    return builder.pages(updated), builder.digest, builder.facts

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import io
 import json
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,16 +50,17 @@ EXPORT_FILES = {
 """Every export file with its media type (the home page lists them, its JSON-LD names the types)."""
 
 
-def exports(facts: FactBase) -> dict[str, bytes]:
-    """Every export file, keyed by its path in the docs folder."""
-    files = {
-        "data/facts.json": _json_bytes(facts_json(facts)),
-        "data/facts.schema.json": SCHEMA.read_bytes(),
-        "data/sources.csv": _csv(
+def exports(facts: FactBase, make: Callable[[str, Callable[[], bytes]], bytes] | None = None) -> dict[str, bytes]:
+    """Every export file, keyed by its path in the docs folder. `make(path, maker)` gives each file (by
+    default `maker()`): an incremental build keeps a file whose inputs did not change (pipeline.py)."""
+    makers: dict[str, Callable[[], bytes]] = {
+        "data/facts.json": lambda: _json_bytes(facts_json(facts)),
+        "data/facts.schema.json": lambda: SCHEMA.read_bytes(),
+        "data/sources.csv": lambda: _csv(
             ["id", "title", "label", "outlet", "author", "date", "translated", "url"],
             [[s.id, s.title, s.label, s.outlet, s.author, s.date, s.translated, s.url] for s in facts.sources.values()],
         ),
-        "data/actors.csv": _csv(
+        "data/actors.csv": lambda: _csv(
             ["id", "name", "kind", "summary", "roles", "affiliations", "aliases"],
             [
                 [
@@ -73,7 +75,7 @@ def exports(facts: FactBase) -> dict[str, bytes]:
                 for a in facts.actors.values()
             ],
         ),
-        "data/events.csv": _csv(
+        "data/events.csv": lambda: _csv(
             ["id", "title", "date", "precision", "end", "time", "timezone", "status", "place", "actors", "summary"],
             [
                 [
@@ -92,8 +94,10 @@ def exports(facts: FactBase) -> dict[str, bytes]:
                 for e in facts.events.values()
             ],
         ),
-        "data/topics.csv": _csv(["id", "name", "summary"], [[t.id, t.name, t.summary] for t in facts.topics.values()]),
-        "data/positions.csv": _csv(
+        "data/topics.csv": lambda: _csv(
+            ["id", "name", "summary"], [[t.id, t.name, t.summary] for t in facts.topics.values()]
+        ),
+        "data/positions.csv": lambda: _csv(
             ["id", "actor", "topic", "stance", "voice", "reported_by", "reported_by_unnamed", "date"],
             [
                 [p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.reported_by_unnamed, p.date]
@@ -101,7 +105,7 @@ def exports(facts: FactBase) -> dict[str, bytes]:
             ],
         ),
         # One row per answer: a claim is its question and two or more differing answers.
-        "data/claims.csv": _csv(
+        "data/claims.csv": lambda: _csv(
             ["id", "question", "kind", "topic", "answer_number", "answer", "said_by", "said_by_unnamed", "sources"],
             [
                 [
@@ -119,9 +123,11 @@ def exports(facts: FactBase) -> dict[str, bytes]:
                 for n, a in enumerate(c.answers, 1)
             ],
         ),
-        "data/citations.csv": _csv(["kind", "id", "source", "quote"], list(_citation_rows(facts))),
-        "data/timeline.ics": timeline_ics(facts),
+        "data/citations.csv": lambda: _csv(["kind", "id", "source", "quote"], list(_citation_rows(facts))),
+        "data/timeline.ics": lambda: timeline_ics(facts),
     }
+    build = make or (lambda path, maker: maker())
+    files = {path: build(path, maker) for path, maker in makers.items()}
     assert files.keys() == EXPORT_FILES.keys()  # a new export is listed there too
     return dict(sorted(files.items()))
 

@@ -59,6 +59,10 @@ def file_hash(path: Path) -> str:
     return _sha(path.read_bytes())
 
 
+def file_sha(data: bytes) -> str:
+    return _sha(data)
+
+
 def environment_key(*parts: object) -> str:
     """A hash of the generator's code, Python and the versions of the packages that shape the output,
     with `parts` (e.g. the build date, mkdocs.yml)."""
@@ -151,6 +155,17 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Made:
+    """A file made from the fact base (a data export): its bytes, the hash of its inputs (inputs_hash of
+    what its maker read), those reads, and its SHA-256."""
+
+    data: bytes
+    inputs: str
+    reads: tuple[str, ...]
+    sha: str
+
+
+@dataclass(frozen=True)
 class PageRecord:
     """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
     per page, (inputs hash, reads) when that build knew them."""
@@ -158,6 +173,21 @@ class PageRecord:
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     inputs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    exports: dict[str, Made] = field(default_factory=dict)
+
+    def kept_export(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Made | None:
+        """The export file `path` as the previous build wrote it, when `inputs(reads)` is the hash recorded
+        (its maker would read the same values) and the docs folder still holds it; else None (make it)."""
+        known = self.exports.get(path)
+        if known is None or inputs(known.reads) != known.inputs:
+            return None
+        try:
+            data = (docs / path).read_bytes()
+        except OSError:
+            return None
+        if (docs / path).is_symlink() or _sha(data) != known.sha:
+            return None
+        return Made(data, known.inputs, known.reads, known.sha)
 
     def unchanged(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Rendered | None:
         """The page as the previous build wrote it when `inputs(reads)`, the hash of its inputs now
@@ -255,34 +285,26 @@ def load_pages(root: Path, key: str) -> PageRecord:
             numbers = value[1]
             if isinstance(numbers, list) and all(type(n) is int and 0 <= n < len(tokens) for n in numbers):
                 inputs[path] = (value[0], tuple(tokens[n] for n in numbers))
-    return PageRecord(key, pages, inputs)
-
-
-def kept_exports(root: Path, key: str, docs: Path, facts_hash: str) -> dict[str, bytes] | None:
-    """The data exports in the docs folder when the previous generate made them from a fact base with
-    `facts_hash` and each file still holds what it wrote; else None (make them again)."""
-    data = _read_json(root, PAGES_RECORD)
-    if data is None or data.get("key") != key:
-        return None
-    known = data.get("exports")
-    if not (isinstance(known, list) and len(known) == 2 and known[0] == facts_hash and isinstance(known[1], dict)):
-        return None
-    files = {}
-    for path, sha in known[1].items():
-        try:
-            files[path] = (docs / path).read_bytes()
-        except OSError:
-            return None
-        if not isinstance(sha, str) or _sha(files[path]) != sha or (docs / path).is_symlink():
-            return None
-    return files
+    exports: dict[str, Made] = {}
+    made = data.get("exports")
+    if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens) and isinstance(made, dict):
+        for path, value in made.items():
+            if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)):
+                continue
+            numbers, sha = value[1], value[2]
+            if (
+                isinstance(sha, str)
+                and isinstance(numbers, list)
+                and all(type(n) is int and 0 <= n < len(tokens) for n in numbers)
+            ):
+                exports[path] = Made(b"", value[0], tuple(tokens[n] for n in numbers), sha)
+    return PageRecord(key, pages, inputs, exports)
 
 
 def save_pages(
-    root: Path, key: str, rendered: Mapping[str, Rendered], exports: tuple[str, Mapping[str, bytes]] | None = None
+    root: Path, key: str, rendered: Mapping[str, Rendered], exports: Mapping[str, Made] | None = None
 ) -> None:
-    """Record the pages (and, with `exports`, the hash of the fact base the exports were made from, and
-    their hashes) for the next generate."""
+    """Record the pages (and the `exports` made from the fact base: what each read) for the next generate."""
     pages = {path: [r.fingerprint, r.text_sha or _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
     # Each page's reads as numbers into one table of them: pages read many of the same things.
     number: dict[str, int] = {}
@@ -291,9 +313,12 @@ def save_pages(
         for path, r in rendered.items()
         if r.inputs and r.reads
     }
-    record: dict[str, object] = {"key": key, "pages": pages, "tokens": list(number), "inputs": inputs}
-    if exports is not None:
-        record["exports"] = [exports[0], {path: _sha(data) for path, data in exports[1].items()}]
+    made = {
+        path: [m.inputs, [number.setdefault(t, len(number)) for t in m.reads], m.sha]
+        for path, m in (exports or {}).items()
+        if m.inputs
+    }
+    record = {"key": key, "pages": pages, "tokens": list(number), "inputs": inputs, "exports": made}
     _write_json(root, PAGES_RECORD, record)
 
 

@@ -4,7 +4,7 @@ is written (files -> model -> diagnostics -> pages -> site)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ import jinja2
 from . import incremental
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
-from .context import PAGES, Page, build_pages_reads, fact_target, whole_fact_base
+from .context import PAGES, Page, build_pages_reads, fact_target, reading
 from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import SCHEMA, exports
 from .load import load_project
@@ -86,13 +86,14 @@ def render(
     progress: Progress = quiet,
     reuse: bool = False,
     fingerprints: dict[str, incremental.Rendered] | None = None,
-    facts_hash: list[str] | None = None,
+    exported: dict[str, incremental.Made] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
 
     With `reuse`, a page whose inputs or fingerprint are the previous generate's takes its Markdown from the
     docs folder instead of being rendered (incremental.py); `fingerprints`, when given, receives each
-    page's. `facts_hash`, when given, receives a hash of the whole fact base (what the exports are made of)."""
+    page's. `exported`, when given, receives the data exports (with `reuse`, a file whose inputs did not
+    change is the docs folder's)."""
     result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
@@ -100,7 +101,7 @@ def render(
     try:
         with few_collections():
             updated = updated_on(project, result.facts)
-            contexts, digest = build_pages_reads(result.facts, updated)
+            contexts, digest, tracked = build_pages_reads(result.facts, updated)
             progress(Step(Stage.RENDER, 0, len(contexts)))
             previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
@@ -113,9 +114,6 @@ def render(
                 assert previous is not None
                 return previous.unchanged(docs, page.path, lambda reads: inputs(page, template_key, reads))
 
-            if facts_hash is not None:
-                # With the schema file the exports copy (not one of the generator's .py files in the key).
-                facts_hash.append(digest(whole_fact_base()) + incremental.file_hash(SCHEMA))
             rendered = render_changed(
                 contexts,
                 template_dirs(project),
@@ -147,7 +145,35 @@ def render(
         ) from None
     if fingerprints is not None:
         fingerprints.update(rendered)
+    if exported is not None:
+        with few_collections():
+            exported.update(_exports(tracked, digest, previous, project.docs_dir))
     return result, {path: r.text for path, r in rendered.items()}
+
+
+def _exports(
+    facts: FactBase, digest: Callable[[Iterable[str]], str], previous: incremental.PageRecord | None, docs: Path
+) -> dict[str, incremental.Made]:
+    """The data exports, each made with its reads noted, or kept from the docs folder when the previous
+    build's record says its maker read the same values (and the schema file the exports copy is the same:
+    it is no .py file of the code in the key)."""
+    schema = incremental.file_hash(SCHEMA)
+
+    def inputs(reads: tuple[str, ...]) -> str:
+        return incremental.inputs_hash("", "", "", None, schema, digest(reads))
+
+    made: dict[str, incremental.Made] = {}
+
+    def make(path: str, maker: Callable[[], bytes]) -> bytes:
+        kept = previous.kept_export(docs, path, inputs) if previous is not None else None
+        if kept is None:
+            data, reads = reading(maker)
+            kept = incremental.Made(data, inputs(reads), reads, incremental.file_sha(data))
+        made[path] = kept
+        return kept.data
+
+    exports(facts, make)
+    return made
 
 
 def updated_on(project: Project, facts: FactBase) -> FactDate | None:
@@ -196,7 +222,7 @@ def generate(
     if not cache:
         incremental.forget(project.root)  # the docs folder changes without a record of it
     rendered: dict[str, incremental.Rendered] = {}
-    facts_hash: list[str] = []
+    made: dict[str, incremental.Made] = {}
     result, pages = render(
         project,
         strict=strict,
@@ -205,19 +231,14 @@ def generate(
         progress=progress,
         reuse=cache and not full,
         fingerprints=rendered if cache else None,
-        facts_hash=facts_hash,
+        exported=made,
     )
     progress(Step(Stage.RENDER, len(pages), len(pages)))
-    key = _pages_key(project)
-    # The exports are a function of the whole fact base: made again only when it changed (or a file did).
-    files = incremental.kept_exports(project.root, key, project.docs_dir, facts_hash[0]) if cache and not full else None
-    if files is None:
-        with few_collections():
-            files = exports(result.facts)
+    files = {path: m.data for path, m in made.items()}
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)
     if cache:
-        incremental.save_pages(project.root, key, rendered, (facts_hash[0], files))
+        incremental.save_pages(project.root, _pages_key(project), rendered, made)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
     return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 

@@ -234,7 +234,7 @@ def test_a_page_reads_every_source_its_citations_show(basic: Project) -> None:
     from generator.pipeline import check
 
     facts = check(basic).facts
-    pages, _ = build_pages_reads(facts)
+    pages, _, _ = build_pages_reads(facts)
     for page in pages:
         context, reads = page.context_reads()
         for shown in context["legend"]:
@@ -244,21 +244,37 @@ def test_a_page_reads_every_source_its_citations_show(basic: Project) -> None:
     assert 'actor\t"joe-biden"' in actor.context_reads()[1]  # its page looks its actor up by id
 
 
-def test_the_exports_are_made_again_only_when_the_facts_change(basic: Project) -> None:
-    from generator import pipeline
+def test_each_export_is_made_again_only_when_what_it_reads_changes(basic: Project) -> None:
+    from generator import export
 
     build(basic)
     data = files(basic.docs_dir / "data")
-    with mock.patch.object(pipeline, "exports", side_effect=pipeline.exports) as made:
+    with (
+        mock.patch.object(export, "facts_json", side_effect=export.facts_json) as whole,
+        mock.patch.object(export, "timeline_ics", side_effect=export.timeline_ics) as calendar,
+    ):
         edit(basic.root, "template", "A line", 0)
         build(basic)
-        assert made.call_count == 0
+        assert (whole.call_count, calendar.call_count) == (0, 0)
         assert files(basic.docs_dir / "data") == data
         (basic.docs_dir / "data/facts.json").write_bytes(b"{}")  # a file changed by hand is written again
         build(basic)
-        assert made.call_count == 1
+        assert (whole.call_count, calendar.call_count) == (1, 0)
         assert files(basic.docs_dir / "data") == data
-        edit(basic.root, "fact text", "Edited words", 1)
+        edit(basic.root, "fact text", "Edited words", 1)  # a position: in facts.json, not in the calendar
         build(basic)
-        assert made.call_count == 2
-    assert b"Edited words" in (basic.docs_dir / "data/facts.json").read_bytes()
+        assert (whole.call_count, calendar.call_count) == (2, 0)
+        assert b"Edited words" in (basic.docs_dir / "data/facts.json").read_bytes()
+        assert (basic.docs_dir / "data/timeline.ics").read_bytes() == data["timeline.ics"]
+        path = basic.root / "facts/events/geneva-talks-2022-01.yaml"
+        path.write_text(re.sub(r"(?m)^title: .*$", 'title: "Talks in Geneva"', path.read_text(encoding="utf-8")))
+        build(basic)
+        assert (whole.call_count, calendar.call_count) == (3, 1)  # an event: the calendar is made again
+    assert files(basic.docs_dir / "data") == files(full_site_docs(basic) / "data")
+
+
+def full_site_docs(project: Project) -> Path:
+    """The docs folder a full build without the cache writes, from a copy of the project's inputs."""
+    dest = project.root.parent / "full"
+    full_build(project.root, dest)
+    return Project.at(dest).docs_dir
