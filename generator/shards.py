@@ -19,8 +19,7 @@ shard of the pages, so MkDocs converts, renders and writes only those into the s
 
 Every process reads the front matter of the navigation's pages (the theme may show an icon or status
 from it); when a navigation page's title comes from its Markdown (known only once it is converted), one
-process builds everything.
-The site is byte for byte the one a single process builds (tests/test_shards.py).
+process builds everything. The site is byte for byte the one a single process builds (tests/test_shards.py).
 """
 
 from __future__ import annotations
@@ -75,19 +74,13 @@ def split(sizes: list[int], shards: int) -> list[int]:
     return owner
 
 
-class ShardFailed(Exception):
-    """A shard's failure that cannot be raised again as it was (it does not pickle, or the child died);
-    the message is the one the failure would have given in one process. MkDocsException's subclass, so
-    that run_mkdocs reports the message as it is: see `_failure`."""
-
-
 def _failure(reason: str) -> Exception:
-    from mkdocs.exceptions import MkDocsException
+    """A shard's failure that cannot be raised again as it was (it does not unpickle, or the child died):
+    a MkDocs exception, whose message run_mkdocs reports as it is, the one the failure gives in one
+    process."""
+    from mkdocs.exceptions import Abort
 
-    class Failed(ShardFailed, MkDocsException):
-        pass
-
-    return Failed(reason)
+    return Abort(reason)
 
 
 def _portable(record: logging.LogRecord) -> logging.LogRecord:
@@ -277,8 +270,7 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
         @event_priority(100)  # before the search plugin writes its index
         def on_post_build(self, /, *, config: Any) -> None:
             if self.shard:
-                entries = {url: e for url, e in self.search.by_page.items()}
-                self._send(("done", entries, self.anchors, self.links, self.records))
+                self._send(("done", self.search.by_page, self.anchors, self.links, self.records))
                 self._exit(0)
             self._gather(config)  # when shard 0 had no page of its own
             self.search.merge(config)
@@ -341,7 +333,10 @@ def _ended(pid: int) -> str:
         return "a build process ended without its result"
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
         hint = " (the system's out-of-memory killer sends it)" if number == signal.SIGKILL else ""
         return f"a build process was stopped by signal {number} ({name}){hint}"
     return f"a build process ended with status {os.waitstatus_to_exitcode(status)} without its result"

@@ -66,6 +66,17 @@ def test_a_sharded_build_is_byte_for_byte_the_one_process_build(basic: Project, 
     assert steps[-1] == Step(Stage.SITE, pages, pages)
 
 
+def test_a_navigation_title_from_the_markdown_keeps_one_process(basic: Project, forks):
+    # Only the process converting about.md knows its title, which every page's navigation shows.
+    text = basic.mkdocs_yml.read_text(encoding="utf-8")
+    assert "  - About: about.md\n" in text
+    basic.mkdocs_yml.write_text(text.replace("  - About: about.md\n", "  - about.md\n"), encoding="utf-8")
+    generate(basic, cache=False)
+    one = files(site(basic, "one", jobs=1).site_dir)
+    assert files(site(basic, "sharded", jobs=2).site_dir) == one
+    assert not forks
+
+
 def test_small_sites_and_one_job_stay_one_process(basic: Project, monkeypatch):
     generate(basic, cache=False)
     pages = len([p for p in basic.docs_dir.rglob("*.md")])
