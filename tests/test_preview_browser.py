@@ -141,8 +141,9 @@ def test_a_check_error_shows_on_every_page_and_goes_when_fixed(page, served: str
 
 
 def _the_box_hides_neither_header_nor_title(page) -> None:
-    """The box sits below the header and pushes the page down: the title starts below it, unscrolled."""
-    page.evaluate("window.scrollTo(0, 0)")
+    """The box sits below the header and pushes the page down: the title starts below it, and the page (at
+    its top before) stays at its top, not scrolled to keep the title where it was (under the header)."""
+    assert page.evaluate("window.scrollY") == 0
     box = page.locator("#fs-preview-problems").bounding_box()
     header = page.locator("header.md-header").bounding_box()
     title = page.locator("h1").bounding_box()
