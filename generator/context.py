@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -142,6 +143,11 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _ENTITIES = frozenset({Actor, Event, Topic, Position, Claim, Source})
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _note(name: str, key: object) -> None:
     if _READS is not None:
         _READS.add((name, key))
@@ -157,6 +163,8 @@ def _untoken(token: str) -> tuple[str, object]:
     name, _, key = token.partition("\t")
     if key == ALL:
         return name, ALL
+    if key.startswith('"') and "\\" not in key:  # most keys: an id, JSON text without escapes
+        return name, key[1:-1]
     value = json.loads(key)
     return name, tuple(value) if isinstance(value, list) else value
 
@@ -480,7 +488,7 @@ class _Builder:
     def _plain(self, value: object) -> object:
         """`value` as plain data that pickles the same for equal values: each entity (a fact or source) as
         the hash of its own pickle (computed once), sets sorted."""
-        kind = type(value)
+        kind: type = type(value)  # typed `type`: mypy finds no __hash__ on type[object] (mypy issue 20409)
         if kind in _SCALARS:
             return value
         if kind is list or kind is tuple:
@@ -495,8 +503,7 @@ class _Builder:
         if isinstance(value, set | frozenset):
             return sorted((self._plain(v) for v in value), key=repr)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = [(f.name, self._plain(getattr(value, f.name))) for f in dataclasses.fields(value)]
-            return (type(value).__name__, fields)
+            return (kind.__name__, [(name, self._plain(getattr(value, name))) for name in _field_names(kind)])
         return (type(value).__name__, pickle.dumps(value, protocol=5))
 
     def label(self, fact: object) -> str:
