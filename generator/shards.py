@@ -116,7 +116,11 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
             self.nav_pages: list[Any] = []
             self.left = 0  # own pages not built yet
             self.gathered = False
-            self.records: list[logging.LogRecord] = []
+            # Log records from the fork on, each with where a single build would have emitted it.
+            self.records: list[tuple[tuple[int, int, int], logging.LogRecord]] = []
+            self.config: Any = None
+            self.index: dict[str, int] = {}  # the pages' order
+            self.building = False  # MkDocs converted every page, and now builds them (from on_env)
             self.search = incremental.SearchEntries()
             self.anchors: dict[str, list[str]] = {}  # a child's pages' anchors and links, by src_uri
             self.links: dict[str, dict[str, dict[str, str]]] = {}
@@ -126,13 +130,18 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
         @contextlib.contextmanager
         def running(self) -> Iterator[None]:
             """Around build(): a child never leaves it (whatever happens, it ends there); the parent
-            stops and reaps every child still running when the build ends, however it ends."""
+            stops and reaps every child still running when the build ends, however it ends, and shows
+            its log records held back."""
             parent = os.getpid()
             try:
                 yield
             finally:
                 if os.getpid() != parent:  # a failure outside the hooks, or not an Exception: report it
                     self._child_failed(RuntimeError("the build process was interrupted"))
+                _show_logs()
+                for _key, record in self.records:  # the build failed before it gathered the shards
+                    _SHOW(logging.getLogger(record.name), record)
+                self.records = []
                 self._stop()
 
         def _stop(self) -> None:
@@ -150,6 +159,7 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
             global _in_shard
             pages = files.documentation_pages()
             self.files, self.nav_pages = {f.src_uri: f for f in pages}, list(nav.pages)
+            self.config, self.index = config, {f.src_uri: i for i, f in enumerate(pages)}
             self.search.start(files)
             # A navigation page whose title comes from its Markdown is known only to the process that
             # converts it, and every page shows it: then one process builds everything.
@@ -165,10 +175,11 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
                     self.children, self.shard, self.pipe = {}, shard, writer
                     _in_shard = True
                     gc.freeze()  # what was read before the fork stays shared, not copied by the collector
-                    self._capture_logs()
                     break
                 writer.close()
                 self.children[pid] = (shard, reader)
+            if self.children or self.shard:
+                self._capture_logs()
             self.own = {f.src_uri for f, o in zip(pages, owner, strict=True) if o == self.shard}
             self.left = len(self.own)
             for file in files:
@@ -182,6 +193,7 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
             return nav
 
         def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
+            self.building = True
             for page in self.nav_pages:  # the front matter of the navigation's pages (icons, status)
                 if page.file.src_uri not in self.own:
                     page.read_source(config)
@@ -232,6 +244,7 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
             if self.gathered:
                 return
             self.gathered = True
+            _show_logs()
             results = {self.children[pid][0]: message for pid, message in self.early.items()}
             pipes = {pipe: (pid, shard) for pid, (shard, pipe) in self.children.items() if pid not in self.early}
             while pipes:
@@ -250,10 +263,12 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
                     else:
                         del pipes[pipe]
                         results[shard] = message
-            for shard in sorted(results):
-                if results[shard][0] != "died":
-                    for record in results[shard][-1]:
-                        logging.getLogger(record.name).handle(record)
+            # In the order one process emits them (page by page, converting, then building), each shown by
+            # the handlers as this process would have (the filters have seen them where they arose).
+            records = [*self.records, *(r for m in results.values() if m[0] != "died" for r in m[-1])]
+            for _key, record in sorted(records, key=lambda kept: kept[0]):
+                _SHOW(logging.getLogger(record.name), record)
+            self.records = []
             failed = [results[shard] for shard in sorted(results) if results[shard][0] != "done"]
             if failed:
                 kind, error = failed[0][:2]
@@ -283,11 +298,15 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
         # A child ---------------------------------------------------------------------------------------
 
         def _capture_logs(self) -> None:
-            # Every record that reaches a handler is kept for the parent's handlers, not shown here.
+            # Every record that reaches a handler is kept, to be shown by the parent's handlers in order.
             def keep(logger: logging.Logger, record: logging.LogRecord) -> None:
-                self.records.append(_portable(record))
+                page = getattr(self.config, "_current_page", None)
+                index = self.index.get(page.file.src_uri, -1) if page is not None else -1
+                phase = 0 if not self.building else (2 if page is not None else 1)
+                kept = _portable(record) if self.shard else record
+                self.records.append(((phase, index, len(self.records)), kept))
 
-            logging.Logger.callHandlers = keep  # type: ignore[method-assign,assignment]  # this process ends with the build
+            logging.Logger.callHandlers = keep  # type: ignore[method-assign,assignment]  # until _show_logs
 
         def _send(self, message: tuple[Any, ...]) -> None:
             assert self.pipe is not None
@@ -310,6 +329,14 @@ def make_plugin(shards: int, on_pages: Callable[[int], None] | None = None) -> A
             os._exit(status)
 
     return Shards()
+
+
+_SHOW = logging.Logger.callHandlers  # how a logger hands a record to its handlers
+
+
+def _show_logs() -> None:
+    """Hand log records to the handlers again (a parent holds them back while its shards run)."""
+    logging.Logger.callHandlers = _SHOW  # type: ignore[method-assign]
 
 
 def _size(path: str | None) -> int:
