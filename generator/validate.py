@@ -108,19 +108,23 @@ def unseen_character(value: str, multiline: bool) -> tuple[int, str] | None:
     """
     allowed = "\t\n\r" if multiline else ""
     stacked, run_end = 0, -1
-    # Only the characters that are not printable ASCII need a look: most text has few or none.
-    for found in _NOT_PRINTABLE_ASCII.finditer(value):
-        i, char = found.start(), found.group()
-        if char in allowed:
-            continue
-        category = unicodedata.category(char)
-        if category in _UNSEEN or char in _BLANK:
-            return i, f"contains {character_name(char)} at character {i + 1}"
-        if category in _COMBINING:
-            stacked = stacked + 1 if i == run_end else 1
-            run_end = i + 1
-            if stacked > MAX_COMBINING_MARKS:
-                return i, f"has more than {MAX_COMBINING_MARKS} accents (combining marks) in a row at character {i + 1}"
+    # Only the characters that are not printable ASCII need a look: most text has none (two C string
+    # tests tell, several times faster than starting the search).
+    if not (value.isascii() and value.isprintable()):
+        for found in _NOT_PRINTABLE_ASCII.finditer(value):
+            i, char = found.start(), found.group()
+            if char in allowed:
+                continue
+            category = unicodedata.category(char)
+            if category in _UNSEEN or char in _BLANK:
+                return i, f"contains {character_name(char)} at character {i + 1}"
+            if category in _COMBINING:
+                stacked = stacked + 1 if i == run_end else 1
+                run_end = i + 1
+                if stacked > MAX_COMBINING_MARKS:
+                    return i, (
+                        f"has more than {MAX_COMBINING_MARKS} accents (combining marks) in a row at character {i + 1}"
+                    )
     visible = _VISIBLE_ASCII.search(value) or any(unicodedata.category(c)[0] in _VISIBLE for c in value)
     if value.strip() and not visible:
         return 0, "shows nothing: it has no visible letter, digit, punctuation mark or symbol"
@@ -311,7 +315,8 @@ class _Converter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
-        self.references: list[Reference] = []
+        self.references: list[Reference] = []  # those that are not ids (see `want`)
+        self.ids: list[tuple[str, str, int, int]] = []  # the ids referenced: (kind, id, line, col)
         self.required: bool | None = True  # the value being converted: a required field, an optional one, a list item
 
     def where(self, node: Node) -> Where:
@@ -476,7 +481,7 @@ class _Converter:
             what = f"'{name}' is the id of {a_kind(mark.kind)}"
             if self.slug(node, text, f"{what}, not a file path" if _PATH_LIKE.search(text) else what) is _INVALID:
                 return self.want(mark.kind, name, text)
-            self.references.append(Reference(mark.kind, typing.cast(str, value), self.where(node)))
+            self.ids.append((mark.kind, typing.cast(str, value), node.line, node.col))
             return value
         if mark == "slug":
             if value in RESERVED_IDS:
@@ -562,7 +567,91 @@ Convert = typing.Callable[[_Converter, Node, str], object]
 
 @cache
 def converter_for(tp: object, text_limits: bool = True) -> Convert:
-    """The conversion for a type hint, worked out once per type rather than once per value."""
+    """The conversion for a type hint, worked out once per type rather than once per value: for the
+    common leaf types, a fast path that accepts a plainly valid value in a few tests and leaves anything
+    else (every value with a problem) to the full conversion, so diagnostics come from one place."""
+    full = _full_converter(tp, text_limits)
+    return _fast_converter(tp, text_limits, full) or full
+
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # as Scalar.is_null: a plain scalar meaning null
+
+
+def _fast_converter(tp: object, text_limits: bool, full: Convert) -> Convert | None:
+    """A converter equal to `full` for the values it accepts itself; None when the type has no fast path.
+
+    Each accepts only a scalar that is not null and that the full conversion would return unchanged
+    without a diagnostic: printable ASCII text (no curly quotes, nothing unseen) within the length
+    limit and not blank; an id matching the slug rule (and, for a fact's own id, not reserved nor an
+    anchor's form); an enum's value as written."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, *marks = typing.get_args(tp)
+        if base is not str or len(marks) != 1:
+            return None
+        mark = marks[0]
+        if isinstance(mark, Text):
+            limit = mark.max_length
+
+            def text(conv: _Converter, node: Node, name: str) -> object:
+                if node.__class__ is Scalar:
+                    value = node.value
+                    if (
+                        value.isascii()
+                        and value.isprintable()
+                        and len(value) <= limit
+                        and value.strip()
+                        and not (node.plain and value in _NULLS)
+                    ):
+                        return value
+                return full(conv, node, name)
+
+            return text
+        if isinstance(mark, Ref):
+            kind = mark.kind
+
+            def reference(conv: _Converter, node: Node, name: str) -> object:
+                if node.__class__ is Scalar:
+                    value = node.value
+                    if len(value) <= SLUG_MAX and SLUG_RE.fullmatch(value) and not (node.plain and value == "null"):
+                        conv.ids.append((kind, value, node.line, node.col))
+                        return value
+                return full(conv, node, name)
+
+            return reference
+        if mark == "slug":
+
+            def own_id(conv: _Converter, node: Node, name: str) -> object:
+                if node.__class__ is Scalar:
+                    value = node.value
+                    if (
+                        len(value) <= SLUG_MAX
+                        and SLUG_RE.fullmatch(value)
+                        and value not in RESERVED_IDS
+                        and not _GENERATED_ANCHOR.fullmatch(value)
+                        and not (node.plain and value == "null")
+                    ):
+                        return value
+                return full(conv, node, name)
+
+            return own_id
+        return None
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        members = _enum_members(tp)
+
+        def member(conv: _Converter, node: Node, name: str) -> object:
+            if node.__class__ is Scalar and not (node.plain and node.value in _NULLS):
+                found = members.get(node.value)
+                if found is not None:
+                    return found
+            return full(conv, node, name)
+
+        return member
+    return None
+
+
+def _full_converter(tp: object, text_limits: bool) -> Convert:
+    """The full conversion for a type hint: every check, every diagnostic."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         inner = converter_for(next(a for a in typing.get_args(tp) if a is not type(None)))
@@ -655,19 +744,26 @@ def _ref_kind(tp: object) -> str | None:
 
 def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Reference]]:
     """One document -> one model object (None if invalid), its diagnostics and its references."""
+    obj, diagnostics, conv = _convert(doc)
+    found = [Reference(kind, i, Where(conv.path, line, col)) for kind, i, line, col in conv.ids]
+    return obj, diagnostics, found + conv.references
+
+
+def _convert(doc: Document) -> tuple[object | None, list[Diagnostic], _Converter]:
+    """`convert`, with the references as the converter holds them: the ids as tuples (no object per id)."""
     path = doc.path  # a new Path on each use of the property: one per file here
+    conv = _Converter(path)
     node, problem = parse_yaml(path, doc.text)
     if problem is not None:
-        return None, [problem], []
-    conv = _Converter(path)
+        return None, [problem], conv
     if node is None:
         conv.diagnostics.append(
             error(Where(path, 1, 1), Code.MISSING_FIELD, "the file is empty", "see docs/fact-format.md for the fields")
         )
-        return None, conv.diagnostics, []
+        return None, conv.diagnostics, conv
     obj = conv.record(doc.kind, node)
     if obj is _INVALID:
-        return None, conv.diagnostics, conv.references
+        return None, conv.diagnostics, conv
     if isinstance(obj, Source):
         obj = dataclasses.replace(obj, body=doc.body, body_line=doc.body_line)
     fields = {k.value: v for k, v in typing.cast(Mapping, node).items}
@@ -686,7 +782,7 @@ def convert(doc: Document) -> tuple[object | None, list[Diagnostic], list[Refere
             # Never propose an id that is itself refused (a homoglyph, '-rf', 'joe biden').
             else f"{rename}; {quoted(expected)} is not a valid id{_why_not_a_slug(expected)}",
         )
-    return obj, conv.diagnostics, conv.references
+    return obj, conv.diagnostics, conv
 
 
 def _field_checks(obj: object, fields: dict[str, Node], where: typing.Callable[[Node], Where]) -> Iterator[Diagnostic]:
@@ -904,10 +1000,12 @@ def _too_many_paragraphs(source: Source, doc: Document) -> list[Diagnostic]:
 
 def check_file(doc: Document) -> tuple[FileCheck, object | None]:
     """Everything about one file that depends only on its bytes, kind and path (the cache key)."""
-    obj, problems, refs = convert(doc)
-    references = tuple((r.kind, r.id, r.where.line, r.where.col) for r in refs if r.problem is None)
+    obj, problems, conv = _convert(doc)
+    references = tuple(conv.ids)
     # A reference that is not an id is reported by the checks across files, with the ids to choose from.
-    unresolved = tuple((r.kind, r.field, r.id, r.problem) for r in refs if r.problem is not None)[:MAX_REFERENCES]
+    unresolved = tuple((r.kind, r.field, r.id, r.problem) for r in conv.references if r.problem is not None)[
+        :MAX_REFERENCES
+    ]
     held = {id(p) for *_, p in unresolved}
     problems = [p for p in problems if id(p) not in held]
     problems.extend(_too_many(doc, references, MAX_REFERENCES, "references to other facts"))
@@ -974,22 +1072,25 @@ _Checked = tuple[Document, _Summary, _Loader]  # a file, its summary, its model 
 _FILES_PER_JOB = 500
 
 
-def _read_and_check(
-    cache: FileCache, item: Document | Unread
-) -> tuple[Document | None, FileCheck | None, bytes | None]:
+def _plain(summary: FileCheck) -> _Summary:
+    return typing.cast(_Summary, tuple(summary))  # the same fields, typed by position
+
+
+def _read_and_check(cache: FileCache, item: Document | Unread) -> tuple[Document | None, _Summary | None, bytes | None]:
     """Read one file if it is not read yet, and check it unless the cache holds its check; the work of a
-    worker process. The model object travels (and is cached) pickled, the document without its text."""
+    worker process. The model object travels (and is cached) pickled, the document without its text, the
+    summary as a plain tuple (a NamedTuple pickles and unpickles through Python code: twice as slow)."""
     if isinstance(item, Unread):
         doc, problems = item.read(cache)
         if doc is None:
-            return None, FileCheck(False, None, 0, 0, tuple(problems), (), (), ()), None
+            return None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None
     else:
         doc = item
     if doc.cached:
         return doc, None, None
     summary, obj = check_file(doc)
     pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return doc._replace(text="", body=""), summary, pickled
+    return doc._replace(text="", body=""), _plain(summary), pickled
 
 
 def _checked_files(
@@ -1025,7 +1126,7 @@ def _checked_files(
             out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
             continue
         if key is not None:
-            cache.put(key, tuple(summary), pickled)  # a plain tuple pickles twice as fast
+            cache.put(key, summary, pickled)  # a plain tuple (see _read_and_check)
         out.append((doc, summary, functools.partial(pickle.loads, pickled) if pickled is not None else _nothing))
     return out
 
