@@ -106,7 +106,22 @@ def best_of(repeat: int, name: str, root: Path, before: Callable[[], None] = lam
     for _ in range(repeat):
         before()
         runs.append(run_stage(name, root))
-    return min(runs, key=lambda r: float(r["seconds"]))
+    return min(runs, key=lambda r: _float(r["seconds"]))
+
+
+def _float(value: object) -> float:
+    """A number a stage reported (JSON from its process): int or float."""
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _times(stage: dict[str, object], key: str) -> dict[str, float]:
+    """A stage's times per step (the build's "stages" and "stages_cpu")."""
+    value = stage[key]
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} is not a mapping: {value!r}")
+    return {str(k): _float(v) for k, v in value.items()}
 
 
 def _seconds(stage: dict[str, object] | None, key: str = "seconds") -> float | None:
@@ -138,18 +153,19 @@ def measure(n: int, workdir: Path, naive: bool, repeat: int = 3, build_repeat: i
     for _ in range(build_repeat):
         for name in builds:
             done = run_stage(name, root)
-            if name not in stages or float(done.get("seconds", 0)) < float(stages[name].get("seconds", 0)):
+            if name not in stages or _float(done.get("seconds", 0)) < _float(stages[name].get("seconds", 0)):
                 stages[name] = done
     stages["incremental_cli"] = run_stage("incremental_cli", root)  # issue 18: one fact edited, then `build`
     load_after = os.getloadavg()
     build = stages["build"]
-    own = sum(float(build["stages"][s]) for s in OWN_STAGES)
-    own_cpu = sum(float(build["stages_cpu"][s]) for s in OWN_STAGES)
+    steps, steps_cpu = _times(build, "stages"), _times(build, "stages_cpu")
+    own = sum(steps[s] for s in OWN_STAGES)
+    own_cpu = sum(steps_cpu[s] for s in OWN_STAGES)
     measured = {k: v for k, v in stages.items() if "skipped" not in v}
     seconds = {name: _seconds(stages.get(name)) for name in (*stages, *NAIVE)}
     cpu = {name: _seconds(stages.get(name), "cpu_seconds") for name in (*stages, *NAIVE)}
-    seconds.update({f"build_{k}": v for k, v in build["stages"].items()}, build_own=own)
-    cpu.update({f"build_{k}": v for k, v in build["stages_cpu"].items()}, build_own=own_cpu)
+    seconds.update({f"build_{k}": v for k, v in steps.items()}, build_own=own)
+    cpu.update({f"build_{k}": v for k, v in steps_cpu.items()}, build_own=own_cpu)
     seconds["incremental"], cpu["incremental"] = seconds["incremental_cli"], cpu["incremental_cli"]
     b = seconds["build"]
     return {
@@ -223,6 +239,10 @@ def verdicts(runs: dict[int, dict]) -> list[dict[str, object]]:
         "build_vs_naive_pruned": at(1000, "ratios", "build_vs_naive_pruned"),
         "peak_rss_mb": _peak(runs[largest]),
     }
+
+    def met(value: float | None, limit: float) -> bool | None:
+        return None if value is None else value <= limit
+
     return [
         {
             "target": t.name,
@@ -230,7 +250,7 @@ def verdicts(runs: dict[int, dict]) -> list[dict[str, object]]:
             "limit": t.limit,
             "value": values[t.name],
             "at_facts": largest if t.name in ("check_vs_parse", "warm_vs_cold", "peak_rss_mb") else None,
-            "met": None if values[t.name] is None else values[t.name] <= t.limit,
+            "met": met(values[t.name], t.limit),
         }
         for t in TARGETS
     ]

@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -185,7 +186,7 @@ def build(root: Path) -> dict[str, object]:
     return clock.report(pages=len(pages))
 
 
-def _mkdocs(config_file: Path, **overrides: object) -> dict[str, object]:
+def _mkdocs(config_file: Path, **overrides: Any) -> dict[str, object]:
     """A MkDocs build in this process, its imports included (as in `build`, whose MkDocs part imports them)."""
     clock = Clock()
     from mkdocs.commands.build import build as mkdocs_build
