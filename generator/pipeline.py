@@ -102,7 +102,6 @@ def render(
         with few_collections():
             updated = updated_on(project, result.facts)
             contexts, digest, tracked = build_pages_reads(result.facts, updated)
-            progress(Step(Stage.RENDER, 0, len(contexts)))
             previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
@@ -123,6 +122,7 @@ def render(
                 record=fingerprints is not None,
                 unchanged=unchanged if previous is not None else None,
                 inputs=inputs if fingerprints is not None else None,
+                counted=lambda todo: progress(Step(Stage.RENDER, 0, todo)),  # the pages built, not all
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -233,7 +233,8 @@ def generate(
         fingerprints=rendered if cache else None,
         exported=made,
     )
-    progress(Step(Stage.RENDER, len(pages), len(pages)))
+    built = sum(r.built for r in rendered.values()) if rendered else len(pages)
+    progress(Step(Stage.RENDER, built, built))
     files = {path: m.data for path, m in made.items()}
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)

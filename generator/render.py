@@ -241,6 +241,7 @@ def render_changed(
     record: bool = True,
     unchanged: Callable[[Page, str], Rendered | None] | None = None,
     inputs: Callable[[Page, str, tuple[str, ...]], str] | None = None,
+    counted: Callable[[int], None] | None = None,
 ) -> dict[str, Rendered]:
     """Every page's Markdown with the fingerprint of what it was rendered from (incremental.fingerprint:
     the page, its context and the source of every template it reads). `reuse(path, fingerprint)` may give
@@ -249,7 +250,8 @@ def render_changed(
 
     `unchanged(page, templates_key)` may give a page whose inputs are the previous build's (its context is
     then not even built: incremental.PageRecord.unchanged); `inputs(page, templates_key, reads)` hashes
-    the inputs of each other page from what its context read (Rendered.inputs)."""
+    the inputs of each other page from what its context read (Rendered.inputs). `counted` hears how many
+    pages are built (the others were unchanged)."""
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:  # two pages at one path: the second would silently replace the first
@@ -267,6 +269,8 @@ def render_changed(
             if (kept := unchanged(page, template_keys[page.template])) is not None:
                 done[page.path] = kept
     todo = [page for page in pages if page.path not in done]
+    if counted is not None:
+        counted(len(todo))
 
     def render(i: int) -> Rendered:
         page = todo[i]

@@ -284,3 +284,20 @@ def full_site_docs(project: Project) -> Path:
     dest = project.root.parent / "full"
     full_build(project.root, dest)
     return Project.at(dest).docs_dir
+
+
+def test_the_render_stage_counts_the_pages_it_builds(basic: Project) -> None:
+    from generator.progress import Stage, Step
+
+    steps: list[Step] = []
+    generated, _ = build(basic, progress=steps.append)
+    renders = [(s.done, s.total) for s in steps if s.stage is Stage.RENDER]
+    assert renders == [(0, len(generated.pages)), (len(generated.pages), len(generated.pages))]
+    edit(basic.root, "fact text", "Edited words", 0)
+    built, pages = _contexts_built(basic)  # the contexts an edit of this position builds, counted apart
+    steps.clear()
+    edit(basic.root, "fact text", "Edited again", 1)
+    generated, _ = build(basic, progress=steps.append)
+    renders = [(s.done, s.total) for s in steps if s.stage is Stage.RENDER]
+    assert renders == [(0, len(built)), (len(built), len(built))]
+    assert 0 < len(built) < pages
