@@ -274,6 +274,7 @@ def build(
             incremental=cache and not full and not strict,
             remember=cache and not strict,
             detach=detach,
+            jobs=jobs,
         )
         return generated, site
 

@@ -179,3 +179,12 @@ def test_a_failing_shard_fails_the_build_and_leaves_the_site(basic: Project, for
     for pid in forks:  # every child was reaped
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_factsheet_build_with_one_job_builds_the_site_in_one_process(basic: Project, forks):
+    from generator import pipeline
+
+    pipeline.build(basic, cache=False, jobs=1)
+    assert not forks
+    pipeline.build(basic, cache=False, jobs=2)
+    assert len(forks) == 1  # a second process for the second shard: the jobs setting reaches MkDocs
