@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process, utils
 from . import chronology, cite, quotes, rules, workers
 from .cache import FileCache, Key, StaleCache
 from .diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
-from .load import Document, Loaded, Unread, load_seed_file, parse_yaml
+from .load import Document, Loaded, Unread, parse_yaml
 from .model import (
     BY_KIND,
     ENTITY_TYPES,
@@ -1076,68 +1076,28 @@ def _plain(summary: FileCheck) -> _Summary:
     return typing.cast(_Summary, tuple(summary))  # the same fields, typed by position
 
 
-class _QuoteCounts:
-    """How often each quote of a file occurs in the article it cites, counted in a worker process, so that
-    the parent's checks across files only look the counts up. Each worker reads and folds an article once,
-    when a citation first names it (by the seed file named after the id); each count goes with the hash
-    of the article text it was counted in, and the parent takes it only for the source of that id whose
-    text has that hash (a count depends on nothing else), counting any other itself."""
-
-    def __init__(self, seeds: dict[str, str]) -> None:
-        self.seeds = seeds  # source id -> the seed file named after it
-        self.articles: dict[str, tuple[str, str] | None] = {}  # source id -> (hash of the text, folded text)
-
-    def article(self, source_id: str) -> tuple[str, str] | None:
-        if source_id not in self.articles:
-            file = self.seeds.get(source_id)
-            doc = load_seed_file(Path(file))[0] if file is not None else None
-            self.articles[source_id] = (
-                (hashlib.sha256(doc.body.encode("utf-8")).hexdigest(), quotes.fold_text(doc.body))
-                if doc is not None
-                else None
-            )
-        return self.articles[source_id]
-
-    def counts(self, citations: tuple[tuple[str, str, int, int], ...]) -> tuple[tuple[str, str, int], ...]:
-        """(hash of the article text, quote, occurrences) of each citation whose article could be read."""
-        out = []
-        for source_id, quote, _, _ in citations:
-            found = self.article(source_id)
-            if found is not None:
-                out.append((found[0], quote, quotes.occurrences(found[1], quote)))
-        return tuple(out)
-
-
-_Counts = tuple[tuple[str, str, int], ...]
-
-
-def _read_and_check(
-    cache: FileCache, counter: _QuoteCounts | None, item: Document | Unread
-) -> tuple[Document | None, _Summary | None, bytes | None, _Counts]:
-    """Read one file if it is not read yet, and check it unless the cache holds its check; with `counter`,
-    count its quotes; the work of a worker process. The model object travels (and is cached) pickled, the
-    document without its text, the summary as a plain tuple (a NamedTuple pickles and unpickles through
-    Python code: twice as slow)."""
+def _read_and_check(cache: FileCache, item: Document | Unread) -> tuple[Document | None, _Summary | None, bytes | None]:
+    """Read one file if it is not read yet, and check it unless the cache holds its check; the work of a
+    worker process. The model object travels (and is cached) pickled, the document without its text, the
+    summary as a plain tuple (a NamedTuple pickles and unpickles through Python code: twice as slow)."""
     if isinstance(item, Unread):
         doc, problems = item.read(cache)
         if doc is None:
-            return None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None, ()
+            return None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None
     else:
         doc = item
     if doc.cached:
-        return doc, None, None, ()
+        return doc, None, None
     summary, obj = check_file(doc)
     pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    counts = counter.counts(summary.citations) if counter is not None and summary.citations else ()
-    return doc._replace(text="", body=""), _plain(summary), pickled, counts
+    return doc._replace(text="", body=""), _plain(summary), pickled
 
 
 def _checked_files(
-    items: list[Document | Unread], cache: FileCache, jobs: int | None, counted: dict[tuple[str, str], int]
+    items: list[Document | Unread], cache: FileCache, jobs: int | None
 ) -> list[tuple[Document | None, _Summary, _Loader]]:
     """Each file's document, summary and a loader of its model object: from the cache when the loader
-    found the file there, otherwise by reading and checking it, over `jobs` processes when there are many
-    (which then count the quotes too, into `counted`: (hash of the article text, quote) -> occurrences).
+    found the file there, otherwise by reading and checking it, over `jobs` processes when there are many.
     The cache is written here only, in this process."""
     # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
     # sheet, wrapping each one costs more than the rest of a cached check of that file. The cache
@@ -1148,11 +1108,7 @@ def _checked_files(
         for item in items
     ]
     todo = [item for item, summary in zip(items, known, strict=True) if summary is None]
-    counter = None
-    if workers.forks(len(todo), jobs=jobs, min_per_job=_FILES_PER_JOB):  # in one process, the parent counts
-        seeds = (i.file for i in items if i.kind is Source)
-        counter = _QuoteCounts({Path(file).name.rsplit(".", 1)[0]: file for file in seeds})
-    work = functools.partial(_read_and_check, cache, counter)
+    work = functools.partial(_read_and_check, cache)
     fresh = iter(workers.spread(work, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
     out: list[tuple[Document | None, _Summary, _Loader]] = []
     for item, summary in zip(items, known, strict=True):
@@ -1160,9 +1116,7 @@ def _checked_files(
             cached = typing.cast(Document, item)  # `known` has summaries for cached Documents only
             out.append((cached, summary, functools.partial(_cached_value, cache, cached)))
             continue
-        doc, summary, pickled, counts = next(fresh)
-        for sha, quote, count in counts:
-            counted[sha, quote] = count
+        doc, summary, pickled = next(fresh)
         key = doc.cache_key if doc is not None else None
         if key is not None and doc is not None and doc.stat is not None:
             cache.remember(doc.file, doc.stat, key)
@@ -1205,8 +1159,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
 
-    counted: dict[tuple[str, str], int] = {}
-    for doc, summary, value in _checked_files(loaded.documents, cache, jobs, counted):
+    for doc, summary, value in _checked_files(loaded.documents, cache, jobs):
         valid, fact_id, line, col, problems, entity_problems, refs = summary[:7]  # see FileCheck
         diagnostics.extend(problems)
         if doc is None:  # not readable
@@ -1257,8 +1210,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
             hint = help_for(kind).not_an_id(name, written, doc.path.stem, problem.hint)
             diagnostics.append(error(problem.where, problem.code, problem.message, hint))
 
-    facts = [f for t in ENTITY_TYPES for f in by_kind[t].values()]
-    diagnostics.extend(_check_quotes(by_kind[Source], facts, cache, counted))
+    diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
     diagnostics.extend(_check_rules(by_kind[Source], by_kind[Position], by_kind[Event]))
 
     # Only the objects' loaders outlive the check: not the documents (parsed trees) nor the summaries.
@@ -1317,11 +1269,7 @@ def _short(place: tuple[Document, int]) -> str:
     return f"{doc.path.parent.name}/{doc.path.name} line {line}"
 
 
-def _check_quotes(
-    sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache, counted: dict[tuple[str, str], int]
-) -> Iterator[Diagnostic]:
-    """Each citation's quote looked up in its source: from the cache, else as counted by the workers
-    (`counted`, see _QuoteCounts), else counted here."""
+def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
     body_sha = {source_id: typing.cast(str, s[1][8]) for source_id, s in sources.items()}  # FileCheck.body_sha
     quote_count = cache.quote_count
@@ -1333,10 +1281,6 @@ def _check_quotes(
                 continue  # already reported as an unknown reference
             memo = (sha, quote)
             count = quote_count(memo)
-            if count is None:
-                count = counted.get(memo)
-                if count is not None:
-                    cache.put_quote_count(memo, count)
             if count is None:
                 if source_id not in folded:
                     folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)

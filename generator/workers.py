@@ -54,24 +54,13 @@ def _run(chunk: Sequence[object]) -> list[object]:
     return [_work(item) for item in chunk]
 
 
-def _jobs(items: int, jobs: int | None, min_per_job: int) -> int:
-    """The processes `spread` uses for this many items; 1 when it does the work in this process."""
-    jobs = min(jobs or available_cores(), items // max(min_per_job, 1))
-    return jobs if jobs > 1 and _can_fork() else 1
-
-
-def forks(items: int, *, jobs: int | None = None, min_per_job: int = 1) -> bool:
-    """Whether `spread` with these arguments would do the work in worker processes."""
-    return _jobs(items, jobs, min_per_job) > 1
-
-
 def spread(
     work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int | None = None, min_per_job: int = 1
 ) -> list[Result]:
     """[work(item) for item in items], over `jobs` processes (default: every available core) when there
     are at least `min_per_job` items for each. Items and results must pickle; `work` need not."""
-    jobs = _jobs(len(items), jobs, min_per_job)
-    if jobs <= 1:
+    jobs = min(jobs or available_cores(), len(items) // max(min_per_job, 1))
+    if jobs <= 1 or not _can_fork():
         return [work(item) for item in items]
     size = -(-len(items) // (jobs * _CHUNKS_PER_JOB))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
