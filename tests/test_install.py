@@ -52,7 +52,12 @@ def test_a_stale_lock_is_caught(lock_copy):
 
 
 # Import names that differ from their distribution's name.
-_DISTRIBUTION = {"yaml": "pyyaml", "frontmatter": "python-frontmatter", "playwright": "playwright"}
+_DISTRIBUTION = {
+    "yaml": "pyyaml",
+    "frontmatter": "python-frontmatter",
+    "playwright": "playwright",
+    "material": "mkdocs-material",
+}
 
 
 def test_every_package_the_generator_imports_is_a_declared_runtime_dependency():
