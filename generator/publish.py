@@ -200,6 +200,8 @@ def run_mkdocs(
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    from . import search_index  # imports Material: only when MkDocs runs
+
     try:
         # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
         config = load_config(
@@ -213,6 +215,7 @@ def run_mkdocs(
         add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
         if configure is not None:
             configure(config)
+        search_index.install(config)  # Material's search index, written the same, made in a fraction of the time
         incremental = dirty is not None and _incremental.plugins_known(config)
         if incremental:
             assert dirty is not None
