@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,17 @@ def copy_tree(name: str, dest: Path) -> Project:
 def basic(tmp_path: Path) -> Project:
     """The small, valid fact tree in tests/fixtures/basic."""
     return copy_tree("basic", tmp_path / "basic")
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """A test ends with the threads it started ended: while another thread runs, the check, the render and
+    MkDocs do not fork (workers._can_fork), so a thread left behind silently turns the tests after it into
+    one-process runs (and the tests of forking red)."""
+    before = set(threading.enumerate())
+    yield
+    started = [t for t in threading.enumerate() if t not in before]
+    for thread in started:
+        thread.join(timeout=10)
+    left = [f"{t.name} ({type(t).__module__}.{type(t).__name__})" for t in started if t.is_alive()]
+    assert not left, f"threads still running after the test: {left}"

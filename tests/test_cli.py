@@ -177,13 +177,13 @@ def test_running_out_of_memory_is_a_located_error(basic):
         head + "translated: false\nurl: https://example.org/\n---\n" + " ".join(f"w{i:05d}" for i in range(60_000))
     )
     # Everything the check imports is loaded first; then the address space is capped at what is in use plus
-    # 512 KiB, less than reading and folding a 420 KB article needs.
+    # 128 KiB, less than reading and folding a 420 KB article needs (512 KiB was not, once the check got leaner).
     probe = (
         "import resource, sys\n"
         "from generator.cli import main\n"
         "import generator.pipeline, generator.validate, generator.load, generator.workers\n"
         "from generator.cli import parser; parser()\n"  # the command line's own objects made before the cap
-        "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize() + 2**19\n"
+        "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize() + 2**17\n"
         "resource.setrlimit(resource.RLIMIT_AS, (size, size))\n"
         "sys.exit(main(['--root', sys.argv[1], 'check', '--no-cache']))\n"
     )

@@ -8,10 +8,11 @@ import json
 import logging
 import re
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jinja2
@@ -330,9 +331,26 @@ def test_file_events_report_writes_and_never_reads(tmp_path: Path) -> None:
         observer.join()
 
 
+@pytest.fixture
+def inotify_readers_stopped() -> Iterator[None]:
+    """Watchdog's inotify readers (threads, one shared per process and others per probe) keep running after
+    their observer stops, until the process ends: harmless in `serve`, but in the test process they would
+    stop every later test from forking (conftest's no_thread_left_running)."""
+    from watchdog.observers import inotify_c
+
+    before = set(threading.enumerate())
+    yield
+    readers = [t for t in threading.enumerate() if t not in before and isinstance(t, inotify_c.InotifyFD)]
+    for reader in readers:
+        reader.stop()
+    for reader in readers:
+        reader.join(timeout=10)
+    inotify_c.InotifyFD._instance = None
+
+
 @pytest.mark.parametrize("poll", [False, True])
 def test_the_preview_watches_with_file_events_unless_told_to_poll(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poll: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poll: bool, inotify_readers_stopped: None
 ) -> None:
     from mkdocs.livereload import LiveReloadServer
     from watchdog.observers.polling import PollingObserver
