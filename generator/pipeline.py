@@ -15,7 +15,7 @@ import jinja2
 from . import incremental
 from .bundle import Bundles, make_bundles
 from .cache import FileCache, compiled_templates_dir
-from .context import PAGES, Page, build_pages_reads, fact_target, reading
+from .context import PAGES, Page, build_pages_reads, fact_target
 from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import SCHEMA, exports
 from .load import load_project
@@ -23,6 +23,7 @@ from .model import Actor, FactBase, FactDate, Topic, Where
 from .progress import Progress, Stage, Step, quiet
 from .project import Project
 from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
+from .reads import reading
 from .render import FrontMatterError, render_changed
 from .resources import template_dirs
 from .validate import CheckResult
