@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import git
 from . import incremental as _incremental
 from . import shards as _shards
+from .cache import compiled_theme_dir
 from .diagnostics import Code, DiagnosticError, environment_fault, error
 from .model import FactBase, Where
 from .progress import Progress, Stage, Step, quiet
@@ -213,6 +214,7 @@ def run_mkdocs(
             **(overrides or {}),
         )
         add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
+        _keep_compiled_theme(config)
         if configure is not None:
             configure(config)
         search_index.install(config)  # Material's search index, written the same, made in a fraction of the time
@@ -244,6 +246,27 @@ def run_mkdocs(
             ]
         ) from None
     return config
+
+
+def _keep_compiled_theme(config: MkDocsConfig) -> None:
+    """MkDocs makes a new Jinja2 environment for the theme on every build, which compiles Material's
+    templates again (in every shard too): keep them compiled in the user's private cache
+    (cache.compiled_theme_dir, as our own templates), keyed on each template's source by Jinja2."""
+    import jinja2
+
+    folder = compiled_theme_dir()
+    if folder is None:
+        return
+    theme = config.theme
+    make = theme.get_env
+
+    def get_env() -> jinja2.Environment:
+        env = make()
+        if env.bytecode_cache is None:
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        return env
+
+    theme.get_env = get_env  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

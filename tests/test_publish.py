@@ -520,3 +520,26 @@ def test_an_incremental_build_reuses_the_site_only_when_asked_and_built_the_same
     publish.write_docs(basic, pages | {"index.md": "home, edited\n"})
     publish.build_site(basic, **{"epoch": 86400} | second)
     assert fake_mkdocs[-1].get("dirty") == dirty
+
+
+def test_the_theme_templates_are_kept_compiled_in_a_private_user_folder(basic: Project, tmp_path: Path, monkeypatch):
+    from generator import cache
+    from generator.pipeline import generate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    generate(basic, cache=False)
+    first = publish.run_mkdocs(basic, tmp_path / "first", epoch=86400)
+    folder = cache.compiled_theme_dir()
+    assert folder is not None and folder.is_relative_to(tmp_path / "user-cache" / "factsheet" / "theme-templates")
+    assert first.theme.get_env().bytecode_cache.directory == str(folder)
+    kept = sorted(p.name for p in folder.glob("*.cache"))
+    assert len(kept) > 10, "Material's templates were compiled into the folder"
+    publish.run_mkdocs(basic, tmp_path / "second", epoch=86400)  # from the kept code: the same site
+    site = {p.relative_to(tmp_path / "first"): p.read_bytes() for p in (tmp_path / "first").rglob("*") if p.is_file()}
+    again = {
+        p.relative_to(tmp_path / "second"): p.read_bytes() for p in (tmp_path / "second").rglob("*") if p.is_file()
+    }
+    assert again == site and sorted(p.name for p in folder.glob("*.cache")) == kept
+    folder.chmod(0o777)  # anyone could plant code here: not used
+    assert cache.compiled_theme_dir() is None
+    assert publish.run_mkdocs(basic, tmp_path / "third", epoch=86400).theme.get_env().bytecode_cache is None
