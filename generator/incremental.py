@@ -31,6 +31,7 @@ import os
 import pickle
 import re
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -332,13 +333,28 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
-def site_stamps(site: Path) -> dict[str, list[int]]:
-    """Size, mtime and inode of every file of the site (a link counts as a change: its stamp is its own)."""
-    stamps = {}
-    for path in _files(site):
-        info = path.lstat()
-        stamps[path.relative_to(site).as_posix()] = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
-    return stamps
+def site_stamps(site: Path, known: Mapping[str, list[int]] | None = None) -> dict[str, list[int]]:
+    """Size, mtime, inode and mode of every file of the site (a link counts as a change: its stamp is its
+    own). `known` gives stamps already taken of some files (hard links of recorded files: a link keeps
+    the inode, size, mtime and mode): those are not read again."""
+    known = known or {}
+    stamps: dict[str, list[int]] = {}
+    # os.scandir tells folders from files without a stat; paths as text: a Path per file costs more.
+    pending = [(str(site), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, rel + "/"))
+                    continue
+                stamp = known.get(rel)
+                if stamp is None:
+                    info = entry.stat(follow_symlinks=False)
+                    stamp = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
+                stamps[rel] = stamp
+    return dict(sorted(stamps.items()))
 
 
 def docs_hashes(docs: Path) -> dict[str, str]:
@@ -387,9 +403,13 @@ def load_site(root: Path, key: str, site: Path) -> SiteRecord | None:
     return SiteRecord(key, docs, stamps)
 
 
-def save_site(root: Path, key: str, docs: Mapping[str, str], site: Path) -> None:
+def save_site(
+    root: Path, key: str, docs: Mapping[str, str], site: Path, known: Mapping[str, list[int]] | None = None
+) -> None:
+    """Record the site in place. `known`: the recorded stamps of the files the build hard-linked from the
+    previous site (see `site_stamps`); a file changed since then makes the record not match: a full build."""
     try:
-        stamps = site_stamps(site)
+        stamps = site_stamps(site, known)
     except OSError:
         return
     _write_json(root, SITE_RECORD, {"key": key, "docs": dict(docs), "site": stamps})
@@ -463,36 +483,50 @@ class SearchEntries:
                 plugin.search_index_prev = None
 
 
-def make_plugin(site: Path, docs_dir: Path, changed: set[str]) -> Any:
+def make_plugin(site: Path, docs_dir: Path, changed: set[str], stamps: Mapping[str, list[int]] | None = None) -> Any:
     """A MkDocs plugin for a dirty build into an empty staging folder beside `site`: marks modified only
     the docs files in `changed` (and any file the previous site lacks), hard-links the HTML of every other
-    page from `site`, copies its other files, and writes a search index equal to a full build's."""
+    page from `site`, copies its other files, and writes a search index equal to a full build's. `stamps`,
+    the site's record as `load_site` verified it, tells which files the site has without a stat each."""
     from mkdocs.plugins import BasePlugin, event_priority
+
+    def regular(dest: str) -> bool:
+        if stamps is None:
+            return (site / dest).is_file()
+        stamp = stamps.get(dest)
+        return stamp is not None and stat.S_ISREG(stamp[3])
 
     class IncrementalSite(BasePlugin):
         def __init__(self) -> None:
             super().__init__()
             self.search = SearchEntries()
+            self.linked: set[str] = set()  # the site's files hard-linked from `site` (dest URIs)
 
         def on_files(self, files: Any, /, *, config: Any) -> Any:
-            staging = Path(config.site_dir)
+            staging = str(config.site_dir)
             docs = str(docs_dir) + os.sep
+            self.linked = set()
+            made: set[str] = set()  # folders of the staging site made so far (a mkdir per file costs)
             for file in files:
-                old = site / file.dest_uri
+                dest = file.dest_uri
                 if file.generated_by is not None or file.abs_src_path is None:
                     modified = True
                 elif file.abs_src_path.startswith(docs):
-                    modified = file.src_uri in changed or not old.is_file()
+                    modified = file.src_uri in changed or not regular(dest)
                 else:  # the theme's own files (the theme is part of the record's key)
-                    modified = not old.is_file()
-                if file.dest_uri in _ALWAYS_WRITTEN:
+                    modified = not regular(dest)
+                if dest in _ALWAYS_WRITTEN:
                     modified = True
                 if not modified:
-                    target = staging / file.dest_uri
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    old, target = os.path.join(site, dest), os.path.join(staging, dest)
+                    parent = os.path.dirname(target)
+                    if parent not in made:
+                        os.makedirs(parent, exist_ok=True)
+                        made.add(parent)
                     if file.is_documentation_page():
                         try:
                             os.link(old, target)  # never opened by MkDocs: it is not modified
+                            self.linked.add(dest)
                         except OSError:  # a file system without hard links
                             shutil.copy2(old, target)
                     else:

@@ -184,6 +184,7 @@ def run_mkdocs(
     epoch: int | None = None,
     dirty: set[str] | None = None,
     jobs: int | None = None,
+    site_stamps: Mapping[str, list[int]] | None = None,
 ) -> MkDocsConfig:
     """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
@@ -194,7 +195,8 @@ def run_mkdocs(
     those into `site_dir`, taking the rest from the site in place (generator/incremental.py), unless a
     plugin it cannot vouch for is configured: then it builds everything. Without `dirty`, a large site is
     built by `jobs` processes (default: one per available core), each building a shard of its pages
-    (generator/shards.py); the site is the same.
+    (generator/shards.py); the site is the same. `site_stamps`: the verified record of the site in place
+    (`incremental.load_site`), which tells the dirty build the files it has without a stat each.
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
@@ -221,7 +223,7 @@ def run_mkdocs(
         incremental = dirty is not None and _incremental.plugins_known(config)
         if incremental:
             assert dirty is not None
-            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty)
+            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps)
             config.plugins["factsheet-incremental"] = plugin
         shards = _shards.count(config, project.docs_dir, jobs) if dirty is None else 1
         # A sharded build is a dirty one (each process builds only its pages) into the empty staging folder.
@@ -387,7 +389,8 @@ def build_site(
             # MkDocs builds only the docs files that changed.
             if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):
                 more["dirty"] = {rel for rel, sha in docs.items() if previous.docs.get(rel) != sha}
-            run_mkdocs(project, staging, strict=strict, epoch=epoch, **more)
+                more["site_stamps"] = previous.site
+            config = run_mkdocs(project, staging, strict=strict, epoch=epoch, **more)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -406,7 +409,11 @@ def build_site(
                 ]
             ) from None
         if remember:
-            _incremental.save_site(project.root, key, docs, site)
+            # The files hard-linked from the previous site keep the stamps its record verified: not read again.
+            plugins = getattr(config, "plugins", {})  # (a stand-in for MkDocs in tests returns no config)
+            linked: set[str] = getattr(plugins.get("factsheet-incremental"), "linked", set())
+            known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
+            _incremental.save_site(project.root, key, docs, site, known)
     if not detach:
         removed()
     return site

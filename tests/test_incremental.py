@@ -175,6 +175,29 @@ def test_a_changed_site_full_flag_or_strict_build_makes_a_full_build(basic: Proj
         assert "dirty" not in calls[-1]
 
 
+def test_the_site_record_of_an_incremental_build_is_the_site_on_disk(basic: Project) -> None:
+    """The record after a dirty build takes the linked pages' stamps from the previous record without a
+    stat: they must equal the files' own, and a linked page changed afterwards still forces a full build."""
+    from generator import incremental
+
+    build(basic)
+    edit(basic.root, "fact text", "Recorded words", 0)
+    calls = []
+    real = publish.run_mkdocs
+    with mock.patch.object(publish, "run_mkdocs", side_effect=lambda *a, **k: calls.append(k) or real(*a, **k)):
+        build(basic)
+        assert "dirty" in calls[-1]
+        record = json.loads((basic.root / incremental.CACHE_DIR / incremental.SITE_RECORD).read_bytes())
+        assert record["site"] == incremental.site_stamps(basic.site_dir)
+        # A page MkDocs did not rebuild (a hard link of the previous site's file), changed behind the record.
+        unchanged = next(p for p in sorted(basic.site_dir.rglob("*.html")) if "Recorded words" not in p.read_text())
+        unchanged.write_text(unchanged.read_text() + "<!-- changed -->")
+        edit(basic.root, "fact text", "After the change", 0)
+        build(basic)
+        assert "dirty" not in calls[-1]
+        assert "<!-- changed -->" not in unchanged.read_text()
+
+
 def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basic: Project, tmp_path: Path) -> None:
     """`serve` rebuilds dirty with the same plugins: Material's own merge lost or duplicated entries when
     several pages changed; the hook keeps every page's entries, in a full build's order."""
