@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import hmac
 import io
+import json
 import os
 import pickle
 import secrets
@@ -178,6 +179,69 @@ def _secret(key_dir: Path | None) -> bytes | None:
     except OSError:
         return None
     return key if len(key) == 32 else None
+
+
+def _below_is_safe(folder: Path, root: Path | None) -> bool:
+    """No part of `folder`'s path below `root` is a link or a file: a repository could ship `.cache` as a
+    symlink to make us read or write somewhere else."""
+    if root is None:
+        return not folder.is_symlink()
+    path = root
+    for part in folder.relative_to(root).parts:
+        path = path / part
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            return False
+    return True
+
+
+def _record_mac(key: bytes, name: str, payload: bytes) -> bytes:
+    return hmac.new(key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
+def read_record(root: Path, name: str, key_dir: Path | None = None) -> object | None:
+    """The JSON value of one signed record in the project's cache folder (written by `write_record`); None
+    if it is missing, foreign (signed with another key or by another version of the code) or corrupt."""
+    folder = root / CACHE_DIR
+    key = _secret(private_dir(base=key_dir))
+    if key is None or not _below_is_safe(folder, root):
+        return None
+    path = folder / name
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mac, payload = data[:_DIGEST], data[_DIGEST:]
+    if not hmac.compare_digest(mac, _record_mac(key, name, payload)):
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
+
+
+def write_record(root: Path, name: str, content: object, key_dir: Path | None = None) -> None:
+    """Store `content` (JSON) as a signed record of the project's cache; failing to is harmless (the next
+    run finds no record)."""
+    folder = root / CACHE_DIR
+    key = _secret(private_dir(base=key_dir))
+    if key is None:
+        return
+    payload = json.dumps(content, separators=(",", ":")).encode()
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not _below_is_safe(folder, root):
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)  # a fresh file, never a link
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_record_mac(key, name, payload) + payload)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 class StaleCache(Exception):

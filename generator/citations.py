@@ -25,23 +25,104 @@ class CitedPassage:
     facts: tuple[Entity, ...]  # every fact citing it, in fact-base order
 
 
-def locate(facts: FactBase) -> dict[str, list[CitedPassage]]:
-    """Cited passages per source id, in text order. Quotes not found are skipped (the check reports them)."""
-    folded = {sid: quotes.fold(s.body) for sid, s in facts.sources.items()}
+PLACES_RECORD = "places.json"
+
+Place = tuple[int, int] | None  # where a quote is in an article's body (start, end), or None: not there
+
+
+class Places:
+    """Where quotes were found before, by (SHA-256 of the article's body, quote): between builds, so that
+    a build locates again only the quotes of edited facts and edited articles (folding 1,000 articles and
+    searching them was 1.8 s of an incremental build at 10,000 facts). The key is all `quotes.find`
+    depends on, so an entry can never be stale: an edited article has another hash. Entries not used in
+    a build are dropped when it is recorded."""
+
+    def __init__(self, known: dict[tuple[str, str], Place] | None = None) -> None:
+        self._known = known or {}
+        self._used: dict[tuple[str, str], Place] = {}
+        self.changed = False
+
+    def get(self, key: tuple[str, str]) -> Place | bool:
+        """The place remembered for `key`, False if there is none."""
+        if key in self._used:
+            return self._used[key]
+        if key not in self._known:
+            return False
+        place = self._used[key] = self._known[key]
+        return place
+
+    def put(self, key: tuple[str, str], place: Place) -> None:
+        self._used[key] = place
+        self.changed = True
+
+    @classmethod
+    def from_record(cls, record: object) -> Places:
+        """From `record()`'s JSON; anything malformed is an empty memo (every quote located again)."""
+        known: dict[tuple[str, str], Place] = {}
+        if isinstance(record, list):
+            for entry in record:
+                if not (isinstance(entry, list) and len(entry) == 4):
+                    return cls()
+                sha, quote, start, end = entry
+                if not (isinstance(sha, str) and isinstance(quote, str)):
+                    return cls()
+                if start is None and end is None:
+                    known[(sha, quote)] = None
+                elif type(start) is int and type(end) is int and 0 <= start <= end:
+                    known[(sha, quote)] = (start, end)
+                else:
+                    return cls()
+        return cls(known)
+
+    def stale(self) -> bool:
+        """Whether the record should be written again: an entry was added or one was not used."""
+        return self.changed or len(self._used) != len(self._known)
+
+    def record(self) -> list[list[object]]:
+        """The entries this build used, as JSON, in a stable order."""
+        return [[sha, q, *(place or (None, None))] for (sha, q), place in sorted(self._used.items())]
+
+
+def locate(facts: FactBase, places: Places | None = None) -> dict[str, list[CitedPassage]]:
+    """Cited passages per source id, in text order. Quotes not found are skipped (the check reports them).
+    With `places`, a quote located in an identical article before is not searched again (nor, when all
+    its quotes are known, the article folded)."""
+    folded: dict[str, quotes.Folded] = {}
+    hashes: dict[str, str] = {}
+
+    def place(sid: str, quote: str) -> Place:
+        key: tuple[str, str] | None = None
+        if places is not None:
+            sha = hashes.get(sid)
+            if sha is None:
+                sha = hashes[sid] = hashlib.sha256(facts.sources[sid].body.encode("utf-8")).hexdigest()
+            key = (sha, quote)
+            known = places.get(key)
+            if known is not False:
+                return known  # type: ignore[return-value]  # a Place: False is only "not known"
+        text = folded.get(sid)
+        if text is None:
+            text = folded[sid] = quotes.fold(facts.sources[sid].body)
+        match = quotes.find(text, quote)
+        where = (match.start, match.end) if match is not None else None
+        if key is not None and places is not None:
+            places.put(key, where)
+        return where
+
     # Per source, per quote anchor: where it is, the quote, and the facts citing it by identity, in order (a
     # look-up, not a scan, when thousands cite one quote; and a quote already placed is not searched again).
     found: dict[str, dict[str, tuple[int, int, str, dict[int, Entity]]]] = {sid: {} for sid in facts.sources}
     for fact in facts.facts():
         for c in all_citations(fact):
-            if c.source not in folded:
+            if c.source not in found:
                 continue
             anchor = quotes.quote_id(c.quote)
             entry = found[c.source].get(anchor)
             if entry is None:
-                match = quotes.find(folded[c.source], c.quote)
-                if match is None:
+                span = place(c.source, c.quote)
+                if span is None:
                     continue
-                entry = found[c.source][anchor] = (match.start, match.end, c.quote, {})
+                entry = found[c.source][anchor] = (span[0], span[1], c.quote, {})
             entry[3].setdefault(id(fact), fact)
     return {
         sid: sorted(

@@ -20,7 +20,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from . import chronology, quotes
-from .citations import CitedPassage, landing_anchor, landings, locate
+from .citations import CitedPassage, Places, landing_anchor, landings, locate
 from .export import EXPORT_FILES
 from .model import (
     Actor,
@@ -255,14 +255,14 @@ def fact_target(fact: Entity) -> Target:
 
 
 class _Builder:
-    def __init__(self, facts: FactBase) -> None:
+    def __init__(self, facts: FactBase, places: Places | None = None) -> None:
         self.facts = facts
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
         self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
         self._citation_views: dict[tuple[object, ...], CitationView] = {}
         self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
-        self.passages = locate(facts)
+        self.passages = locate(facts, places)
         # What a source's listing shows of its passages: a read of these counts is not one of the citing facts.
         self.passage_counts = {sid: (sum(len(p.facts) for p in ps), len(ps)) for sid, ps in self.passages.items()}
         # Which sources name each actor (or alias): one pass over each article for all names.
@@ -957,10 +957,11 @@ def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
 
 
 def build_pages_reads(
-    facts: FactBase, updated: FactDate | None = None
+    facts: FactBase, updated: FactDate | None = None, places: Places | None = None
 ) -> tuple[list[Page], Callable[[Iterable[str]], str], FactBase]:
     """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now (a
     page whose reads give what they gave before has the same context), and the fact base whose reads are
-    noted (`reading`: for other things made from it, the exports)."""
-    builder = _Builder(facts)
+    noted (`reading`: for other things made from it, the exports). `places`: quotes located before
+    (citations.Places), updated with this build's."""
+    builder = _Builder(facts, places)
     return builder.pages(updated), builder.digest, builder.facts

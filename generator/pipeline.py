@@ -14,7 +14,8 @@ import jinja2
 
 from . import incremental
 from .bundle import Bundles, make_bundles
-from .cache import FileCache, compiled_templates_dir
+from .cache import FileCache, compiled_templates_dir, read_record, write_record
+from .citations import PLACES_RECORD, Places
 from .context import PAGES, Page, build_pages_reads, fact_target
 from .diagnostics import Code, Diagnostic, DiagnosticError, error
 from .export import SCHEMA, exports
@@ -102,7 +103,10 @@ def render(
     try:
         with few_collections():
             updated = updated_on(project, result.facts)
-            contexts, digest, tracked = build_pages_reads(result.facts, updated)
+            places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
+            contexts, digest, tracked = build_pages_reads(result.facts, updated, places)
+            if places is not None and places.stale():
+                write_record(project.root, PLACES_RECORD, places.record())
             previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base

@@ -3,21 +3,24 @@ its own there that outlines exactly its quotes and leads back to the fact."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from generator import quotes
-from generator.citations import citation_lists, landing_anchor, landings, locate
+from generator.cache import CACHE_DIR, read_record
+from generator.citations import PLACES_RECORD, citation_lists, landing_anchor, landings, locate
 from generator.context import CitationView, build_pages, legend
 from generator.model import Citation
-from generator.pipeline import check
+from generator.pipeline import check, render
 from generator.project import Project
 from generator.render import anchor
 from generator.validate import _GENERATED_ANCHOR
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, copy_tree
 
 Q1, Q2, Q3 = (quotes.quote_id(q) for q in ("first words", "second words", "third words"))
 
@@ -117,3 +120,54 @@ def test_the_legend_is_every_source_a_page_cites_once_in_the_sources_order():
         ("S3", "label S3", "sources/S3.md"),
     ]
     assert legend({"x": 1}) == []
+
+
+def _places_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the key that signs the record
+    return copy_tree("basic", tmp_path / "basic")
+
+
+def _searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The quotes `locate` searches an article for from now on."""
+    searched: list[str] = []
+    find = quotes.find
+
+    def counted(source: quotes.Folded, quote: str) -> quotes.Match | None:
+        searched.append(quote)
+        return find(source, quote)
+
+    monkeypatch.setattr(quotes, "find", counted)
+    return searched
+
+
+def test_quotes_are_located_again_only_in_an_edited_article(tmp_path, monkeypatch):
+    project = _places_project(tmp_path, monkeypatch)
+    _, first = render(project)
+    assert (project.root / CACHE_DIR / PLACES_RECORD).is_file()
+    searched = _searches(monkeypatch)
+    assert render(project)[1] == first and searched == []  # every place remembered
+    # A line before the quotes moves every quote of this article: the pages show the new places.
+    seed = project.root / "seeds" / "courier-second-call-50-minutes.md"
+    text = re.sub(r"original_sha256: .*\n", "", seed.read_text(encoding="utf-8"))  # the body is no longer it
+    seed.write_text(text.replace("(credit: Casa Branca/AFP)", "(credit: Casa Branca/AFP, moved on)"), encoding="utf-8")
+    _, edited = render(project)
+    assert searched  # this article's quotes, located again
+    assert edited == render(project, cache=False)[1]
+    moved = "sources/courier-second-call-50-minutes.md"
+    assert edited[moved] != first[moved]
+    assert {p for p in first if first[p] != edited[p]} >= {moved}
+
+
+def test_a_tampered_places_record_is_ignored(tmp_path, monkeypatch):
+    project = _places_project(tmp_path, monkeypatch)
+    _, first = render(project)
+    record = project.root / CACHE_DIR / PLACES_RECORD
+    data = record.read_bytes()
+    entries = json.loads(data[32:])
+    assert entries and all(start is not None for _, _, start, _ in entries)
+    wrong = [[sha, quote, 0, 1] for sha, quote, _, _ in entries]  # every quote "at the article's start"
+    record.write_bytes(data[:32] + json.dumps(wrong, separators=(",", ":")).encode())
+    searched = _searches(monkeypatch)
+    assert render(project)[1] == first
+    assert len(searched) >= len(entries)  # not trusted: every quote located again
+    assert read_record(project.root, PLACES_RECORD) == entries  # and the record written again, signed
