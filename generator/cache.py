@@ -194,8 +194,37 @@ def _below_is_safe(folder: Path, root: Path | None) -> bool:
     return True
 
 
-def _record_mac(key: bytes, name: str, payload: bytes) -> bytes:
+def _signature(key: bytes, name: str, payload: bytes) -> bytes:
+    """HMAC-SHA256 of a cache file's payload under the user's key, the code's stamp and the file's name."""
     return hmac.new(key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
+def _read_signed(folder: Path, name: str, key: bytes) -> bytes | None:
+    """The payload of the signed file `name` (a regular file, not a link); None if it is missing or its
+    signature does not verify (signed with another key, by another version of the code, or altered)."""
+    path = folder / name
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mac, payload = data[:_DIGEST], data[_DIGEST:]
+    return payload if hmac.compare_digest(mac, _signature(key, name, payload)) else None
+
+
+def _write_signed(folder: Path, name: str, key: bytes, payload: bytes) -> None:
+    """Write `payload`, signed, as `name` through a fresh temporary file and a rename: a failed write (a full
+    disk) leaves no half-written file behind. Raises OSError."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)  # a fresh file, never a link
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_signature(key, name, payload) + payload)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def read_record(root: Path, name: str, key_dir: Path | None = None) -> object | None:
@@ -205,15 +234,8 @@ def read_record(root: Path, name: str, key_dir: Path | None = None) -> object | 
     key = _secret(private_dir(base=key_dir))
     if key is None or not _below_is_safe(folder, root):
         return None
-    path = folder / name
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    mac, payload = data[:_DIGEST], data[_DIGEST:]
-    if not hmac.compare_digest(mac, _record_mac(key, name, payload)):
+    payload = _read_signed(folder, name, key)
+    if payload is None:
         return None
     try:
         return json.loads(payload)
@@ -233,15 +255,7 @@ def write_record(root: Path, name: str, content: object, key_dir: Path | None = 
         folder.mkdir(parents=True, exist_ok=True)
         if not _below_is_safe(folder, root):
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)  # a fresh file, never a link
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(_record_mac(key, name, payload) + payload)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        _write_signed(folder, name, key, payload)
 
 
 class StaleCache(Exception):
@@ -377,20 +391,13 @@ class FileCache:
 
     def _mac(self, payload: bytes, name: str) -> bytes:
         assert self._key is not None
-        return hmac.new(self._key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
+        return _signature(self._key, name, payload)
 
     def _load(self, name: str) -> object | None:
         """The verified, unpickled content of one cache file; None if it is missing, foreign or corrupt."""
-        assert self.folder is not None
-        path = self.folder / name
-        try:
-            if not stat.S_ISREG(path.lstat().st_mode):
-                return None
-            data = path.read_bytes()
-        except OSError:
-            return None
-        mac, payload = data[:_DIGEST], data[_DIGEST:]
-        if not hmac.compare_digest(mac, self._mac(payload, name)):
+        assert self.folder is not None and self._key is not None
+        payload = _read_signed(self.folder, name, self._key)
+        if payload is None:
             return None
         try:
             return _Unpickler(io.BytesIO(payload)).load()
@@ -420,17 +427,8 @@ class FileCache:
                 self._values.setdefault(key, data)  # what this run put stays
 
     def _write(self, name: str, content: object) -> None:
-        assert self.folder is not None
-        payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)  # a fresh file, never a link
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(self._mac(payload, name) + payload)
-            os.replace(tmp, self.folder / name)
-        except BaseException:  # a full disk: no half-written file stays behind
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        assert self.folder is not None and self._key is not None
+        _write_signed(self.folder, name, self._key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save(self) -> None:
         """Write what changed in this run, dropping entries no file used: the shards with a new, changed or
