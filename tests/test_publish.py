@@ -25,6 +25,16 @@ from generator.project import Project
 from generator.resources import default_templates
 
 
+def old_and_new_site(tmp_path: Path, old: str = "old.html", staging_mode: int = 0o777) -> tuple[Path, Path]:
+    """A published site holding `old` (text "old") and a staging folder holding new.html (text "new")."""
+    site, staging = tmp_path / "site", tmp_path / "staging"
+    site.mkdir()
+    (site / old).write_text("old")
+    staging.mkdir(mode=staging_mode)
+    (staging / "new.html").write_text("new")
+    return site, staging
+
+
 def test_write_docs_writes_changed_pages_only_and_removes_stale_ones(basic: Project):
     first = publish.write_docs(basic, {"index.md": "home\n", "actors/a.md": "a\n"}, {"data/x.csv": b"1\r\n"})
     assert {"index.md", "actors/a.md", "data/x.csv"} <= set(first.changed)
@@ -80,11 +90,7 @@ def test_a_full_disk_is_reported_even_when_the_temporary_file_cannot_be_removed(
 
 
 def test_swap_replaces_the_site_whole(tmp_path: Path):
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    site.mkdir()
-    (site / "old.html").write_text("old")
-    staging.mkdir(mode=0o700)
-    (staging / "new.html").write_text("new")
+    site, staging = old_and_new_site(tmp_path, staging_mode=0o700)
     publish._swap(staging, site)
     assert sorted(p.name for p in site.iterdir()) == ["new.html"]
     assert site.stat().st_mode & 0o777 == 0o755
@@ -105,11 +111,7 @@ def test_the_old_site_is_removed_after_the_swap_returns(tmp_path: Path, monkeypa
         real_rmtree(path, *args, **kwargs)
 
     monkeypatch.setattr(publish.shutil, "rmtree", slow_rmtree)
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    site.mkdir()
-    (site / "old.html").write_text("old")
-    staging.mkdir()
-    (staging / "new.html").write_text("new")
+    site, staging = old_and_new_site(tmp_path)
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
     assert len(list(tmp_path.iterdir())) == 2, "the old site is still being removed"
@@ -163,11 +165,7 @@ def test_swap_falls_back_to_two_renames_where_exchange_is_unsupported(tmp_path: 
 
     monkeypatch.setattr(publish.ctypes, "CDLL", lambda *args, **kwargs: NoExchange())
     monkeypatch.setattr(publish.ctypes, "get_errno", lambda: code)
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    site.mkdir()
-    (site / "old.html").write_text("old")
-    staging.mkdir()
-    (staging / "new.html").write_text("new")
+    site, staging = old_and_new_site(tmp_path)
     assert publish._exchange(staging, site) is False
     renames: list[tuple[Path, Path]] = []
     real_replace = os.replace
@@ -219,11 +217,7 @@ def test_an_old_site_that_cannot_be_removed_does_not_fail_the_swap(tmp_path: Pat
     # The new site is in place once the exchange (or the second rename) is done: removing the old one is clean-up.
     if not exchange:
         monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    site.mkdir()
-    (site / "stuck.html").write_text("old")
-    staging.mkdir()
-    (staging / "new.html").write_text("new")
+    site, staging = old_and_new_site(tmp_path, old="stuck.html")
     publish._swap(staging, site)
     assert [p.name for p in site.iterdir()] == ["new.html"]
 
