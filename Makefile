@@ -68,24 +68,24 @@ typecheck: $(STAMP)
 # Mutation testing (docs/testing.md): mutmut changes the functions that keep the build's promises one small
 # edit at a time and runs, for each change, the tests that reach that function ([tool.mutmut] in pyproject.toml
 # lists the modules and tests). A few minutes on 2 cores; prints killed/survived per module and each survivor
-# (`$(BIN)/mutmut show NAME` shows its change). `make mutate MUTATE='generator.quotes.*'` runs another selection.
-MUTATE := 'generator.quotes.xǁFoldedǁ*' 'generator.quotes.x_fold__mutmut_*' 'generator.quotes.x_fold_text__mutmut_*' \
-	'generator.quotes.x_occurrences__mutmut_*' 'generator.quotes.x_find__mutmut_*' \
-	'generator.quotes.x__trie_pattern__mutmut_*' 'generator.quotes.x_occurrences_in__mutmut_*' \
-	'generator.validate.x__alias_checks__mutmut_*' 'generator.validate.x_check_file__mutmut_*' \
-	'generator.validate.x__check_quotes__mutmut_*' \
-	'generator.render.x_md_text__mutmut_*' 'generator.render.x__finalize__mutmut_*' \
-	'generator.render.x_anchor__mutmut_*' 'generator.render.x_script_json__mutmut_*' \
-	'generator.render.x_front_matter__mutmut_*' 'generator.render.x_read_back__mutmut_*' \
-	'generator.export.x__cell__mutmut_*' 'generator.export.x__csv__mutmut_*' \
-	'generator.export.x__ics_*__mutmut_*' 'generator.export.x__fold__mutmut_*' \
-	'generator.factdiff.x_md__mutmut_*' \
-	'generator.publish.x__walk__mutmut_*' 'generator.publish.x__files_below__mutmut_*' \
-	'generator.publish.x_refuse_link__mutmut_*' 'generator.publish.x_write_docs__mutmut_*' \
-	'generator.publish.x_build_site__mutmut_*' 'generator.publish.x__leftovers__mutmut_*' \
-	'generator.publish.x_recover__mutmut_*' 'generator.publish.x__real_folder__mutmut_*' \
-	'generator.publish.x__exchange__mutmut_*' 'generator.publish.x__swap__mutmut_*' \
-	'generator.yamlsafe.*'
+# (`$(BIN)/mutmut show NAME` shows its change). `make mutate MUTATE='generator.checks.quotes.*'` runs another selection.
+MUTATE := 'generator.checks.quotes.xǁFoldedǁ*' 'generator.checks.quotes.x_fold__mutmut_*' 'generator.checks.quotes.x_fold_text__mutmut_*' \
+	'generator.checks.quotes.x_occurrences__mutmut_*' 'generator.checks.quotes.x_find__mutmut_*' \
+	'generator.checks.quotes.x__trie_pattern__mutmut_*' 'generator.checks.quotes.x_occurrences_in__mutmut_*' \
+	'generator.checks.validate.x__alias_checks__mutmut_*' 'generator.checks.validate.x_check_file__mutmut_*' \
+	'generator.checks.validate.x__check_quotes__mutmut_*' \
+	'generator.pages.render.x_md_text__mutmut_*' 'generator.pages.render.x__finalize__mutmut_*' \
+	'generator.pages.render.x_anchor__mutmut_*' 'generator.pages.render.x_script_json__mutmut_*' \
+	'generator.pages.render.x_front_matter__mutmut_*' 'generator.pages.render.x_read_back__mutmut_*' \
+	'generator.pages.export.x__cell__mutmut_*' 'generator.pages.export.x__csv__mutmut_*' \
+	'generator.pages.export.x__ics_*__mutmut_*' 'generator.pages.export.x__fold__mutmut_*' \
+	'generator.commands.factdiff.x_md__mutmut_*' \
+	'generator.site.publish.x__walk__mutmut_*' 'generator.site.publish.x__files_below__mutmut_*' \
+	'generator.site.publish.x_refuse_link__mutmut_*' 'generator.site.publish.x_write_docs__mutmut_*' \
+	'generator.site.publish.x_build_site__mutmut_*' 'generator.site.publish.x__leftovers__mutmut_*' \
+	'generator.site.publish.x_recover__mutmut_*' 'generator.site.publish.x__real_folder__mutmut_*' \
+	'generator.site.publish.x__exchange__mutmut_*' 'generator.site.publish.x__swap__mutmut_*' \
+	'generator.inputs.yamlsafe.*'
 mutate: $(BIN)/uv
 	$(UV) sync --locked --inexact --extra test --extra mutate
 	rm -rf mutants

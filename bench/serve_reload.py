@@ -133,7 +133,7 @@ def _in_browser(root: Path, url: str, original: str, edits: int) -> tuple[list[f
     """Per edit, seconds from saving it to the first paint of the page the preview reloaded by itself (the
     page's own timing), and to Playwright finding its words there (later: Playwright polls again, with
     growing pauses, after the page it watched reloaded)."""
-    from generator.screenshots import launch
+    from generator.site.screenshots import launch
 
     painted, seen = [], []
     with launch() as chromium:

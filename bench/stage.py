@@ -73,13 +73,13 @@ def _input_files(root: Path) -> list[str]:
 def processes_for(files: int) -> int:
     """The processes `check` uses for `files` files to check (generator/workers.spread's rule)."""
     from generator import workers
-    from generator.validate import _FILES_PER_JOB
+    from generator.checks.validate import _FILES_PER_JOB
 
     return max(1, min(workers.available_cores(), files // _FILES_PER_JOB))
 
 
 def _bare_parse(path: str) -> object:
-    from generator.load import SeedFrontMatter
+    from generator.inputs.load import SeedFrontMatter
 
     text = Path(path).read_text(encoding="utf-8")
     if path.endswith(".md"):
@@ -92,7 +92,7 @@ def parse_baseline(root: Path) -> dict[str, object]:
     Spread over as many processes as the cold check uses (the same `workers.spread` and the same files per
     process), each parsed document sent back to this process, as the check sends its results back."""
     from generator import workers
-    from generator.validate import _FILES_PER_JOB
+    from generator.checks.validate import _FILES_PER_JOB
 
     files = _input_files(root)
     clock = Clock()
@@ -160,9 +160,12 @@ def build(root: Path) -> dict[str, object]:
     """`factsheet build --no-cache`, timed stage by stage as `pipeline.build` runs them: our own stages,
     then MkDocs. The parse cache is off; compiled templates come from the user's cache, as in any build
     but the very first on a machine."""
-    from generator import context, export, load, publish, render, validate
     from generator.cache import compiled_templates_dir
+    from generator.checks import validate
+    from generator.inputs import load
+    from generator.pages import context, export, render
     from generator.pipeline import few_collections
+    from generator.site import publish
 
     project = _project(root)
     templates = compiled_templates_dir()

@@ -52,7 +52,7 @@ _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 _SHARDS = 64  # entries are spread over this many files, so that an edit rewrites one or two, not all
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
-_ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.validate", "pathlib"}
+_ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.checks.validate", "pathlib"}
 
 
 Key = tuple[str, str, str]  # (model class name, path, sha256 of the bytes)
@@ -146,7 +146,9 @@ def _prune(parent: Path, keep: Path) -> None:
 def _stamp() -> bytes:
     # Pickles of model classes are only valid for the same code and Python.
     code = Path(__file__).resolve().parent
-    sources = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in code.glob("*.py"))
+    sources = sorted(
+        (p.relative_to(code).as_posix(), p.stat().st_mtime_ns, p.stat().st_size) for p in code.rglob("*.py")
+    )
     return VERSION + repr((sys.version_info[:2], sources)).encode()
 
 

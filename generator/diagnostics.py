@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from .model import Where
+from generator.model import Where
 
 
 class Severity(Enum):

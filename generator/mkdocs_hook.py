@@ -3,7 +3,7 @@
 `factsheet build` does not use it: it generates first and then runs MkDocs without hooks. `factsheet serve`
 does (it names this file itself, whatever mkdocs.yml says).
 
-While serving (generator/preview.py), a failed check does not stop the preview: the last good pages stay,
+While serving (generator/site/preview.py), a failed check does not stop the preview: the last good pages stay,
 the problems go into the served site for the banner on every page, and source pages get the citation
 picker. In `mkdocs build` a failed check fails the build.
 """
@@ -18,13 +18,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from generator import preview
 from generator.diagnostics import Diagnostic, DiagnosticError
-from generator.incremental import SearchEntries
 from generator.pipeline import generate
 from generator.project import Project
 from generator.report import as_text
 from generator.resources import add_theme_dirs, template_dirs, template_file
+from generator.site import preview
+from generator.site.incremental import SearchEntries
 
 log = logging.getLogger("factsheet.preview")  # not under "mkdocs": MkDocs' strict mode would count it
 

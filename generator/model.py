@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -18,6 +19,18 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: with match
 SLUG_MAX = 80
 # Ids that would name a generated list page: actors/index.md and sources/index.md.
 RESERVED_IDS = frozenset({"index"})
+
+
+def slugify(name: str) -> str:
+    """A valid id from a name: ASCII letters and digits, lowercase, single hyphens, at most 80 characters."""
+    # Accents go (í -> i); any other non-ASCII character separates words like a space.
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_text = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " " for c in decomposed)
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[: SLUG_MAX + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:SLUG_MAX]
+    return slug.strip("-")
 
 
 @dataclass(frozen=True, order=True)

@@ -12,23 +12,23 @@ from pathlib import Path
 
 import jinja2
 
-from . import incremental
-from .bundle import Bundles, make_bundles
-from .cache import FileCache, compiled_templates_dir, read_record, write_record
-from .citations import PLACES_RECORD, Places
-from .context import PAGES, Page, build_pages_reads, fact_target
-from .diagnostics import Code, Diagnostic, DiagnosticError, error
-from .export import SCHEMA, exports
-from .load import load_project
-from .model import Actor, FactBase, FactDate, Topic, Where
-from .progress import Progress, Stage, Step, quiet
-from .project import Project
-from .publish import Written, build_lock, build_site, source_date_epoch, write_docs
-from .reads import reading
-from .render import FrontMatterError, render_changed
-from .resources import template_dirs
-from .validate import CheckResult
-from .validate import check as validate
+from generator.cache import FileCache, compiled_templates_dir, read_record, write_record
+from generator.checks.validate import CheckResult
+from generator.checks.validate import check as validate
+from generator.diagnostics import Code, Diagnostic, DiagnosticError, error
+from generator.inputs.load import load_project
+from generator.model import Actor, FactBase, FactDate, Topic, Where
+from generator.pages.citations import PLACES_RECORD, Places
+from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
+from generator.pages.export import SCHEMA, exports
+from generator.pages.reads import reading
+from generator.pages.render import FrontMatterError, render_changed
+from generator.progress import Progress, Stage, Step, quiet
+from generator.project import Project
+from generator.resources import template_dirs
+from generator.site import incremental
+from generator.site.bundle import Bundles, make_bundles
+from generator.site.publish import Written, build_lock, build_site, source_date_epoch, write_docs
 
 
 @contextmanager
@@ -73,7 +73,7 @@ class Generated:
 def _pages_key(project: Project) -> str:
     # The code that writes pages is in the key (its files' stamps); so are the functions render.py calls at
     # the time, should one have been replaced in this process (a test, a plugin).
-    from . import render as writer
+    from generator.pages import render as writer
 
     functions = [(f.__module__, f.__qualname__) for f in (writer.front_matter, writer.read_back, writer.md_text)]
     return incremental.environment_key("pages", [str(d) for d in template_dirs(project)], functions)

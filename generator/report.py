@@ -14,7 +14,7 @@ from collections import Counter
 from enum import Enum
 from pathlib import Path
 
-from .diagnostics import Code, Diagnostic, Severity
+from generator.diagnostics import Code, Diagnostic, Severity
 
 # GitHub shows at most 10 annotations of each level per step; the rest would be dropped silently.
 GITHUB_ANNOTATIONS_PER_LEVEL = 10

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .project import Project
+from generator.project import Project
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig

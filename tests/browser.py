@@ -20,16 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from generator import screenshots
 from generator.diagnostics import DiagnosticError
 from generator.project import Project
+from generator.site import screenshots
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @contextmanager
 def browser() -> Iterator[object]:
-    """A Playwright Browser on the system Chromium, headless (generator.screenshots.launch)."""
+    """A Playwright Browser on the system Chromium, headless (generator.site.screenshots.launch)."""
     with ExitStack() as stack:
         try:
             b = stack.enter_context(screenshots.launch())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import build
-from generator.screenshots import WIDTHS, Scheme, page_kinds, serve, viewer, visit
+from generator.site.screenshots import WIDTHS, Scheme, page_kinds, serve, viewer, visit
 
 from .browser import artifact, browser
 from .conftest import REPO, copy_tree

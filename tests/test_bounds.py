@@ -8,9 +8,9 @@ import json
 import subprocess
 import sys
 
-from generator.load import MAX_SEED_BYTES
+from generator.checks.validate import HINTS_PER_RUN, MAX_PARAGRAPHS
+from generator.inputs.load import MAX_SEED_BYTES
 from generator.project import Project
-from generator.validate import HINTS_PER_RUN, MAX_PARAGRAPHS
 
 _HEAD = '---\nid: {id}\nlabel: "{id}"\ntitle: "t"\noutlet: "o"\nauthor: "a"\ndate: "2021-12-31"\ntranslated: false\n'
 _HEAD += 'url: "https://example.org/a"\n---\n'
@@ -32,7 +32,7 @@ def _run(project: Project, *command: str) -> tuple[int, str, float, int]:
     (worker processes it waited for included)."""
     probe = (
         "import resource, sys\n"
-        "from generator.cli import main\n"
+        "from generator.commands.cli import main\n"
         "code = main(['--root', sys.argv[1], *sys.argv[2:]])\n"
         "me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime\n"

@@ -14,7 +14,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.bundle import (
+from generator.commands.cli import main
+from generator.diagnostics import Code, DiagnosticError
+from generator.pipeline import bundle, check
+from generator.site.bundle import (
     SINGLE_HTML,
     ZIP_FOLDER,
     Edition,
@@ -26,10 +29,7 @@ from generator.bundle import (
     zip_folder,
     zip_timestamp,
 )
-from generator.cli import main
-from generator.diagnostics import Code, DiagnosticError
-from generator.pipeline import bundle, check
-from generator.publish import source_date_epoch
+from generator.site.publish import source_date_epoch
 
 from .browser import artifact, browser
 from .conftest import copy_tree

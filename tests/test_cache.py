@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, load, yamlsafe
+from generator import cache
+from generator.inputs import load, yamlsafe
 from generator.pipeline import check
 from generator.project import Project
 
@@ -247,7 +248,7 @@ def test_an_edit_in_the_same_clock_tick_as_the_write_before_it_is_seen(basic, pa
 def test_the_closest_passage_of_a_misquote_is_searched_once(basic, monkeypatch):
     """F5: the search for a quote not found is remembered with the article's hash, so a check run again (and
     `build`, which checks first) does not search again; editing the article searches afresh."""
-    from generator import quotes
+    from generator.checks import quotes
 
     topic = basic.facts_dir / "topics" / "sanctions.yaml"
     topic.write_text(topic.read_text().replace("unprecedented sanctions", "unprecedented penalties"))

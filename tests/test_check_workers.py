@@ -10,11 +10,11 @@ from typing import Annotated
 
 import pytest
 
-from generator import validate
+from generator.checks import validate
+from generator.inputs.yamlsafe import Mapping, Scalar, Sequence
 from generator.model import ActorId, ActorKind, Line, Paragraph, Quote, Slug, Text, Voice
 from generator.pipeline import check
 from generator.project import Project
-from generator.yamlsafe import Mapping, Scalar, Sequence
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from generator import chronology
+from generator.checks import chronology
 from generator.model import Citation, ClockTime, Event, EventStatus, FactDate, Where
 
 _CITE = [Citation("s", "q")]

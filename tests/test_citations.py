@@ -10,15 +10,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator import quotes
 from generator.cache import CACHE_DIR, read_record
-from generator.citations import PLACES_RECORD, citation_lists, landing_anchor, landings, locate
-from generator.context import CitationView, build_pages, legend
+from generator.checks import quotes
+from generator.checks.validate import _GENERATED_ANCHOR
 from generator.model import Citation
+from generator.pages.citations import PLACES_RECORD, citation_lists, landing_anchor, landings, locate
+from generator.pages.context import CitationView, build_pages, legend
+from generator.pages.render import anchor
 from generator.pipeline import check, render
 from generator.project import Project
-from generator.render import anchor
-from generator.validate import _GENERATED_ANCHOR
 
 from .conftest import FIXTURES, REPO, copy_tree
 

@@ -15,9 +15,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from generator import quotes, screenshots
-from generator.bundle import ZIP_FOLDER
+from generator.checks import quotes
 from generator.pipeline import build, bundle
+from generator.site import screenshots
+from generator.site.bundle import ZIP_FOLDER
 
 from .browser import artifact, browser
 from .conftest import copy_tree

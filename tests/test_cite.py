@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import cite, quotes
+from generator.checks import cite, quotes
 from generator.diagnostics import DiagnosticError
-from generator.load import parse_yaml
+from generator.inputs.load import parse_yaml
 
 from .conftest import FIXTURES
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 
 
 def run_check(root: Path, capsys) -> tuple[int, str]:
@@ -37,7 +37,7 @@ def test_check_broken_quote_prints_file_and_line_and_exits_1(basic, capsys):
 
 def test_check_does_not_import_mkdocs(basic):
     probe = (
-        "import sys; from generator.cli import main; code = main(['--root', sys.argv[1], 'check']); "
+        "import sys; from generator.commands.cli import main; code = main(['--root', sys.argv[1], 'check']); "
         "assert not [m for m in sys.modules if m.startswith('mkdocs')], 'mkdocs imported'; sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", probe, str(basic.root)], capture_output=True, text=True)
@@ -84,7 +84,7 @@ def test_mkdocs_messages_are_printed_on_one_line(capsys):
     """Like our own diagnostics, no text in a MkDocs message can start a line (a workflow command in CI)."""
     import logging
 
-    from generator.cli import _show_mkdocs_warnings
+    from generator.commands.cli import _show_mkdocs_warnings
 
     log = logging.getLogger("mkdocs")
     before = list(log.handlers)
@@ -147,7 +147,7 @@ def test_a_read_only_file_system_is_a_located_error(published_basic, monkeypatch
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(staging))
 
-    monkeypatch.setattr("generator.publish.tempfile.mkdtemp", read_only)
+    monkeypatch.setattr("generator.site.publish.tempfile.mkdtemp", read_only)
     assert main(["--root", str(basic.root), "build"]) == 1
     err = capsys.readouterr().err
     assert ".site-new-x:0:0: error: stopped by the system: Read-only file system [environment]" in err
@@ -180,9 +180,9 @@ def test_running_out_of_memory_is_a_located_error(basic):
     # 128 KiB, less than reading and folding a 420 KB article needs (512 KiB was not, once the check got leaner).
     probe = (
         "import resource, sys\n"
-        "from generator.cli import main\n"
-        "import generator.pipeline, generator.validate, generator.load, generator.workers\n"
-        "from generator.cli import parser; parser()\n"  # the command line's own objects made before the cap
+        "from generator.commands.cli import main\n"
+        "import generator.pipeline, generator.checks.validate, generator.inputs.load, generator.workers\n"
+        "from generator.commands.cli import parser; parser()\n"  # the command line's own objects made before the cap
         "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize() + 2**17\n"
         "resource.setrlimit(resource.RLIMIT_AS, (size, size))\n"
         "sys.exit(main(['--root', sys.argv[1], 'check', '--no-cache']))\n"

@@ -3,9 +3,9 @@
 import pytest
 
 from generator.model import all_citations
+from generator.pages.stats import compute
 from generator.pipeline import check
 from generator.project import Project
-from generator.stats import compute
 
 from .conftest import REPO
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import chronology
-from generator.citations import CitedPassage
-from generator.context import Paragraph, Segment, _Builder, build_pages, side_of
+from generator.checks import chronology
 from generator.model import ActorKind, FactDate, Role, Source
+from generator.pages.citations import CitedPassage
+from generator.pages.context import Paragraph, Segment, _Builder, build_pages, side_of
 from generator.pipeline import check
 from generator.project import Project
 

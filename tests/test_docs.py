@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import parser
+from generator.commands.cli import parser
 from generator.diagnostics import Code
 
 from .conftest import REPO

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from generator import explainer
-from generator.context import build_pages, page_origin
 from generator.model import ClaimKind, FactDate
+from generator.pages import explainer
+from generator.pages.context import build_pages, page_origin
 from generator.pipeline import build, check, render, updated_on
 from generator.project import Project
 

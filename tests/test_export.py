@@ -13,8 +13,8 @@ import icalendar
 import jsonschema
 import pytest
 
-from generator.export import FORMAT_VERSION, SCHEMA, calendar_events, exports
 from generator.model import Actor, Claim, Event, Position, Source, Topic
+from generator.pages.export import FORMAT_VERSION, SCHEMA, calendar_events, exports
 from generator.pipeline import check, generate
 from generator.project import Project
 

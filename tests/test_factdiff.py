@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.factdiff import md
+from generator.commands.cli import main
+from generator.commands.factdiff import md
 
 from .conftest import FIXTURES
 

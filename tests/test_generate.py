@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.cli import main
+from generator.commands.cli import main
 from generator.project import Project
-from generator.publish import build_site
+from generator.site.publish import build_site
 
 from .conftest import copy_tree
 from .test_site import broken_links, parse_site

@@ -28,15 +28,17 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from generator import publish, render, yamlsafe
-from generator.cli import main
+from generator.checks.validate import MAX_CITATIONS, MAX_PARAGRAPHS, MAX_REFERENCES, convert, unseen_character
+from generator.commands.cli import main
 from generator.diagnostics import Code, DiagnosticError
-from generator.load import MAX_FACT_BYTES, MAX_SEED_BYTES, load_fact_file, load_seed_file
+from generator.inputs import yamlsafe
+from generator.inputs.load import MAX_FACT_BYTES, MAX_SEED_BYTES, load_fact_file, load_seed_file
 from generator.model import Actor
+from generator.pages import render
+from generator.pages.render import front_matter, md_text, read_back
 from generator.pipeline import check, generate
 from generator.project import Project
-from generator.render import front_matter, md_text, read_back
-from generator.validate import MAX_CITATIONS, MAX_PARAGRAPHS, MAX_REFERENCES, convert, unseen_character
+from generator.site import publish
 
 from .conftest import REPO, copy_tree
 from .test_cli import snapshot
@@ -437,7 +439,7 @@ def test_names_at_the_length_limit_build(basic):
 
 
 def test_the_pattern_of_names_is_built_without_recursion():
-    from generator import quotes
+    from generator.checks import quotes
 
     words = ["A" * 5000, "A" * 2500 + "B", *("C" * n for n in range(1, 300))]  # a deep path, and nested groups
     found = quotes.occurrences_in({"t": "x" + "A" * 5000 + " " + "C" * 299}, set(words))
@@ -619,8 +621,8 @@ def actor_page(tmp_path_factory):
     from mkdocs.config import load_config
     from mkdocs.utils.meta import get_data
 
-    from generator.context import build_pages
-    from generator.render import render_pages
+    from generator.pages.context import build_pages
+    from generator.pages.render import render_pages
 
     project = copy_tree("basic", tmp_path_factory.mktemp("any-text"))
     facts = check(project, cache=False).facts
@@ -891,7 +893,7 @@ def test_seeds_stay_ordinary_python_frontmatter_documents():
     """Other tools read our seeds with stock python-frontmatter; our strict handler agrees with them."""
     import frontmatter
 
-    from generator.load import SeedFrontMatter
+    from generator.inputs.load import SeedFrontMatter
     from generator.pipeline import check
     from generator.project import Project
 

@@ -1,4 +1,4 @@
-"""Incremental builds (generator/incremental.py): after any edits, the site is the one a full build makes."""
+"""Incremental builds (generator/site/incremental.py): after any edits, the site is the one a full build makes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from unittest import mock
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from generator import publish
 from generator.pipeline import build
 from generator.project import Project
+from generator.site import publish
 
 from .conftest import copy_tree
 
@@ -178,7 +178,7 @@ def test_a_changed_site_full_flag_or_strict_build_makes_a_full_build(basic: Proj
 def test_the_site_record_of_an_incremental_build_is_the_site_on_disk(basic: Project) -> None:
     """The record after a dirty build takes the linked pages' stamps from the previous record without a
     stat: they must equal the files' own, and a linked page changed afterwards still forces a full build."""
-    from generator import incremental
+    from generator.site import incremental
 
     build(basic)
     edit(basic.root, "fact text", "Recorded words", 0)
@@ -221,7 +221,7 @@ def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basi
 
 def _contexts_built(project: Project) -> tuple[list[str], int]:
     """Build, and say which pages' contexts were built (the others' inputs were unchanged)."""
-    from generator.context import Page
+    from generator.pages.context import Page
 
     built: list[str] = []
     real = Page.context_reads
@@ -253,7 +253,7 @@ def test_an_edited_fact_builds_only_the_contexts_that_read_it(basic: Project) ->
 
 def test_a_page_reads_every_source_its_citations_show(basic: Project) -> None:
     """Citation views are shared between pages (built once): each page still notes the sources they show."""
-    from generator.context import build_pages_reads
+    from generator.pages.context import build_pages_reads
     from generator.pipeline import check
 
     facts = check(basic).facts
@@ -274,7 +274,7 @@ def test_a_page_reads_every_source_its_citations_show(basic: Project) -> None:
 
 
 def test_each_export_is_made_again_only_when_what_it_reads_changes(basic: Project) -> None:
-    from generator import export
+    from generator.pages import export
 
     build(basic)
     data = files(basic.docs_dir / "data")

@@ -11,8 +11,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from generator import cli, init, resources
-from generator.schema import KINDS as SCHEMA_KINDS
+from generator import resources
+from generator.commands import cli, init
+from generator.commands.schema import KINDS as SCHEMA_KINDS
 
 from .test_workflows import _PINNED, load, steps
 

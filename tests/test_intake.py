@@ -1,4 +1,4 @@
-"""`factsheet new source --from FILE` (generator/intake.py): a saved article becomes a seed that the check
+"""`factsheet new source --from FILE` (generator/commands/intake.py): a saved article becomes a seed that the check
 accepts, with front matter only from what the page states, warnings for translated or cut texts, and no
 overwriting; hostile pages neither crash it, nor run anything, nor stall it.
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.intake import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS
-from generator.load import split_front_matter
+from generator.commands.cli import main
+from generator.commands.intake import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS
+from generator.inputs.load import split_front_matter
 from generator.pipeline import check
 
 ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.load import _FORBIDDEN, forbidden_character
-from generator.yamlsafe import position
+from generator.inputs.load import _FORBIDDEN, forbidden_character
+from generator.inputs.yamlsafe import position
 
 # Each edge of a forbidden range, its neighbours, CR/LF, and characters that make a text non-ASCII or astral.
 _EDGES = "a \t\n\r\x00\x08\x0b\x0c\x0e\x1f\x7f\x80\x9f\xa0é\u202a\u202e\u202f\u2065\u2066\u2069\u206a"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 
 from .conftest import FIXTURES, copy_tree
 

@@ -1,4 +1,4 @@
-"""generator/preview.py and the hook's two modes: what `factsheet serve` adds, and that nothing of it reaches
+"""generator/site/preview.py and the hook's two modes: what `factsheet serve` adds, and that nothing of it reaches
 a published site (`factsheet build`, or `mkdocs build` through the hook, which still fails on errors).
 The preview itself, in Chromium against `factsheet serve`: tests/test_preview_browser.py."""
 
@@ -23,11 +23,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.structure.files import Files
 
-from generator import preview
-from generator.cli import main
+from generator.commands.cli import main
 from generator.diagnostics import Code, Where, error
 from generator.pipeline import build
 from generator.project import Project
+from generator.site import preview
 
 from .browser import factsheet_serve
 from .conftest import REPO, copy_tree

@@ -1,7 +1,7 @@
 """Publishing: the docs folder holds exactly the pages, the site is swapped in whole or not at all.
 
 (End-to-end cases through the command line are in test_hardening.py and test_cli.py; these pin down
-the pieces of generator/publish.py, without MkDocs where it is not the point.)
+the pieces of generator/site/publish.py, without MkDocs where it is not the point.)
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator import publish
 from generator.diagnostics import Code, DiagnosticError, error
 from generator.model import Where
 from generator.progress import Stage, Step
 from generator.project import Project
 from generator.resources import default_templates
+from generator.site import publish
 
 
 def old_and_new_site(tmp_path: Path, old: str = "old.html", staging_mode: int = 0o777) -> tuple[Path, Path]:

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import quotes
+from generator.checks import quotes
 
 
 def test_folds_only_whitespace_quotes_and_dashes():

@@ -9,8 +9,8 @@ import markdown
 import pytest
 import yaml
 
-from generator.context import Target
-from generator.render import FrontMatterError, anchor, front_matter, href, md_text, read_back, script_json
+from generator.pages.context import Target
+from generator.pages.render import FrontMatterError, anchor, front_matter, href, md_text, read_back, script_json
 
 EXTENSIONS = ["attr_list", "tables", "toc", "md_in_html", "def_list", "abbr", "footnotes"]
 
@@ -146,8 +146,9 @@ def test_a_field_that_was_not_written_is_refused_naming_the_page_field_and_value
 
 
 def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_path, monkeypatch):
-    from generator import cache, render
-    from generator.context import build_pages
+    from generator import cache
+    from generator.pages import render
+    from generator.pages.context import build_pages
     from generator.pipeline import check
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
@@ -164,7 +165,7 @@ def test_compiled_templates_are_kept_only_in_a_private_user_folder(basic, tmp_pa
 
 def test_printed_values_are_not_escaped_twice():
     # finalize returns escaped Markup; the code generator leaves out Jinja's second escape() around it.
-    from generator.render import make_environment
+    from generator.pages.render import make_environment
 
     from .conftest import REPO
 
@@ -195,7 +196,7 @@ def test_old_versions_of_compiled_templates_are_pruned(tmp_path, monkeypatch):
 def test_printing_none_is_an_error_that_says_what_to_do():
     from pathlib import Path
 
-    from generator.render import make_environment
+    from generator.pages.render import make_environment
 
     env = make_environment(Path(__file__).resolve().parent.parent / "templates")
     with pytest.raises(ValueError) as info:
@@ -213,7 +214,7 @@ def test_a_dicts_keys_and_methods_read_as_in_jinja():
 
     import jinja2
 
-    from generator.render import make_environment
+    from generator.pages.render import make_environment
 
     from .conftest import REPO
 
@@ -235,8 +236,8 @@ def test_anchors_are_refused_unless_made_of_validated_ids():
 
 
 def _render(tmp_path, templates: dict[str, str], pages: list[tuple[str, str]], dirs=None, **context) -> dict[str, str]:
-    from generator.context import Page
-    from generator.render import render_pages
+    from generator.pages.context import Page
+    from generator.pages.render import render_pages
 
     folder = tmp_path / "templates"
     folder.mkdir(exist_ok=True)
@@ -261,7 +262,7 @@ def test_an_undefined_name_in_a_template_is_an_error_not_an_empty_text(tmp_path)
 
 
 def test_a_template_that_writes_front_matter_is_refused(tmp_path):
-    from generator.render import TemplateFrontMatterError
+    from generator.pages.render import TemplateFrontMatterError
 
     with pytest.raises(TemplateFrontMatterError) as info:
         _render(tmp_path, {"x.md.j2": "---\ntitle: {{ 'X' }}\n---\n# X\n"}, [("x.md", "x.md.j2")])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 from generator.diagnostics import Code, error, warning
 from generator.model import Where
 from generator.report import GITHUB_ANNOTATIONS_PER_LEVEL, Format, render

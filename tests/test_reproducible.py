@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.pipeline import build, check
 from generator.project import Project
-from generator.publish import source_date_epoch
+from generator.site.publish import source_date_epoch
 
 from .conftest import copy_tree
 from .test_factdiff import GIT_ENV

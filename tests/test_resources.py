@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, resources
-from generator.init import create
+from generator import resources
+from generator.commands import cli
+from generator.commands.init import create
 from generator.project import Project
 
 from .conftest import REPO

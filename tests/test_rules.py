@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.checks.rules import inside_quotation
+from generator.commands.cli import main
 from generator.diagnostics import Code
 from generator.pipeline import check
 from generator.project import Project
-from generator.rules import inside_quotation
 
 from .conftest import copy_tree
 

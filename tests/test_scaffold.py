@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.model import SLUG_MAX, SLUG_RE
+from generator.commands.cli import main
+from generator.commands.scaffold import KINDS
+from generator.model import SLUG_MAX, SLUG_RE, slugify
 from generator.pipeline import check
-from generator.scaffold import KINDS, slugify
 
 QUOTE = "The call was requested by Mr Putin."
 FILLED = {

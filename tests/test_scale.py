@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.corpus import make_corpus
-from generator.context import _MATRIX_CELL, _MATRIX_SIDES, build_pages
+from generator.pages.context import _MATRIX_CELL, _MATRIX_SIDES, build_pages
 from generator.pipeline import check
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator import yamlsafe
-from generator.cli import main
-from generator.load import split_front_matter
-from generator.schema import KINDS, SCHEMA_DIR, schema_for, schema_text
+from generator.commands.cli import main
+from generator.commands.schema import KINDS, SCHEMA_DIR, schema_for, schema_text
+from generator.inputs import yamlsafe
+from generator.inputs.load import split_front_matter
 
 from .conftest import FIXTURES, REPO
 

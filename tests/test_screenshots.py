@@ -1,4 +1,4 @@
-"""generator/screenshots.py where it cannot run: Playwright comes only with the test extra.
+"""generator/site/screenshots.py where it cannot run: Playwright comes only with the test extra.
 
 The screenshots themselves are taken by the browser tests (test_accessibility, test_site)."""
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 
 
 @pytest.fixture

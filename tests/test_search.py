@@ -12,8 +12,8 @@ from typing import ClassVar
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import screenshots
 from generator.pipeline import build
+from generator.site import screenshots
 
 from .browser import browser
 from .conftest import REPO, copy_tree
@@ -73,7 +73,7 @@ def test_search_results_for_a_name_hold_no_hidden_words(site):
     assert not re.search(r"</?[a-z]+[ >]|\{[:.#]|&#\d+;", text)
 
 
-# The fast search indexer (generator/search_index.py) ----------------------------------------------------
+# The fast search indexer (generator/site/search_index.py) ----------------------------------------------------
 
 
 def material_sections(html: str) -> list:
@@ -91,7 +91,7 @@ def shape(sections: list) -> list[tuple]:
 
 def pages_indexed(project, monkeypatch) -> dict[str, str]:
     """Build `project` in one process; every page's HTML as the search index got it, by URL."""
-    from generator import search_index
+    from generator.site import search_index
 
     seen: dict[str, str] = {}
     fast = search_index.FastSearchIndex.add_entry_from_context
@@ -114,7 +114,7 @@ def corpus(tmp_path: Path):
 
 @pytest.mark.parametrize("which", ["repo", "basic", "corpus"])
 def test_the_fast_indexer_splits_every_real_page_as_material_does(which, tmp_path, monkeypatch):
-    from generator.search_index import sections
+    from generator.site.search_index import sections
 
     project = corpus(tmp_path) if which == "corpus" else copy_tree(which, tmp_path / which)
     pages = pages_indexed(project, monkeypatch)
@@ -156,7 +156,7 @@ TRICKY = {
 
 @pytest.mark.parametrize("name", sorted(TRICKY))
 def test_the_fast_indexer_splits_tricky_html_as_material_does(name):
-    from generator.search_index import sections
+    from generator.site.search_index import sections
 
     html = TRICKY[name]
     fast = sections(html)
@@ -183,7 +183,7 @@ def test_a_page_the_fast_path_cannot_read_goes_through_materials_parser(name):
     from material.plugins.search.plugin import SearchIndex
     from mkdocs.structure.toc import get_toc
 
-    from generator.search_index import FastSearchIndex, sections
+    from generator.site.search_index import FastSearchIndex, sections
 
     html = LEFT_TO_MATERIAL[name]
     assert sections(html) is None
@@ -203,7 +203,7 @@ def test_a_page_the_fast_path_cannot_read_goes_through_materials_parser(name):
 
 
 def test_the_fast_index_is_used_and_the_written_index_is_byte_identical(tmp_path, monkeypatch):
-    from generator import search_index
+    from generator.site import search_index
 
     made: list[object] = []
     init = search_index.FastSearchIndex.__init__
@@ -229,7 +229,7 @@ def test_the_fast_indexer_agrees_with_material_on_random_tag_soup():
     path reads a page at all, its sections are Material's."""
     import random
 
-    from generator.search_index import sections
+    from generator.site.search_index import sections
 
     tags = ["p", "div", "span", "a", "h1", "h2", "h3", "code", "pre", "li", "ul", "sub", "em", "br", "object"]
     attrs = ["", ' id="x"', ' id="y&amp;z"', ' class="headerlink"', " data-search-exclude", ' class="linenodiv"']
@@ -257,7 +257,7 @@ def test_the_fast_indexer_agrees_with_material_on_random_tag_soup():
 def test_the_fast_indexer_is_installed_only_over_the_material_parser_it_copies(monkeypatch):
     from mkdocs.config import load_config
 
-    from generator import search_index
+    from generator.site import search_index
 
     # A new Material's parser fails this test: compare _sections with it, then record its hash.
     assert search_index.material_parser_hash() == search_index.MIRRORED

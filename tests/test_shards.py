@@ -1,4 +1,4 @@
-"""The clean MkDocs build over several processes (generator/shards.py): the same site, warnings and failures
+"""The clean MkDocs build over several processes (generator/site/shards.py): the same site, warnings and failures
 as one process."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import publish, shards
 from generator.diagnostics import DiagnosticError
 from generator.pipeline import generate
 from generator.progress import Stage, Step
 from generator.project import Project
+from generator.site import publish, shards
 
 EPOCH = 86400
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import quotes
+from generator.checks import quotes
 from generator.pipeline import build
 
 from .conftest import copy_tree

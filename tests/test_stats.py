@@ -1,5 +1,5 @@
+from generator.pages.stats import compute
 from generator.pipeline import check
-from generator.stats import compute
 
 
 def test_uncited_paragraphs_are_listed_with_file_lines(basic):
@@ -30,7 +30,7 @@ def test_boilerplate_is_not_counted_and_must_exist(basic):
 
 
 def test_stats_command_prints_coverage(basic, capsys):
-    from generator.cli import main
+    from generator.commands.cli import main
 
     assert main(["--root", str(basic.root), "stats"]) == 0
     out = capsys.readouterr().out

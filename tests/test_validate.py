@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from generator import model
+from generator.checks.validate import MAX_CITATIONS, MAX_REFERENCES, NEAREST_SHOWN
 from generator.pipeline import check
 from generator.project import Project
-from generator.validate import MAX_CITATIONS, MAX_REFERENCES, NEAREST_SHOWN
 
 from .conftest import FIXTURES
 
@@ -220,7 +220,7 @@ def test_did_you_mean_looks_at_a_bounded_set_of_ids_and_still_finds_the_typo():
     so a typo at the start, in the middle or at the end is still found."""
     import time
 
-    from generator import validate
+    from generator.checks import validate
 
     ids = [f"actor-with-a-rather-long-and-similar-identifier-number-{i:05d}-of-the-set" for i in range(2000)]
     near = validate._NearIds(ids)
@@ -371,7 +371,7 @@ def test_a_quote_in_two_other_sources_names_both_and_suggests_the_first(basic):
     ],
 )
 def test_only_the_first_quotes_not_found_in_a_run_are_searched_for(basic, monkeypatch, second):
-    from generator import validate
+    from generator.checks import validate
 
     monkeypatch.setattr(validate, "HINTS_PER_RUN", 1)  # 100 in use: tests/test_bounds.py
     first = ("courier-second-call-50-minutes", "The call was requested by Mr Putin.")
@@ -433,7 +433,7 @@ def test_the_references_of_a_file_past_the_limit_are_refused_not_looked_up(basic
 
 
 def test_an_article_with_more_paragraphs_than_the_limit_is_refused_at_the_first_over_it(basic):
-    from generator.validate import MAX_PARAGRAPHS
+    from generator.checks.validate import MAX_PARAGRAPHS
 
     seed = basic.seeds_dir / "serious-50-minute-conversation.md"
     text = re.sub(r"original_sha256: .*\n", "", seed.read_text(encoding="utf-8")).rstrip("\n") + "\n"  # edited
@@ -599,8 +599,8 @@ def test_a_blank_quote_points_to_factsheet_cite(basic):
 
 
 def test_a_file_that_is_not_a_fact_is_summed_up_as_invalid_with_its_problems_and_nothing_else():
-    from generator.load import Document
-    from generator.validate import FileCheck, check_file
+    from generator.checks.validate import FileCheck, check_file
+    from generator.inputs.load import Document
 
     summary, obj = check_file(Document(model.Actor, "facts/actors/x.yaml", "id: x\nname: [\n"))
     (problem,) = summary.problems
@@ -609,8 +609,8 @@ def test_a_file_that_is_not_a_fact_is_summed_up_as_invalid_with_its_problems_and
 
 
 def test_a_files_summary_places_the_fact_where_it_is_written():
-    from generator.load import Document
-    from generator.validate import check_file
+    from generator.checks.validate import check_file
+    from generator.inputs.load import Document
 
     text = '# an actor\n\nid: x\nname: "X"\nkind: person\nsummary: "An actor."\n'
     text += 'citations:\n  - source: s\n    quote: "X"\n'
@@ -634,8 +634,8 @@ def test_a_citation_of_an_unknown_source_does_not_stop_the_next_from_being_check
 
 
 def test_a_files_summary_carries_what_the_rules_across_facts_need():
-    from generator.load import Document
-    from generator.validate import check_file
+    from generator.checks.validate import check_file
+    from generator.inputs.load import Document
 
     event = (FIXTURES / "basic/facts/events/biden-putin-call-2021-12-30.yaml").read_text(encoding="utf-8")
     summary, _ = check_file(Document(model.Event, "facts/events/biden-putin-call-2021-12-30.yaml", event))

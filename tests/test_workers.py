@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, render, validate, workers
+from generator import cache, workers
 from generator.cache import FileCache
-from generator.context import build_pages
+from generator.checks import validate
 from generator.diagnostics import DiagnosticError
-from generator.load import load_project
+from generator.inputs.load import load_project
+from generator.pages import render
+from generator.pages.context import build_pages
 from generator.pipeline import check
 from generator.pipeline import render as render_site
 from generator.project import Project

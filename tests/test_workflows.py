@@ -116,7 +116,7 @@ def test_pre_commit_hook_checks_when_facts_or_seeds_change():
     assert hook["entry"] == "factsheet check" and hook["pass_filenames"] is False
     files = re.compile(hook["files"])
     assert files.search("facts/actors/joe-biden.yaml") and files.search("seeds/a.md")
-    assert not files.search("generator/cli.py") and not files.search("tests/fixtures/basic/facts/x.yaml")
+    assert not files.search("generator/commands/cli.py") and not files.search("tests/fixtures/basic/facts/x.yaml")
 
 
 _PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import validate
-from generator.bundle import Bundles
+from generator.checks import validate
 from generator.pipeline import build, bundle, check
 from generator.project import Project
+from generator.site.bundle import Bundles
 
 from .browser import artifact, browser
 from .conftest import copy_tree

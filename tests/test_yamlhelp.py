@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import yamlhelp, yamlsafe
+from generator.inputs import yamlhelp, yamlsafe
+from generator.inputs.yamlsafe import YamlProblem
 from generator.pipeline import check
-from generator.yamlsafe import YamlProblem
 
 
 def problem(text: str) -> YamlProblem:

@@ -1,7 +1,7 @@
 import pytest
 
-from generator import yamlsafe
-from generator.yamlsafe import Mapping, Scalar, Sequence, YamlProblem
+from generator.inputs import yamlsafe
+from generator.inputs.yamlsafe import Mapping, Scalar, Sequence, YamlProblem
 
 
 def test_scalars_stay_text_with_positions():

@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from . import chronology, quotes
-from .citations import CitedPassage, Places, landing_anchor, landings, locate
-from .export import EXPORT_FILES
-from .model import (
+from generator.checks import chronology, quotes
+from generator.model import (
     Actor,
     ActorKind,
     Answer,
@@ -41,7 +39,9 @@ from .model import (
     Voice,
     all_citations,
 )
-from .reads import INFO_TOKEN, Reads, ReadsAll, reading, untoken
+from generator.pages.citations import CitedPassage, Places, landing_anchor, landings, locate
+from generator.pages.export import EXPORT_FILES
+from generator.pages.reads import INFO_TOKEN, Reads, ReadsAll, reading, untoken
 
 
 @dataclass(frozen=True, order=True)
@@ -722,7 +722,7 @@ class _Builder:
     # Pages ----------------------------------------------------------------------------------------
 
     def pages(self, updated: FactDate | None = None) -> list[Page]:
-        from . import explainer  # it builds on this module: imported once this one is complete
+        from generator.pages import explainer  # it builds on this module: imported once this one is complete
 
         f = self.facts
         events = self.order

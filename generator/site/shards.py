@@ -2,7 +2,7 @@
 
 MkDocs builds one page after another in one process; converting the Markdown and rendering the theme are
 most of a build (docs/performance.md). `make_plugin` returns a MkDocs plugin for a *dirty* build
-(`build(config, dirty=True)`, as the incremental build, generator/incremental.py) that, once MkDocs has
+(`build(config, dirty=True)`, as the incremental build, generator/site/incremental.py) that, once MkDocs has
 read the files and the navigation, forks the build into K processes (os.fork: each child carries on the
 same build() from that point, sharing what was read so far). Each process marks modified only its own
 shard of the pages, so MkDocs converts, renders and writes only those into the same staging folder:
@@ -37,8 +37,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from . import incremental
-from .workers import _can_fork, available_cores
+from generator.site import incremental
+from generator.workers import _can_fork, available_cores
 
 # Fewer pages per process save less than a shard costs (its share of Material's templates compiled again,
 # memory copied on write): at 64 pages two shards already took 0.9 s of CPU off the longest process.

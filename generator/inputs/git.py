@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from .diagnostics import Code, DiagnosticError, error
-from .model import Where
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.model import Where
 
 DEFAULT_BRANCHES = ("main", "origin/main")
 

@@ -19,8 +19,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagnostics import Code, DiagnosticError, error
-from .model import Where
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.model import Where
 
 if TYPE_CHECKING:  # Playwright is in the test extra only: imported at run time by `_playwright`
     from playwright.sync_api import Browser, Page, Playwright

@@ -15,11 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import git, quotes
-from .load import load_project
-from .model import BY_KIND, ClockTime, FactBase, FactDate, SheetInfo, Source, all_citations, file_for, plain_text
-from .project import Project
-from .validate import check, fields_of
+from generator.checks import quotes
+from generator.checks.validate import check, fields_of
+from generator.inputs import git
+from generator.inputs.load import load_project
+from generator.model import (
+    BY_KIND,
+    ClockTime,
+    FactBase,
+    FactDate,
+    SheetInfo,
+    Source,
+    all_citations,
+    file_for,
+    plain_text,
+)
+from generator.project import Project
 
 FOLDERS = ("facts", "seeds")
 INFO_ID = "factsheet"  # facts/factsheet.yaml, compared like a fact with this id

@@ -24,10 +24,11 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
-from . import incremental, workers
-from .context import Page, Target
-from .incremental import Rendered
-from .resources import DEFAULT_PREFIX
+from generator import workers
+from generator.pages.context import Page, Target
+from generator.resources import DEFAULT_PREFIX
+from generator.site import incremental
+from generator.site.incremental import Rendered
 
 # Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
 _SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~=:^$@%&\"'/?;")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from . import quotes
-from .diagnostics import Code, DiagnosticError, error
-from .model import Source, Where
-from .project import Project
+from generator.checks import quotes
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.model import Source, Where
+from generator.project import Project
 
 # Characters a YAML stream may hold raw (YAML 1.1 and 1.2, "printable"), less those that end a line
 # (NEL, LS, PS) or that readers drop (the byte order mark): everything else is written as an escape.
@@ -166,8 +166,8 @@ class Found:
 def find(project: Project, source: str, words: str, limit: int = 10) -> Found:
     """The first `limit` passages of the source `source` (an id; a seed's file name or path is taken too)
     that hold `words`. Raises DiagnosticError when there is no such source or its seed has problems."""
-    from .load import load_seed_file
-    from .validate import ALL_SHOWN, NEAREST_SHOWN, _NearIds, convert
+    from generator.checks.validate import ALL_SHOWN, NEAREST_SHOWN, _NearIds, convert
+    from generator.inputs.load import load_seed_file
 
     source_id = re.sub(r"\.md$", "", re.split(r"[/\\]", source.strip())[-1])
     ids = sorted(p.stem for p in project.seeds_dir.glob("*.md")) if project.seeds_dir.is_dir() else []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .citations import locate
-from .model import FactBase, all_citations
+from generator.model import FactBase, all_citations
+from generator.pages.citations import locate
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import typing
 from enum import Enum
 from pathlib import Path
 
-from .model import ENTITY_TYPES, SLUG_MAX, ClockTime, FactDate, Ref, SheetInfo, Source, Text
-from .validate import fields_of, is_required
+from generator.checks.validate import fields_of, is_required
+from generator.model import ENTITY_TYPES, SLUG_MAX, ClockTime, FactDate, Ref, SheetInfo, Source, Text
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = "schema"

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from . import git
-from .diagnostics import Code, DiagnosticError, error
-from .model import Where
-from .project import Project
-from .publish import refuse_link, run_mkdocs
-from .resources import template_file
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.inputs import git
+from generator.model import Where
+from generator.project import Project
+from generator.resources import template_file
+from generator.site.publish import refuse_link, run_mkdocs
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, error, warning
-from .load import _FORBIDDEN, MAX_SEED_BYTES, Document, split_front_matter
-from .model import Source, Where
-from .project import Project
-from .scaffold import free_path, slugify
-from .validate import MAX_PARAGRAPHS, check_file, unseen_character
+from generator.checks.validate import MAX_PARAGRAPHS, check_file, unseen_character
+from generator.commands.scaffold import free_path
+from generator.diagnostics import Code, Diagnostic, DiagnosticError, Severity, error, warning
+from generator.inputs.load import _FORBIDDEN, MAX_SEED_BYTES, Document, split_front_matter
+from generator.model import Source, Where, slugify
+from generator.project import Project
 
 # A saved page with its styles and scripts inline is rarely over a few MiB; past this, parsing it takes
 # seconds and memory for nothing an article needs.

@@ -13,7 +13,7 @@ entries never depend on this fast path being complete.
 
 `install` swaps the index of a configured Material `search` plugin for `FastSearchIndex` once the plugin
 has made its own; entries are appended to `search_index.entries` as Material appends them, so the sharded
-and incremental builds (generator/shards.py, generator/incremental.py) collect them as before.
+and incremental builds (generator/site/shards.py, generator/site/incremental.py) collect them as before.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from .model import (
+from generator.model import (
     Actor,
     Claim,
     ClockTime,
@@ -38,7 +38,7 @@ from .model import (
 FORMAT_VERSION = "1.0"
 """Version of the export formats: the major number changes when a field is removed or changes meaning."""
 
-SCHEMA = Path(__file__).resolve().parent / "facts.schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "facts.schema.json"
 _KINDS = ("actors", "events", "topics", "positions", "claims")
 
 EXPORT_FILES = {

@@ -20,11 +20,11 @@ from typing import NamedTuple
 
 from frontmatter.default_handlers import YAMLHandler
 
-from . import yamlsafe
-from .cache import FileCache, Key
-from .diagnostics import Code, Diagnostic, error, warning
-from .model import ENTITY_TYPES, SheetInfo, Source, Where
-from .project import Project
+from generator.cache import FileCache, Key
+from generator.diagnostics import Code, Diagnostic, error, warning
+from generator.inputs import yamlsafe
+from generator.model import ENTITY_TYPES, SheetInfo, Source, Where
+from generator.project import Project
 
 MAX_FACT_BYTES = 256 * 1024
 MAX_SEED_BYTES = 512 * 1024  # far above any article; MkDocs takes seconds per page past it

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from .model import ClockTime, Event, FactDate, Where
+from generator.model import ClockTime, Event, FactDate, Where
 
 
 class Dated(Protocol):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 import typing
 
+from generator.model import Claim, ClaimKind, Event, Position, Voice
+
 # context.py imports this module only when it builds the pages, so both are complete by then.
-from .context import Link, Target, _Builder, fact_target
-from .export import EXPORT_FILES
-from .model import Claim, ClaimKind, Event, Position, Voice
+from generator.pages.context import Link, Target, _Builder, fact_target
+from generator.pages.export import EXPORT_FILES
 
 KEY_FACTS = 8  # events on the home page besides the one at the centre
 HOME_DISAGREEMENTS = 5

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .context import page_origin
-from .diagnostics import Diagnostic
-from .report import as_records
+from generator.diagnostics import Diagnostic
+from generator.pages.context import page_origin
+from generator.report import as_records
 
 ASSETS = "assets/preview"  # in the served site: the script, its style sheet and the problems
 FILES = ("preview.js", "preview.css")  # in templates/preview/

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import git
-from . import incremental as _incremental
-from . import shards as _shards
-from .cache import compiled_theme_dir
-from .diagnostics import Code, DiagnosticError, environment_fault, error
-from .model import FactBase, Where
-from .progress import Progress, Stage, Step, quiet
-from .project import Project
-from .resources import add_theme_dirs, template_dirs, theme_dirs
+from generator.cache import compiled_theme_dir
+from generator.diagnostics import Code, DiagnosticError, environment_fault, error
+from generator.inputs import git
+from generator.model import FactBase, Where
+from generator.progress import Progress, Stage, Step, quiet
+from generator.project import Project
+from generator.resources import add_theme_dirs, template_dirs, theme_dirs
+from generator.site import incremental as _incremental
+from generator.site import shards as _shards
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -192,10 +192,10 @@ def run_mkdocs(
     adjusts the loaded configuration (e.g. single theme settings, keeping the rest of the theme as
     written); `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`).
     With `dirty` (the docs files changed since the site in place was built from them), MkDocs builds only
-    those into `site_dir`, taking the rest from the site in place (generator/incremental.py), unless a
+    those into `site_dir`, taking the rest from the site in place (generator/site/incremental.py), unless a
     plugin it cannot vouch for is configured: then it builds everything. Without `dirty`, a large site is
     built by `jobs` processes (default: one per available core), each building a shard of its pages
-    (generator/shards.py); the site is the same. `site_stamps`: the verified record of the site in place
+    (generator/site/shards.py); the site is the same. `site_stamps`: the verified record of the site in place
     (`incremental.load_site`), which tells the dirty build the files it has without a stat each.
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
@@ -203,7 +203,7 @@ def run_mkdocs(
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from . import search_index  # imports Material: only when MkDocs runs
+    from generator.site import search_index  # imports Material: only when MkDocs runs
 
     try:
         # hooks=[]: the generator already ran; the hook exists for plain `mkdocs build` and `mkdocs serve`.
@@ -277,7 +277,7 @@ def _dirty_quietly(dirty: bool) -> Iterator[None]:
     if not dirty:
         yield
         return
-    from .preview import DIRTY_BUILD_LOGGER, DirtyBuildFilter
+    from generator.site.preview import DIRTY_BUILD_LOGGER, DirtyBuildFilter
 
     logger, quiet_filter = logging.getLogger(DIRTY_BUILD_LOGGER), DirtyBuildFilter()
     logger.addFilter(quiet_filter)
@@ -356,7 +356,7 @@ def build_site(
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
     hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
-    recorded, MkDocs rebuilds only the pages whose Markdown changed (generator/incremental.py); the result
+    recorded, MkDocs rebuilds only the pages whose Markdown changed (generator/site/incremental.py); the result
     is the same site. With `remember`, the new site is recorded for the next incremental build. `jobs`
     caps the processes of a full build (see `run_mkdocs`).
     Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then

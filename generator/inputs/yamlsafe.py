@@ -15,7 +15,7 @@ from typing import NamedTuple, cast
 
 import yaml
 
-from . import yamlhelp
+from generator.inputs import yamlhelp
 
 try:  # LibYAML's parser; the pure-Python one has the same events, only slower.
     from yaml import CSafeLoader as _Loader

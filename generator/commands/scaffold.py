@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import typing
-import unicodedata
 from enum import Enum
 from pathlib import Path
 
-from .diagnostics import Code, DiagnosticError, error
-from .model import BY_KIND, SLUG_MAX, SLUG_RE, ClockTime, FactDate, Source, Where
-from .project import Project
-from .validate import fields_of, is_required
+from generator.checks.validate import fields_of, is_required
+from generator.diagnostics import Code, DiagnosticError, error
+from generator.model import BY_KIND, SLUG_MAX, SLUG_RE, ClockTime, FactDate, Source, Where, slugify
+from generator.project import Project
 
 KINDS = BY_KIND
 # The field that holds what the editor typed as the new fact's name.
@@ -31,18 +29,6 @@ NAME_FIELD = {
     "source": "title",
 }
 _INDENT = "  "
-
-
-def slugify(name: str) -> str:
-    """A valid id from a name: ASCII letters and digits, lowercase, single hyphens, at most 80 characters."""
-    # Accents go (í -> i); any other non-ASCII character separates words like a space.
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_text = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " " for c in decomposed)
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > SLUG_MAX:
-        cut = slug[: SLUG_MAX + 1]
-        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:SLUG_MAX]
-    return slug.strip("-")
 
 
 def _unwrap(tp: object) -> tuple[object, tuple[object, ...]]:

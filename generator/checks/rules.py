@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from . import chronology, quotes
-from .diagnostics import Code, Diagnostic, error, warning
-from .model import Where
+from generator.checks import chronology, quotes
+from generator.diagnostics import Code, Diagnostic, error, warning
+from generator.model import Where
 
 _OPENING = "“«„"
 _CLOSING = "”»"

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .resources import starter
-from .schema import write_schemas
-from .validate import unseen_character
+from generator.checks.validate import unseen_character
+from generator.commands.schema import write_schemas
+from generator.resources import starter
 
 TITLE = "{{ title }}"
 REQUIREMENT = "{{ requirement }}"

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import CACHE_DIR
-from .cache import _stamp as code_stamp
+from generator.cache import CACHE_DIR
+from generator.cache import _stamp as code_stamp
 
 PAGES_RECORD = "pages.json"
 SITE_RECORD = "site.json"

@@ -27,11 +27,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from . import chronology, cite, quotes, rules, workers
-from .cache import FileCache, Key, StaleCache
-from .diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
-from .load import Document, Loaded, Unread, parse_yaml
-from .model import (
+from generator import workers
+from generator.cache import FileCache, Key, StaleCache
+from generator.checks import chronology, cite, quotes, rules
+from generator.diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
+from generator.inputs.load import Document, Loaded, Unread, parse_yaml
+from generator.inputs.yamlhelp import curly_quotes
+from generator.inputs.yamlsafe import Mapping, Node, Scalar, Sequence
+from generator.model import (
     BY_KIND,
     ENTITY_TYPES,
     RESERVED_IDS,
@@ -55,9 +58,8 @@ from .model import (
     Where,
     all_citations,
     file_for,
+    slugify,
 )
-from .yamlhelp import curly_quotes
-from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 _INVALID = object()  # a value that failed conversion; its diagnostic is already recorded
 # Anchors the site makes itself (context.py: timeline months and days; source pages: paragraphs and
@@ -255,8 +257,6 @@ class _IdHelp:
         named = self.by_name.get(_name_key(value))
         if named:
             return sorted(named)
-        from .scaffold import slugify  # scaffold imports this module
-
         slug = slugify(value)
         return [slug] if slug in self.ids else []
 
@@ -295,8 +295,6 @@ class _IdHelp:
             return f"did you mean '{meant[0]}'? write {name}: {meant[0]} (the id of {a_kind(self.kind)}, not {what})"
         if meant:
             return f"did you mean {' or '.join(repr(i) for i in meant)}? {hint}"
-        from .scaffold import slugify
-
         close = self.near.suggest(slugify(value) or value)
         return f"{close} {hint}" if close else f"{hint}; {self.listing(value)}"
 

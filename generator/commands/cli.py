@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from .diagnostics import Diagnostic, DiagnosticError, environment_fault, visible
-from .progress import Progress, Step, quiet
-from .project import Project, find_root, is_fact_sheet
-from .report import Format, render
-from .scaffold import KINDS as NEW_KINDS
-from .schema import KINDS as SCHEMA_KINDS
+from generator.commands.scaffold import KINDS as NEW_KINDS
+from generator.commands.schema import KINDS as SCHEMA_KINDS
+from generator.diagnostics import Diagnostic, DiagnosticError, environment_fault, visible
+from generator.progress import Progress, Step, quiet
+from generator.project import Project, find_root, is_fact_sheet
+from generator.report import Format, render
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: Format = Format.TEXT) -> None:
@@ -82,7 +82,7 @@ def _progress() -> Iterator[Progress]:
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
-    from .pipeline import check
+    from generator.pipeline import check
 
     with _progress() as progress:
         result = check(project, cache=not args.no_cache, jobs=args.jobs, progress=progress)
@@ -99,8 +99,8 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(project: Project, args: argparse.Namespace) -> int:
-    from .pipeline import check
-    from .stats import compute
+    from generator.pages.stats import compute
+    from generator.pipeline import check
 
     result = check(project)
     if result.errors:
@@ -148,8 +148,8 @@ def _show_mkdocs_messages(level: int) -> None:
 
 
 def cmd_build(project: Project, args: argparse.Namespace) -> int:
-    from .pipeline import build
-    from .publish import removed
+    from generator.pipeline import build
+    from generator.site.publish import removed
 
     _show_mkdocs_warnings()
     with _progress() as progress:
@@ -172,8 +172,8 @@ def cmd_build(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_generate(project: Project, args: argparse.Namespace) -> int:
-    from .pipeline import generate
-    from .publish import build_lock
+    from generator.pipeline import generate
+    from generator.site.publish import build_lock
 
     with _progress() as progress, build_lock(project):  # it writes the docs folder, as a build does
         generated = generate(project, strict=args.strict, cache=not args.no_cache, jobs=args.jobs, progress=progress)
@@ -209,7 +209,7 @@ def _all_actions(p: argparse.ArgumentParser) -> Iterator[argparse.Action]:
 
 
 def cmd_schema(project: Project, args: argparse.Namespace) -> int:
-    from .schema import schema_text, write_schemas
+    from generator.commands.schema import schema_text, write_schemas
 
     if args.write:
         changed = write_schemas(project.root)
@@ -223,7 +223,7 @@ def cmd_schema(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_new(project: Project, args: argparse.Namespace) -> int:
-    from .scaffold import create
+    from generator.commands.scaffold import create
 
     if args.from_file is not None:
         return _new_source_from(project, args)
@@ -236,7 +236,7 @@ def cmd_new(project: Project, args: argparse.Namespace) -> int:
 
 
 def _new_source_from(project: Project, args: argparse.Namespace) -> int:
-    from .intake import create_seed
+    from generator.commands.intake import create_seed
 
     if args.kind != "source" or args.name is not None:
         print(
@@ -254,7 +254,7 @@ def _new_source_from(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_diff(project: Project, args: argparse.Namespace) -> int:
-    from .factdiff import diff_revisions, to_markdown
+    from generator.commands.factdiff import diff_revisions, to_markdown
 
     text = to_markdown(diff_revisions(project, args.base, args.head))
     if args.output:
@@ -265,7 +265,7 @@ def cmd_diff(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_cite(project: Project, args: argparse.Namespace) -> int:
-    from .cite import citation_block, find
+    from generator.checks.cite import citation_block, find
 
     found = find(project, args.source, args.words)
     seed = found.seed.relative_to(project.root).as_posix() if found.seed.is_relative_to(project.root) else found.seed
@@ -287,7 +287,7 @@ def cmd_cite(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(project: Project, args: argparse.Namespace) -> int:
-    from .pipeline import bundle
+    from generator.pipeline import bundle
 
     _show_mkdocs_warnings()
     with _progress() as progress:
@@ -308,11 +308,11 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     # so the preview works whatever mkdocs.yml's `hooks:` says. It rewrites only the pages whose Markdown
     # changed, so a dirty rebuild (MkDocs renders only files newer than their HTML) shows every effect of
     # an edit; the navigation is fixed, so nothing goes stale (and the hook drops MkDocs' warning about it).
-    # A failed check does not stop the preview: the pages show the problems (generator/preview.py).
+    # A failed check does not stop the preview: the pages show the problems (generator/site/preview.py).
     _show_mkdocs_messages(logging.INFO)
     project.docs_dir.mkdir(parents=True, exist_ok=True)  # MkDocs refuses a docs_dir that is not there yet
     if args.poll:  # the hook reads it: MkDocs' polling instead of the OS's file events
-        from .preview import POLL_ENV
+        from generator.site.preview import POLL_ENV
 
         os.environ[POLL_ENV] = "1"
     serve(
@@ -320,13 +320,13 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
         dev_addr=args.dev_addr,
         livereload=True,
         build_type=None if args.full_rebuild else "dirty",
-        hooks=[str(Path(__file__).with_name("mkdocs_hook.py"))],
+        hooks=[str(Path(__file__).resolve().parent.parent / "mkdocs_hook.py")],
     )
     return 0
 
 
 def cmd_init(project: Project, args: argparse.Namespace) -> int:
-    from .init import InitError, create
+    from generator.commands.init import InitError, create
 
     try:
         made = create(args.dir, args.title)
@@ -362,7 +362,7 @@ def _format_option(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_screenshots(project: Project, args: argparse.Namespace) -> int:
-    from .screenshots import Scheme, screenshots
+    from generator.site.screenshots import Scheme, screenshots
 
     schemes = (Scheme.LIGHT, Scheme.DARK) if args.dark else (Scheme.LIGHT,)
     shots = screenshots(project.site_dir, args.out.resolve(), schemes, full_page=not args.first_screen)

@@ -12,8 +12,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import quotes
-from .model import Citation, Entity, FactBase, all_citations
+from generator.checks import quotes
+from generator.model import Citation, Entity, FactBase, all_citations
 
 
 @dataclass(frozen=True)
