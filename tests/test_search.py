@@ -268,3 +268,30 @@ def test_the_fast_indexer_is_installed_only_over_the_material_parser_it_copies(m
     config = load_config(str(REPO / "mkdocs.yml"), hooks=[])
     search_index.install(config)
     assert "factsheet-search-index" not in config.plugins
+
+
+def test_mkdocs_build_through_the_hook_indexes_with_the_fast_indexer_and_writes_the_same_index(tmp_path, monkeypatch):
+    """Plain `mkdocs build` and `mkdocs serve` run the generator through the hook: their search index is
+    made by FastSearchIndex too, and is the one `factsheet build` writes."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator.site import search_index
+
+    made: list[object] = []
+    init = search_index.FastSearchIndex.__init__
+
+    def counted(self, **config):
+        made.append(self)
+        init(self, **config)
+
+    monkeypatch.setattr(search_index.FastSearchIndex, "__init__", counted)
+    project = corpus(tmp_path / "a")
+    hook = REPO / "generator" / "mkdocs_hook.py"
+    config = load_config(str(project.mkdocs_yml), hooks=[str(hook)], site_dir=str(tmp_path / "hooked"))
+    config.plugins.on_startup(command="build", dirty=False)
+    mkdocs_build(config)
+    assert made, "the hook's build indexed with FastSearchIndex"
+    factsheet_site = build(corpus(tmp_path / "b"), full=True)[1]
+    hooked = (tmp_path / "hooked" / "search" / "search_index.json").read_bytes()
+    assert hooked == (factsheet_site / "search" / "search_index.json").read_bytes()

@@ -274,23 +274,41 @@ def mirrors_material() -> bool:
         return False
 
 
+def _material_searches(config: Any) -> list[Any]:
+    """The configured Material `search` plugins, when the installed Material's parser is the one copied
+    here (`mirrors_material`); else none."""
+    searches = [p for p in config.plugins.values() if type(p) is SearchPlugin]
+    return searches if searches and mirrors_material() else []
+
+
+def _swap_index(searches: list[Any]) -> None:
+    # Once a plugin has made its index (on_config) and before it indexes a page.
+    for plugin in searches:
+        index: Any = getattr(plugin, "search_index", None)
+        if type(index) is SearchIndex and not index.entries:
+            plugin.search_index = FastSearchIndex(**index.config)
+
+
 def install(config: Any) -> None:
     """Have every Material `search` plugin of the MkDocs configuration index with FastSearchIndex: a plugin
     added after it replaces its index once it has made it (on_config). Other search plugins, and Material's
     own when its parser is not the one copied here (`mirrors_material`), stay as they are."""
     from mkdocs.plugins import BasePlugin, event_priority
 
-    searches = [p for p in config.plugins.values() if type(p) is SearchPlugin]
-    if not searches or not mirrors_material():
+    searches = _material_searches(config)
+    if not searches:
         return
 
     class FastSearch(BasePlugin):
         @event_priority(-100)  # after the search plugin's on_config made its index
         def on_config(self, config: Any) -> Any:
-            for plugin in searches:
-                index: Any = getattr(plugin, "search_index", None)
-                if type(index) is SearchIndex and not index.entries:
-                    plugin.search_index = FastSearchIndex(**index.config)
+            _swap_index(searches)
             return config
 
     config.plugins["factsheet-search-index"] = FastSearch()
+
+
+def use_now(config: Any) -> None:
+    """What `install` does, for a configuration whose plugins have all run on_config (the MkDocs hook's
+    on_pre_build, in plain `mkdocs build` and `mkdocs serve`)."""
+    _swap_index(_material_searches(config))
