@@ -227,3 +227,25 @@ def test_where_a_link_lands_is_outlined_at_aa_contrast(served, scheme):
         landed["event"] = tab.evaluate(TARGET, f"li[id='{event}']")
     for where in landed.values():
         assert where["style"] != "none" and contrast(where["ring"], where["behind"]) >= 3, landed
+
+
+def test_no_page_title_leaves_an_empty_line_under_it(served, site):
+    """Material's permalink (¶, hidden until hovered) after a title that nearly fills its line wrapped to a
+    line of its own: an empty band under the title. At desk and phone width, a title is as tall as its words."""
+    b, base = served
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name != "404.html")
+    banded = {}
+    for width in WIDTHS:
+        with viewer(b, width, Scheme.LIGHT) as tab:
+            for path in pages:
+                tab.goto(base + path, wait_until="load")
+                tall = tab.evaluate(
+                    """() => { const h = document.querySelector('article h1'), link = h.querySelector('.headerlink');
+                    const words = document.createRange(); words.setStart(h, 0);
+                    if (link) words.setEndBefore(link); else words.setEnd(h, h.childNodes.length);
+                    return [h.getBoundingClientRect().bottom - words.getBoundingClientRect().bottom,
+                            parseFloat(getComputedStyle(h).lineHeight)]; }"""
+                )
+                if tall[0] > tall[1] / 2:  # more than half a line below the title's last word
+                    banded[f"{path} at {width}"] = tall
+    assert banded == {}
