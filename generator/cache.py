@@ -321,6 +321,10 @@ class FileCache:
     def key(kind: type, file: str, raw: bytes) -> Key:
         return (kind.__name__, file, hashlib.sha256(raw).hexdigest())
 
+    def indexes(self, path: str) -> bool:
+        """Whether the stat index has an entry for `path` (`known` may then find its key by its stat)."""
+        return path in self._index
+
     def known(self, kind: type, path: str, info: os.stat_result) -> Key | None:
         """The key of a file whose stat is exactly as when it was hashed, without reading it."""
         found = self._index.get(path)
@@ -329,13 +333,14 @@ class FileCache:
         key = found[1]
         return key if key[0] == kind.__name__ and key in self._summaries else None
 
-    def remember(self, path: str, info: os.stat_result, key: Key) -> None:
-        """Record the stat of a file read before being hashed as `key`. A file changed within the last
-        seconds is not recorded: another write in the same clock tick could keep size and times."""
-        if self.folder is None or max(info.st_mtime_ns, info.st_ctime_ns) > self._started_ns - _RACY_NS:
+    def remember(self, path: str, info: Stamp, key: Key) -> None:
+        """Record the stamp (`stamp(os.lstat(path))`, taken before the file was read) of a file hashed as
+        `key`. A file changed within the last seconds is not recorded: another write in the same clock tick
+        could keep size and times."""
+        if self.folder is None or max(info[1], info[3]) > self._started_ns - _RACY_NS:  # mtime_ns, ctime_ns
             return
-        if self._index.get(path) != (stamp(info), key):
-            self._index[path] = (stamp(info), key)
+        if self._index.get(path) != (info, key):
+            self._index[path] = (info, key)
             self._changed.add(_shard(key))
 
     def holds(self, key: Key) -> bool:

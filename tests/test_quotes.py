@@ -59,6 +59,13 @@ def test_fold_matches_the_character_by_character_definition(text):
     assert folded.text == quotes.fold_text(text)
 
 
+@given(st.text(alphabet=st.sampled_from(list("ab `'\"-\n\t x."))))
+def test_fold_text_of_ascii_text_folds_the_backtick_too(text):
+    # fold_text skips the table for plain ASCII text, but not for the one ASCII character the table changes.
+    assert quotes.fold_text(text) == quotes.fold(text).text
+    assert quotes.fold_text("it`s  a\ttest") == "it's a test"
+
+
 def test_occurrences_counts_none_one_or_several():
     text = quotes.fold_text('the "call". the “call”. a  word')
     assert quotes.occurrences(text, 'the "call"') == 2

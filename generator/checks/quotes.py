@@ -70,9 +70,16 @@ def fold(text: str) -> Folded:
     return Folded(" ".join(words), starts, begins, ends)
 
 
+# The ASCII characters _FOLD changes (the backtick): ASCII text without them folds by whitespace alone.
+_FOLD_ASCII = tuple(chr(c) for c in _FOLD if c < 128)
+
+
 def fold_text(text: str) -> str:
     """The folded form only (cheaper when no offsets are needed)."""
-    return " ".join(text.translate(_FOLD).split())
+    # translate() looks every character up in _FOLD: most of the cost, and a no-op on plain ASCII text.
+    if not text.isascii() or any(c in text for c in _FOLD_ASCII):
+        text = text.translate(_FOLD)
+    return " ".join(text.split())
 
 
 @functools.lru_cache(maxsize=65536)  # pages cite the same quotes many times over

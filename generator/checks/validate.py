@@ -28,7 +28,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from generator import workers
-from generator.cache import FileCache, Key, StaleCache
+from generator.cache import FileCache, Key, StaleCache, Stamp, stamp
 from generator.checks import chronology, cite, quotes, rules
 from generator.diagnostics import Code, Diagnostic, error, quoted, sorted_diagnostics, warning
 from generator.inputs.load import Document, Loaded, Unread, parse_yaml
@@ -1074,21 +1074,29 @@ def _plain(summary: FileCheck) -> _Summary:
     return typing.cast(_Summary, tuple(summary))  # the same fields, typed by position
 
 
-def _read_and_check(cache: FileCache, item: Document | Unread) -> tuple[Document | None, _Summary | None, bytes | None]:
+# What a worker sends back for one file it read: the file as the loader spells it (None if it could not be
+# read), its cache key and stamp (None with the cache off), its summary (None when the cache holds its check)
+# and its model object pickled. The parent already has the file's kind; sending the Document back instead,
+# with its os.stat_result, cost the pipe twice as much as the summaries did.
+_Fresh = tuple[str | None, Key | None, Stamp | None, _Summary | None, bytes | None]
+
+
+def _read_and_check(cache: FileCache, item: Document | Unread) -> _Fresh:
     """Read one file if it is not read yet, and check it unless the cache holds its check; the work of a
-    worker process. The model object travels (and is cached) pickled, the document without its text, the
-    summary as a plain tuple (a NamedTuple pickles and unpickles through Python code: twice as slow)."""
+    worker process. The model object travels (and is cached) pickled, the summary as a plain tuple (a
+    NamedTuple pickles and unpickles through Python code: twice as slow)."""
     if isinstance(item, Unread):
         doc, problems = item.read(cache)
         if doc is None:
-            return None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None
+            return None, None, None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None
     else:
         doc = item
+    info = stamp(doc.stat) if doc.stat is not None else None
     if doc.cached:
-        return doc, None, None
+        return doc.file, doc.cache_key, info, None, None
     summary, obj = check_file(doc)
     pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return doc._replace(text="", body=""), _plain(summary), pickled
+    return doc.file, doc.cache_key, info, _plain(summary), pickled
 
 
 def _checked_files(
@@ -1114,14 +1122,18 @@ def _checked_files(
             cached = typing.cast(Document, item)  # `known` has summaries for cached Documents only
             out.append((cached, summary, functools.partial(_cached_value, cache, cached)))
             continue
-        doc, summary, pickled = next(fresh)
-        key = doc.cache_key if doc is not None else None
-        if key is not None and doc is not None and doc.stat is not None:
-            cache.remember(doc.file, doc.stat, key)
+        file, key, info, summary, pickled = next(fresh)
+        if file is None:  # not readable: the summary holds why
+            out.append((None, typing.cast(_Summary, summary), _nothing))
+            continue
+        # The document without its text (the parent keeps no parsed text past the check).
+        doc = Document(item.kind, file, "", cache_key=key, cached=summary is None)
+        if key is not None and info is not None:
+            cache.remember(file, info, key)
         if summary is None:  # read, and found in the cache by its content hash
             summary = summary_of(typing.cast(Key, key))
             assert summary is not None  # the loader saw it there, and nothing removes entries during a check
-            out.append((doc, summary, functools.partial(_cached_value, cache, typing.cast(Document, doc))))
+            out.append((doc, summary, functools.partial(_cached_value, cache, doc)))
             continue
         if key is not None:
             cache.put(key, summary, pickled)  # a plain tuple (see _read_and_check)

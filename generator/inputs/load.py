@@ -311,6 +311,8 @@ def _document(
 
 def _unchanged(kind: type, entry: os.DirEntry[str], cache: FileCache) -> Document | None:
     """The cached document of a file whose stat is as when it was hashed, without reading it."""
+    if not cache.indexes(entry.path):  # a new file, or an empty cache: no stat needed to know it must be read
+        return None
     try:
         info = entry.stat(follow_symlinks=False)
     except OSError:
