@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar, cast
@@ -59,16 +59,27 @@ def spread(
 ) -> list[Result]:
     """[work(item) for item in items], over `jobs` processes (default: every available core) when there
     are at least `min_per_job` items for each. Items and results must pickle; `work` need not."""
+    return list(each(work, items, jobs=jobs, min_per_job=min_per_job))
+
+
+def each(
+    work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int | None = None, min_per_job: int = 1
+) -> Iterator[Result]:
+    """`spread`'s results one at a time, in item order, each as soon as its chunk is done: the caller
+    works on the first results while the processes still work on the others."""
     jobs = min(jobs or available_cores(), len(items) // max(min_per_job, 1))
     if jobs <= 1 or not _can_fork():
-        return [work(item) for item in items]
+        yield from (work(item) for item in items)
+        return
     size = -(-len(items) // (jobs * _CHUNKS_PER_JOB))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
+    done = 0
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(work,)) as pool:
-            parts = list(pool.map(_run, chunks))
-    except BrokenProcessPool:  # a worker died (killed, out of memory): the work is pure, do it here
-        return [work(item) for item in items]
-    # Each result is what `work` returned in the worker, so a Result; the pipe types it object.
-    return cast("list[Result]", [result for part in parts for result in part])
+            for part in pool.map(_run, chunks):
+                # Each result is what `work` returned in the worker, so a Result; the pipe types it object.
+                yield from cast("list[Result]", part)
+                done += len(part)
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the work is pure, do the rest here
+        yield from (work(item) for item in items[done:])

@@ -97,3 +97,33 @@ def test_the_fast_paths_convert_as_the_full_conversion(tp):
 def test_plain_leaf_types_have_a_fast_path():
     for tp in (Line, Quote, ActorId, Slug, ActorKind):
         assert validate.converter_for(tp) is not validate._full_converter(tp, True)
+
+
+def test_quotes_counted_while_the_files_are_checked_count_as_the_checks_across_files(tmp_path, monkeypatch):
+    # The parent counts the quotes of the facts that come back in the articles that came back before them
+    # (validate._Counter), under each article's hash: a second article with the same id and another text
+    # (refused as a duplicate) must not change which quotes are found.
+    def with_duplicate(name: str) -> Project:
+        project = broken(tmp_path, name)
+        seed = project.root / "seeds" / "serious-50-minute-conversation.md"
+        text = seed.read_text(encoding="utf-8")
+        head, _, _ = text.rpartition("\n---\n")
+        (project.root / "seeds" / "zz-same-id.md").write_text(head + "\n---\nAnother text, quoting nobody.\n")
+        return project
+
+    counted: list[dict] = []
+    real = validate._check_quotes
+
+    def spy(sources, facts, cache, found):
+        counted.append(dict(found))
+        return real(sources, facts, cache, found)
+
+    monkeypatch.setattr(validate, "_FILES_PER_JOB", 1)
+    monkeypatch.setattr(validate, "_check_quotes", spy)
+    parallel = formatted(with_duplicate("two"), cache=False, jobs=2)
+    assert counted[-1], "the quotes were counted as the facts came back"
+    monkeypatch.setattr(validate._Counter, "arrived", lambda *_: None)  # every quote counted after the files
+    alone = formatted(with_duplicate("one"), cache=False, jobs=1)
+    assert counted[-1] == {}
+    assert parallel == alone
+    assert any("duplicate-id" in line for line in alone) and any("quote-not-found" in line for line in alone)

@@ -1100,11 +1100,12 @@ def _read_and_check(cache: FileCache, item: Document | Unread) -> _Fresh:
 
 
 def _checked_files(
-    items: list[Document | Unread], cache: FileCache, jobs: int | None
-) -> list[tuple[Document | None, _Summary, _Loader]]:
-    """Each file's document, summary and a loader of its model object: from the cache when the loader
-    found the file there, otherwise by reading and checking it, over `jobs` processes when there are many.
-    The cache is written here only, in this process."""
+    items: list[Document | Unread], cache: FileCache, jobs: int | None, counted: dict[tuple[str, str], int]
+) -> Iterator[tuple[Document | None, _Summary, _Loader]]:
+    """Each file's document, summary and a loader of its model object, in item order: from the cache when
+    the loader found the file there, otherwise by reading and checking it, over `jobs` processes when
+    there are many. The cache is written here only, in this process. Meanwhile the quotes that fresh facts
+    cite in fresh articles are counted into `counted` (see _Counter)."""
     # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
     # sheet, wrapping each one costs more than the rest of a cached check of that file. The cache
     # returns what was put (`tuple(summary)` below) as an object.
@@ -1113,18 +1114,27 @@ def _checked_files(
         summary_of(item.cache_key) if isinstance(item, Document) and item.cached and item.cache_key else None
         for item in items
     ]
-    todo = [item for item, summary in zip(items, known, strict=True) if summary is None]
+    # The articles are checked first (a stable sort: the files' order otherwise kept), so that their
+    # texts are known when the facts citing them come back.
+    order = sorted((i for i, summary in enumerate(known) if summary is None), key=lambda i: items[i].kind is not Source)
     work = functools.partial(_read_and_check, cache)
-    fresh = iter(workers.spread(work, todo, jobs=jobs, min_per_job=_FILES_PER_JOB))
-    out: list[tuple[Document | None, _Summary, _Loader]] = []
-    for item, summary in zip(items, known, strict=True):
+    arrivals = zip(
+        order, workers.each(work, [items[i] for i in order], jobs=jobs, min_per_job=_FILES_PER_JOB), strict=True
+    )
+    waiting: dict[int, _Fresh] = {}
+    counter = _Counter(counted)
+    for i, (item, summary) in enumerate(zip(items, known, strict=True)):
         if summary is not None:
             cached = typing.cast(Document, item)  # `known` has summaries for cached Documents only
-            out.append((cached, summary, functools.partial(_cached_value, cache, cached)))
+            yield cached, summary, functools.partial(_cached_value, cache, cached)
             continue
-        file, key, info, summary, pickled = next(fresh)
+        while i not in waiting:  # results come in `order`; the caller gets them in item order
+            at, result = next(arrivals)
+            waiting[at] = result
+            counter.arrived(result[3], result[4])
+        file, key, info, summary, pickled = waiting.pop(i)
         if file is None:  # not readable: the summary holds why
-            out.append((None, typing.cast(_Summary, summary), _nothing))
+            yield None, typing.cast(_Summary, summary), _nothing
             continue
         # The document without its text (the parent keeps no parsed text past the check).
         doc = Document(item.kind, file, "", cache_key=key, cached=summary is None)
@@ -1133,12 +1143,37 @@ def _checked_files(
         if summary is None:  # read, and found in the cache by its content hash
             summary = summary_of(typing.cast(Key, key))
             assert summary is not None  # the loader saw it there, and nothing removes entries during a check
-            out.append((doc, summary, functools.partial(_cached_value, cache, doc)))
+            yield doc, summary, functools.partial(_cached_value, cache, doc)
             continue
         if key is not None:
             cache.put(key, summary, pickled)  # a plain tuple (see _read_and_check)
-        out.append((doc, summary, functools.partial(pickle.loads, pickled) if pickled is not None else _nothing))
-    return out
+        yield doc, summary, functools.partial(pickle.loads, pickled) if pickled is not None else _nothing
+    for _ in arrivals:  # none is left: this ends the worker processes now, not when the generator is collected
+        raise AssertionError("a file checked twice")
+
+
+class _Counter:
+    """Counts the quotes of the facts checked in this run in the articles checked in this run, while the
+    worker processes check the other files (the parent would otherwise wait for them, then count alone).
+    A count is kept under (SHA-256 of the article text, quote), like the cache's: `_check_quotes` takes it
+    for whichever article ends up holding that id, so a duplicate id or an invalid file changes nothing."""
+
+    def __init__(self, counted: dict[tuple[str, str], int]) -> None:
+        self.counted = counted
+        self.folded: dict[str, tuple[str, str]] = {}  # source id -> (body_sha, folded body)
+
+    def arrived(self, summary: _Summary | None, pickled: bytes | None) -> None:
+        if summary is None or not summary[0]:  # from the cache (counted there, if at all), or invalid
+            return
+        if summary[8] is not None and pickled is not None:  # an article (FileCheck.body_sha)
+            if summary[1] is not None and summary[1] not in self.folded:
+                body = typing.cast(Source, pickle.loads(pickled)).body
+                self.folded[summary[1]] = (summary[8], quotes.fold_text(body))
+            return
+        for source_id, quote, _, _ in summary[7]:  # FileCheck.citations
+            found = self.folded.get(source_id)
+            if found is not None and (memo := (found[0], quote)) not in self.counted:
+                self.counted[memo] = quotes.occurrences(found[1], quote)
 
 
 def _nothing() -> None:
@@ -1169,7 +1204,8 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
 
-    for doc, summary, value in _checked_files(loaded.documents, cache, jobs):
+    counted: dict[tuple[str, str], int] = {}  # quote lookups done while the files were checked
+    for doc, summary, value in _checked_files(loaded.documents, cache, jobs, counted):
         valid, fact_id, line, col, problems, entity_problems, refs = summary[:7]  # see FileCheck
         diagnostics.extend(problems)
         if doc is None:  # not readable
@@ -1220,7 +1256,8 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
             hint = help_for(kind).not_an_id(name, written, doc.path.stem, problem.hint)
             diagnostics.append(error(problem.where, problem.code, problem.message, hint))
 
-    diagnostics.extend(_check_quotes(by_kind[Source], [f for t in ENTITY_TYPES for f in by_kind[t].values()], cache))
+    facts = [f for t in ENTITY_TYPES for f in by_kind[t].values()]
+    diagnostics.extend(_check_quotes(by_kind[Source], facts, cache, counted))
     diagnostics.extend(_check_rules(by_kind[Source], by_kind[Position], by_kind[Event]))
 
     # Only the objects' loaders outlive the check: not the documents (parsed trees) nor the summaries.
@@ -1279,7 +1316,9 @@ def _short(place: tuple[Document, int]) -> str:
     return f"{doc.path.parent.name}/{doc.path.name} line {line}"
 
 
-def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache) -> Iterator[Diagnostic]:
+def _check_quotes(
+    sources: dict[str, _Checked], facts: list[_Checked], cache: FileCache, counted: dict[tuple[str, str], int]
+) -> Iterator[Diagnostic]:
     folded: dict[str, str] = {}
     body_sha = {source_id: typing.cast(str, s[1][8]) for source_id, s in sources.items()}  # FileCheck.body_sha
     quote_count = cache.quote_count
@@ -1292,9 +1331,11 @@ def _check_quotes(sources: dict[str, _Checked], facts: list[_Checked], cache: Fi
             memo = (sha, quote)
             count = quote_count(memo)
             if count is None:
-                if source_id not in folded:
-                    folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)
-                count = quotes.occurrences(folded[source_id], quote)
+                count = counted.get(memo)  # counted while the files were checked (_Counter)
+                if count is None:
+                    if source_id not in folded:
+                        folded[source_id] = quotes.fold_text(typing.cast(Source, sources[source_id][2]()).body)
+                    count = quotes.occurrences(folded[source_id], quote)
                 cache.put_quote_count(memo, count)
             if count == 0:
                 missed.append((Where(doc.path, line, col), source_id, quote))
