@@ -8,7 +8,8 @@ import json
 import subprocess
 import sys
 
-from generator.checks.validate import HINTS_PER_RUN, MAX_PARAGRAPHS
+from generator.checks.fact_file import MAX_PARAGRAPHS
+from generator.checks.validate import HINTS_PER_RUN
 from generator.inputs.load import MAX_SEED_BYTES
 from generator.project import Project
 

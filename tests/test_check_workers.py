@@ -1,6 +1,6 @@
 """The check's shortcuts report exactly what the plain check reports: the summaries sent back from worker
 processes as plain tuples, and the converters' fast paths for plainly valid values
-(validate._fast_converter), which must accept only what the full conversion accepts unchanged."""
+(convert._fast_converter), which must accept only what the full conversion accepts unchanged."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 
 import pytest
 
-from generator.checks import validate
+from generator.checks import convert, validate
 from generator.inputs.yamlsafe import Mapping, Scalar, Sequence
 from generator.model import ActorId, ActorKind, Line, Paragraph, Quote, Slug, Text, Voice
 from generator.pipeline import check
@@ -77,10 +77,10 @@ VALUES = [
 TYPES = [Line, Paragraph, Quote, ActorId, ActorId | None, Slug, ActorKind, Voice, Annotated[str, Text(max_length=60)]]
 
 
-def converted(convert: validate.Convert, node, name: str) -> tuple:
-    conv = validate._Converter(Path("facts/actors/someone.yaml"))
+def converted(conversion: convert.Convert, node, name: str) -> tuple:
+    conv = convert._Converter(Path("facts/actors/someone.yaml"))
     conv.required = False
-    value = convert(conv, node, name)
+    value = conversion(conv, node, name)
     return value, conv.diagnostics, conv.ids, conv.references
 
 
@@ -90,13 +90,13 @@ def test_the_fast_paths_convert_as_the_full_conversion(tp):
     nodes += [Sequence([], 3, 7), Mapping([], 3, 7)]
     for node in nodes:
         for name in ("name", "quote"):
-            fast = converted(validate.converter_for(tp), node, name)
-            assert fast == converted(validate._full_converter(tp, True), node, name), (node, name)
+            fast = converted(convert.converter_for(tp), node, name)
+            assert fast == converted(convert._full_converter(tp, True), node, name), (node, name)
 
 
 def test_plain_leaf_types_have_a_fast_path():
     for tp in (Line, Quote, ActorId, Slug, ActorKind):
-        assert validate.converter_for(tp) is not validate._full_converter(tp, True)
+        assert convert.converter_for(tp) is not convert._full_converter(tp, True)
 
 
 def test_quotes_counted_while_the_files_are_checked_count_as_the_checks_across_files(tmp_path, monkeypatch):

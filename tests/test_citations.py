@@ -12,7 +12,7 @@ import pytest
 
 from generator.cache import CACHE_DIR, read_record
 from generator.checks import quotes
-from generator.checks.validate import _GENERATED_ANCHOR
+from generator.checks.convert import _GENERATED_ANCHOR
 from generator.model import Citation
 from generator.pages.citations import PLACES_RECORD, citation_lists, landing_anchor, landings, locate
 from generator.pages.context import CitationView, build_pages, legend

@@ -28,7 +28,9 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from generator.checks.validate import MAX_CITATIONS, MAX_PARAGRAPHS, MAX_REFERENCES, convert, unseen_character
+from generator.checks.convert import convert
+from generator.checks.fact_file import MAX_CITATIONS, MAX_PARAGRAPHS, MAX_REFERENCES
+from generator.checks.text import unseen_character
 from generator.commands.cli import main
 from generator.diagnostics import Code, DiagnosticError
 from generator.inputs import yamlsafe

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator import model
-from generator.checks.validate import MAX_CITATIONS, MAX_REFERENCES, NEAREST_SHOWN
+from generator.checks.fact_file import MAX_CITATIONS, MAX_REFERENCES
+from generator.checks.ids import NEAREST_SHOWN
 from generator.pipeline import check
 from generator.project import Project
 
@@ -220,19 +221,19 @@ def test_did_you_mean_looks_at_a_bounded_set_of_ids_and_still_finds_the_typo():
     so a typo at the start, in the middle or at the end is still found."""
     import time
 
-    from generator.checks import validate
+    from generator.checks import ids as near_ids
 
     ids = [f"actor-with-a-rather-long-and-similar-identifier-number-{i:05d}-of-the-set" for i in range(2000)]
-    near = validate._NearIds(ids)
+    near = near_ids._NearIds(ids)
     compared: list[int] = []
-    real = validate._did_you_mean
+    real = near_ids._did_you_mean
 
     def counting(word: str, choices: typing.Iterable[str]) -> str:
         choices = list(choices)
         compared.append(len(choices))
         return real(word, choices)
 
-    validate._did_you_mean = counting
+    near_ids._did_you_mean = counting
     try:
         started = time.process_time()
         hints = [near.suggest(i.replace("actor-", "actr-")) for i in ids]
@@ -242,9 +243,9 @@ def test_did_you_mean_looks_at_a_bounded_set_of_ids_and_still_finds_the_typo():
         assert near.suggest(ids[777].replace("similar", "simliar")).startswith(f"did you mean {ids[777]!r}")
         assert near.suggest(ids[42][:-1] + "x").startswith(f"did you mean {ids[42]!r}")
     finally:
-        validate._did_you_mean = real
+        near_ids._did_you_mean = real
     assert spent < 10, f"{spent:.1f} s of CPU"  # about half a second
-    assert max(compared) <= validate.NEAR_IDS
+    assert max(compared) <= near_ids.NEAR_IDS
     assert all(hint.startswith("did you mean") for hint in hints)
     assert hints[5].startswith(f"did you mean {ids[5]!r}")
 
@@ -433,7 +434,7 @@ def test_the_references_of_a_file_past_the_limit_are_refused_not_looked_up(basic
 
 
 def test_an_article_with_more_paragraphs_than_the_limit_is_refused_at_the_first_over_it(basic):
-    from generator.checks.validate import MAX_PARAGRAPHS
+    from generator.checks.fact_file import MAX_PARAGRAPHS
 
     seed = basic.seeds_dir / "serious-50-minute-conversation.md"
     text = re.sub(r"original_sha256: .*\n", "", seed.read_text(encoding="utf-8")).rstrip("\n") + "\n"  # edited
@@ -599,7 +600,7 @@ def test_a_blank_quote_points_to_factsheet_cite(basic):
 
 
 def test_a_file_that_is_not_a_fact_is_summed_up_as_invalid_with_its_problems_and_nothing_else():
-    from generator.checks.validate import FileCheck, check_file
+    from generator.checks.fact_file import FileCheck, check_file
     from generator.inputs.load import Document
 
     summary, obj = check_file(Document(model.Actor, "facts/actors/x.yaml", "id: x\nname: [\n"))
@@ -609,7 +610,7 @@ def test_a_file_that_is_not_a_fact_is_summed_up_as_invalid_with_its_problems_and
 
 
 def test_a_files_summary_places_the_fact_where_it_is_written():
-    from generator.checks.validate import check_file
+    from generator.checks.fact_file import check_file
     from generator.inputs.load import Document
 
     text = '# an actor\n\nid: x\nname: "X"\nkind: person\nsummary: "An actor."\n'
@@ -634,7 +635,7 @@ def test_a_citation_of_an_unknown_source_does_not_stop_the_next_from_being_check
 
 
 def test_a_files_summary_carries_what_the_rules_across_facts_need():
-    from generator.checks.validate import check_file
+    from generator.checks.fact_file import check_file
     from generator.inputs.load import Document
 
     event = (FIXTURES / "basic/facts/events/biden-putin-call-2021-12-30.yaml").read_text(encoding="utf-8")

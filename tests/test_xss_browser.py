@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checks import validate
+from generator.checks import convert
 from generator.pipeline import build, bundle, check
 from generator.project import Project
 from generator.site.bundle import Bundles
@@ -188,7 +188,7 @@ def past_the_check(tmp_path_factory) -> Iterator[tuple[Path, Bundles]]:
     bypass(project)
     with pytest.MonkeyPatch.context() as mp:
         assert check(project, cache=False).errors, "the check refuses these names"
-        mp.setattr(validate, "unseen_character", lambda value, multiline: None)
+        mp.setattr(convert, "unseen_character", lambda value, multiline: None)
         assert check(project, cache=False).errors == []
         _, site = build(project, strict=True, cache=False)
         _, bundles = bundle(project, strict=True)

@@ -166,7 +166,8 @@ class Found:
 def find(project: Project, source: str, words: str, limit: int = 10) -> Found:
     """The first `limit` passages of the source `source` (an id; a seed's file name or path is taken too)
     that hold `words`. Raises DiagnosticError when there is no such source or its seed has problems."""
-    from generator.checks.validate import ALL_SHOWN, NEAREST_SHOWN, _NearIds, convert
+    from generator.checks.convert import convert
+    from generator.checks.ids import ALL_SHOWN, NEAREST_SHOWN, _NearIds
     from generator.inputs.load import load_seed_file
 
     source_id = re.sub(r"\.md$", "", re.split(r"[/\\]", source.strip())[-1])

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.checks import quotes
-from generator.checks.validate import check, fields_of
+from generator.checks.convert import fields_of
+from generator.checks.validate import check
 from generator.inputs import git
 from generator.inputs.load import load_project
 from generator.model import (

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from generator.checks.validate import unseen_character
+from generator.checks.text import unseen_character
 from generator.commands.schema import write_schemas
 from generator.resources import starter
 

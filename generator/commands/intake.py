@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.checks.validate import MAX_PARAGRAPHS, check_file, unseen_character
+from generator.checks.fact_file import MAX_PARAGRAPHS, check_file
+from generator.checks.text import unseen_character
 from generator.commands.scaffold import free_path
 from generator.diagnostics import Code, Diagnostic, DiagnosticError, Severity, error, warning
 from generator.inputs.load import _FORBIDDEN, MAX_SEED_BYTES, Document, split_front_matter

@@ -13,7 +13,7 @@ import typing
 from enum import Enum
 from pathlib import Path
 
-from generator.checks.validate import fields_of, is_required
+from generator.checks.convert import fields_of, is_required
 from generator.diagnostics import Code, DiagnosticError, error
 from generator.model import BY_KIND, SLUG_MAX, SLUG_RE, ClockTime, FactDate, Source, Where, slugify
 from generator.project import Project

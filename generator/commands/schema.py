@@ -18,7 +18,7 @@ import typing
 from enum import Enum
 from pathlib import Path
 
-from generator.checks.validate import fields_of, is_required
+from generator.checks.convert import fields_of, is_required
 from generator.model import ENTITY_TYPES, SLUG_MAX, ClockTime, FactDate, Ref, SheetInfo, Source, Text
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
