@@ -21,7 +21,7 @@ from generator.model import Actor, FactBase, FactDate, Topic, Where
 from generator.pages.citations import PLACES_RECORD, Places
 from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
 from generator.pages.export import SCHEMA, exports
-from generator.pages.reads import reading
+from generator.pages.reads import Known, reading
 from generator.pages.render import FrontMatterError, render_changed
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
@@ -89,13 +89,15 @@ def render(
     reuse: bool = False,
     fingerprints: dict[str, incremental.Rendered] | None = None,
     exported: dict[str, incremental.Made] | None = None,
+    recorded: list[Known] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
 
     With `reuse`, a page whose inputs or fingerprint are the previous generate's takes its Markdown from the
     docs folder instead of being rendered (incremental.py); `fingerprints`, when given, receives each
     page's. `exported`, when given, receives the data exports (with `reuse`, a file whose inputs did not
-    change is the docs folder's)."""
+    change is the docs folder's). `recorded`, when given, receives the hashes of the values the pages and
+    exports read, for the next build (reads.Known)."""
     result = check(project, cache=cache, jobs=jobs, progress=progress)
     blocking = result.diagnostics if strict else result.errors
     if blocking:
@@ -104,10 +106,12 @@ def render(
         with few_collections():
             updated = updated_on(project, result.facts)
             places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
-            contexts, digest, tracked = build_pages_reads(result.facts, updated, places)
+            previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
+            contexts, digest, tracked, known = build_pages_reads(
+                result.facts, updated, places, result.files, previous.known if previous is not None else None
+            )
             if places is not None and places.stale():
                 write_record(project.root, PLACES_RECORD, places.record())
-            previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
             docs = project.docs_dir
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
 
@@ -153,6 +157,8 @@ def render(
     if exported is not None:
         with few_collections():
             exported.update(_exports(tracked, digest, previous, project.docs_dir))
+    if recorded is not None:
+        recorded.append(known())
     return result, {path: r.text for path, r in rendered.items()}
 
 
@@ -228,6 +234,7 @@ def generate(
         incremental.forget(project.root)  # the docs folder changes without a record of it
     rendered: dict[str, incremental.Rendered] = {}
     made: dict[str, incremental.Made] = {}
+    recorded: list[Known] = []
     result, pages = render(
         project,
         strict=strict,
@@ -237,6 +244,7 @@ def generate(
         reuse=cache and not full,
         fingerprints=rendered if cache else None,
         exported=made,
+        recorded=recorded,
     )
     built = sum(r.built for r in rendered.values()) if rendered else len(pages)
     progress(Step(Stage.RENDER, built, built))
@@ -244,7 +252,7 @@ def generate(
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)
     if cache:
-        incremental.save_pages(project.root, _pages_key(project), rendered, made)
+        incremental.save_pages(project.root, _pages_key(project), rendered, made, recorded[0] if recorded else None)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
     return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 

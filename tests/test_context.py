@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from generator.checks import chronology
 from generator.model import ActorKind, FactDate, Role, Source
 from generator.pages.citations import CitedPassage
-from generator.pages.context import Paragraph, Segment, _Builder, build_pages, side_of
+from generator.pages.context import MADE_FROM, Paragraph, Segment, _Builder, _only, build_pages, side_of
+from generator.pages.reads import INFO_TOKEN, Known
 from generator.pipeline import check
 from generator.project import Project
 
@@ -265,3 +266,71 @@ def test_the_claims_page_opens_with_an_overview_linking_every_claim(tmp_path):
     facts = check(project).facts
     for c in facts.claims.values():
         assert f"](#{c.id})" in text[:first_claim], c.id
+
+
+# What the incremental build takes from the previous one (context.MADE_FROM, reads.Known) ------------------
+
+
+def _reads_of_every_page(builder: _Builder, updated=None) -> set[str]:
+    return {t for page in builder.pages(updated) for t in page.context_reads()[1]}
+
+
+def _builder(project: Project, known: Known | None = None) -> _Builder:
+    result = check(project, cache=True)
+    assert result.files, "the check knows each fact's file hash"
+    return _Builder(result.facts, None, result.files, known)
+
+
+def test_a_read_keeps_its_recorded_hash_only_while_the_files_it_is_made_from_are_unchanged(basic):
+    fresh = _builder(basic)
+    tokens = _reads_of_every_page(fresh)
+    for t in tokens:
+        fresh.digest([t])
+    recorded = fresh.known()
+    assert set(recorded.digests) == tokens and set(recorded.inputs) == set(MADE_FROM)
+    # A record claiming other values for every read: taken as it is while nothing changed (the shortcut
+    # is used, not hashed again) ...
+    stale = Known(recorded.inputs, dict.fromkeys(recorded.digests, "stale"))
+    same, truth = _builder(basic, stale), _builder(basic)
+    assert all(same.digest([t]) != truth.digest([t]) for t in tokens)
+    # ... but never for a read made from a file edited since: one position's stance.
+    path = basic.facts_dir / "positions" / "biden-threatens-sanctions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('stance: "', 'stance: "Edited. ', 1), encoding="utf-8")
+    edited, truth = _builder(basic, stale), _builder(basic)
+    made_from_positions = {t for t in tokens if "position" in MADE_FROM[t.partition("\t")[0]]}
+    assert {t.partition("\t")[0] for t in made_from_positions} >= {"position", "by_topic", "by_actor", "passages"}
+    for t in tokens:
+        if t in made_from_positions:
+            assert edited.digest([t]) == truth.digest([t]), t
+        else:
+            assert edited.digest([t]) != truth.digest([t]), t  # still the record's (made from other files)
+    edited_position = 'position\t"biden-threatens-sanctions"'
+    assert truth.digest([edited_position]) != fresh.digest([edited_position])
+
+
+def test_an_entity_is_hashed_as_its_file_and_an_unknown_file_is_pickled(basic):
+    result = check(basic, cache=True)
+    facts = result.facts
+    position = facts.positions["biden-threatens-sanctions"]
+    by_file = _Builder(facts, None, result.files)
+    unknown = {k: v for k, v in result.files.items() if k != ("Position", "biden-threatens-sanctions")}
+    by_pickle = _Builder(facts, None, unknown)
+    assert by_file._plain(position) != by_pickle._plain(position)
+    assert by_file.made_from["by_topic"] is not None and by_pickle.made_from["by_topic"] is None
+    assert by_file.made_from["claims_on"] == by_pickle.made_from["claims_on"]
+
+
+def test_each_index_is_made_only_from_the_kinds_made_from_names(basic):
+    facts = check(basic).facts
+    builder = _Builder(facts)
+    assert set(builder.indexes) | {INFO_TOKEN} == set(MADE_FROM)
+    only = _only(facts, "by_topic")
+    assert only.positions is facts.positions
+    for read in (
+        lambda: only.actors["x"],
+        lambda: list(only.claims),
+        lambda: only.sources.items(),
+        lambda: only.info.title,
+    ):
+        with pytest.raises((AssertionError, AttributeError)):
+            read()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import tempfile
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from generator.pipeline import build
 from generator.project import Project
-from generator.site import publish
+from generator.resources import default_templates
+from generator.site import publish, shards
 
 from .conftest import copy_tree
 
@@ -257,7 +260,7 @@ def test_a_page_reads_every_source_its_citations_show(basic: Project) -> None:
     from generator.pipeline import check
 
     facts = check(basic).facts
-    pages, _, _ = build_pages_reads(facts)
+    pages, _, _, _ = build_pages_reads(facts)
     for page in pages:
         context, reads = page.context_reads()
         for shown in context["legend"]:
@@ -324,3 +327,62 @@ def test_the_render_stage_counts_the_pages_it_builds(basic: Project) -> None:
     renders = [(s.done, s.total) for s in steps if s.stage is Stage.RENDER]
     assert renders == [(0, len(built)), (len(built), len(built))]
     assert 0 < len(built) < pages
+
+
+def mkdocs_messages(project: Project, **options: object) -> list[str]:
+    """What MkDocs and its plugins log at WARNING and above during a build, in order."""
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(f"{record.levelname}: {record.getMessage()}")
+
+    handler, logger = Keep(logging.WARNING), logging.getLogger("mkdocs")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        build(project, **options)  # type: ignore[arg-type]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return seen
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_an_incremental_build_shows_the_messages_of_unchanged_pages_as_a_full_build_does(
+    basic: Project, monkeypatch: pytest.MonkeyPatch, sharded: bool
+) -> None:
+    """MkDocs warns about a page while it reads or builds it, and about links to missing anchors after all
+    pages: an incremental build shows an unchanged page's warnings again, and checks its links to anchors
+    of the pages it rebuilt (here: an anchor the edit removes from the topic's page). The full build that
+    records them runs in one process or, `sharded`, in two (the shard's messages come by its pipe)."""
+    if sharded:
+        monkeypatch.setattr(shards, "MIN_PAGES_PER_SHARD", 1)
+    timeline = basic.templates_dir / "timeline.md.j2"  # a page no edit below changes
+    timeline.parent.mkdir(parents=True, exist_ok=True)
+    text = (default_templates() / "timeline.md.j2").read_text(encoding="utf-8")
+    timeline.write_text(
+        text + "\n[Gone](no-such-page.md) and [the position](topics/sanctions.md#biden-threatens-sanctions)\n",
+        encoding="utf-8",
+    )
+    full = mkdocs_messages(basic, full=True, jobs=2)
+    assert any("no-such-page.md" in m for m in full)
+    calls = []
+    real = publish.run_mkdocs
+    with mock.patch.object(publish, "run_mkdocs", side_effect=lambda *a, **k: calls.append(k) or real(*a, **k)):
+        edit(basic.root, "fact text", "Edited once", 0)
+        assert mkdocs_messages(basic) == full
+        assert "dirty" in calls[-1] and "timeline.md" not in calls[-1]["dirty"]
+        # The position renamed: the about page (not rebuilt) now links to an anchor its topic's page lacks.
+        path = basic.root / POSITION
+        path.write_text(path.read_text(encoding="utf-8").replace("id: biden-threatens-sanctions", "id: renamed"))
+        (basic.root / POSITION).rename(basic.root / "facts/positions/renamed.yaml")
+        incremental = mkdocs_messages(basic)
+        assert "dirty" in calls[-1] and "timeline.md" not in calls[-1]["dirty"]
+        assert any("#biden-threatens-sanctions" in m for m in incremental)
+        # Neither page built again: the missing anchor is still reported.
+        edit(basic.root, "seed text", "More words", 2)
+        again = mkdocs_messages(basic)
+        assert "dirty" in calls[-1] and not {"timeline.md", "topics/sanctions.md"} & calls[-1]["dirty"]
+    assert incremental == again == mkdocs_messages(basic, full=True, jobs=2)

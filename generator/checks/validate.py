@@ -51,6 +51,9 @@ class CheckResult:
     diagnostics: list[Diagnostic]
     counts: dict[str, int]  # valid facts by kind ('sources', 'actors', ...), without building them
     load_facts: typing.Callable[[], FactBase] = dataclasses.field(repr=False, compare=False)
+    files: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    """Per fact (model class name, id; the sheet's info under id ""), its file's path and SHA-256 when
+    known: the cache's key, which its model object is a function of (context.py hashes objects by it)."""
 
     @functools.cached_property
     def facts(self) -> FactBase:
@@ -295,6 +298,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     by_kind: dict[type, dict[str, _Checked]] = {t: {} for t in (*ENTITY_TYPES, Source)}
     first_seen: dict[str, tuple[Document, int]] = {}
     info: typing.Callable[[], object] | None = None
+    info_key: Key | None = None
 
     counted: dict[tuple[str, str], int] = {}  # quote lookups done while the files were checked
     for doc, summary, value in _checked_files(loaded.documents, cache, jobs, counted):
@@ -308,7 +312,7 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         if not valid:
             continue
         if fact_id is None:
-            info = value
+            info, info_key = value, doc.cache_key
             continue
         if fact_id in first_seen:
             diagnostics.append(
@@ -371,7 +375,15 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         return facts
 
     counts = {t.FOLDER if t is not Source else "sources": len(by_kind[t]) for t in BY_KIND.values()}
-    return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts)
+    files = {
+        (t.__name__, i): f"{key[1]}\0{key[2]}"
+        for t, checked in by_kind.items()
+        for i, (doc, _, _) in checked.items()
+        if (key := doc.cache_key) is not None and key[0] == t.__name__
+    }
+    if info is not None and info_key is not None and info_key[0] == SheetInfo.__name__:
+        files[(SheetInfo.__name__, "")] = f"{info_key[1]}\0{info_key[2]}"
+    return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts, files)
 
 
 def _check_rules(

@@ -41,7 +41,7 @@ from generator.model import (
 )
 from generator.pages.citations import CitedPassage, Places, landing_anchor, landings, locate
 from generator.pages.export import EXPORT_FILES
-from generator.pages.reads import INFO_TOKEN, Reads, ReadsAll, reading, untoken
+from generator.pages.reads import INFO_TOKEN, Known, Reads, ReadsAll, reading, untoken
 
 
 @dataclass(frozen=True, order=True)
@@ -254,51 +254,137 @@ def fact_target(fact: Entity) -> Target:
     return Target({Event: PAGES["timeline"], Claim: PAGES["claims"]}[type(fact)], fact.id)
 
 
+# What each index of _Builder is made from: the kinds of fact (and "info", the sheet's own file) whose
+# files it reads. A read's value is a function of these files alone, so while they are the ones of the
+# previous build (the same contents, by the check's hashes), its hash is the one recorded then
+# (`Known`). The builder makes each index from a fact base that holds only these kinds (`_only`), so an
+# index that reads another fails at once instead of being served stale.
+MADE_FROM: dict[str, tuple[str, ...]] = {
+    **{kind: (kind,) for kind in ("source", "actor", "event", "topic", "position", "claim")},
+    INFO_TOKEN: ("info",),
+    "source_keys": ("source",),
+    "source_order": ("source",),
+    "folded": ("source",),
+    "passages": ("info", "source", "actor", "event", "topic", "position", "claim"),
+    "passage_counts": ("info", "source", "actor", "event", "topic", "position", "claim"),
+    "mentions": ("source", "actor"),
+    "by_actor": ("position",),
+    "by_reporter": ("position",),
+    "by_topic": ("position",),
+    "order": ("event",),
+    "before_focus": ("event", "info"),
+    "events_of": ("event",),
+    "claims_on": ("claim",),
+    "answers_of": ("claim",),
+}
+
+
+class _Unread(dict[str, object]):
+    """A kind of fact an index may not read (see MADE_FROM): any use of it fails."""
+
+    def _refuse(self, *_: object, **__: object) -> typing.NoReturn:
+        raise AssertionError("an index of context._Builder read a kind of fact missing from its MADE_FROM")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = get = keys = values = items = _refuse
+
+
+def _only(facts: FactBase, name: str) -> FactBase:
+    """`facts` with only the kinds index `name` is made from (MADE_FROM); the sheet's info is blank
+    unless it is one of them."""
+    kinds = MADE_FROM[name]
+    unread = {f"{k}s": _Unread() for k in _KINDS if k not in kinds}
+    if "info" not in kinds:
+        unread["info"] = _Unread()
+    return dataclasses.replace(facts, **unread)  # type: ignore[arg-type]
+
+
 class _Builder:
-    def __init__(self, facts: FactBase, places: Places | None = None) -> None:
+    def __init__(
+        self,
+        facts: FactBase,
+        places: Places | None = None,
+        files: Mapping[tuple[str, str], str] | None = None,
+        known: Known | None = None,
+    ) -> None:
         self.facts = facts
-        self.source_keys = {sid: f"S{i}" for i, sid in enumerate(facts.sources, 1)}
-        self.source_order = {sid: i for i, sid in enumerate(facts.sources)}
+        self._entities: dict[int, str] = {}
+        self.made_from = self._made_from(facts, files or {})
+        known = known or Known()
+        self._known = known.digests
+        self._reusable = frozenset(
+            name for name, key in self.made_from.items() if key is not None and known.inputs.get(name) == key
+        )
+        self.source_keys = {sid: f"S{i}" for i, sid in enumerate(_only(facts, "source_keys").sources, 1)}
+        self.source_order = {sid: i for i, sid in enumerate(_only(facts, "source_order").sources)}
         self._citation_views: dict[tuple[object, ...], CitationView] = {}
         self._quote_ids: dict[str, str] = {}
-        self.folded = {sid: quotes.fold_text(s.body) for sid, s in facts.sources.items()}
-        self.passages = locate(facts, places)
+        self.folded = {sid: quotes.fold_text(s.body) for sid, s in _only(facts, "folded").sources.items()}
+        self.passages = locate(_only(facts, "passages"), places)
         # What a source's listing shows of its passages: a read of these counts is not one of the citing facts.
         self.passage_counts = {sid: (sum(len(p.facts) for p in ps), len(ps)) for sid, ps in self.passages.items()}
         # Which sources name each actor (or alias): one pass over each article for all names.
+        actors = _only(facts, "mentions").actors
         self.mentions = quotes.occurrences_in(
             self.folded,
-            {quotes.fold_text(n) for a in facts.actors.values() for n in (a.name, *(x.name for x in a.aliases))},
+            {quotes.fold_text(n) for a in actors.values() for n in (a.name, *(x.name for x in a.aliases))},
         )
         # Indexes by actor and topic, so that each page costs its own facts, not the whole fact base.
         self.by_actor: dict[str, list[Position]] = defaultdict(list)
         self.by_reporter: dict[str, list[Position]] = defaultdict(list)
         self.by_topic: dict[str, list[Position]] = defaultdict(list)
-        for p in facts.positions.values():
+        for p in _only(facts, "by_actor").positions.values():  # by_reporter and by_topic: the same kinds
             self.by_actor[p.actor].append(p)
             self.by_topic[p.topic].append(p)
             if p.reported_by is not None:
                 self.by_reporter[p.reported_by].append(p)
-        self.order = chronology.timeline(facts.events)
-        self.before_focus = chronology.precedes(facts.events, facts.info.focus_event or "")
+        self.order = chronology.timeline(_only(facts, "order").events)
+        focus = _only(facts, "before_focus")
+        self.before_focus = chronology.precedes(focus.events, focus.info.focus_event or "")
         self.events_of: dict[str, list[Event]] = defaultdict(list)
-        for e in self.order:
+        for e in self.order:  # made from `order` alone
             for actor_id in dict.fromkeys(e.actors):
                 self.events_of[actor_id].append(e)
         # Claims by the facts they bear on: every page showing such a fact says that the sources differ.
         self.claims_on: dict[tuple[str, str], list[Claim]] = defaultdict(list)
-        for c in facts.claims.values():
+        for c in _only(facts, "claims_on").claims.values():
             for kind, ids in (("event", c.events), ("position", c.positions), ("actor", c.actors)):
                 for i in ids:
                     self.claims_on[(kind, i)].append(c)
             if c.topic:
                 self.claims_on[("topic", c.topic)].append(c)
         self.answers_of: dict[str, list[tuple[Claim, Answer]]] = defaultdict(list)
-        for c in facts.claims.values():
+        for c in _only(facts, "answers_of").claims.values():
             for ans in c.answers:
                 if ans.said_by is not None:
                     self.answers_of[ans.said_by].append((c, ans))
         self._track(facts)
+
+    def _made_from(self, facts: FactBase, files: Mapping[tuple[str, str], str]) -> dict[str, str | None]:
+        """Per index (MADE_FROM), one hash of the files it is made from (None when a file's hash is not
+        known). `files`: the check's hash of each fact's file, by (model class name, id). Each entity
+        object of `facts` is hashed as its file (the check cache's own key: the same bytes at the same
+        path make the same object), instead of pickling it."""
+        kinds: dict[str, str | None] = {}
+        info = files.get((type(facts.info).__name__, ""))
+        kinds["info"] = None if info is None else hashlib.sha256(info.encode()).hexdigest()
+        for kind in _KINDS:
+            parts: list[str] = []
+            for fact_id, fact in getattr(facts, f"{kind}s").items():
+                found = files.get((type(fact).__name__, fact_id))
+                if found is None:
+                    break
+                # The object is the one `facts` holds (kept alive by it): its hash is its file's.
+                digest = self._entities[id(fact)] = hashlib.sha256(found.encode()).hexdigest()
+                parts.append(f"{fact_id}\n{digest}")
+            else:
+                kinds[kind] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+                continue
+            kinds[kind] = None
+        made: dict[str, str | None] = {}
+        for name, sources in MADE_FROM.items():
+            keys = [kinds[k] for k in sources]
+            made[name] = None if any(k is None for k in keys) else hashlib.sha256(repr(keys).encode()).hexdigest()
+        return made
 
     def _track(self, facts: FactBase) -> None:
         """From here on, every read of the fact base and of the indexes is noted (see `Reads`)."""
@@ -318,7 +404,6 @@ class _Builder:
                 setattr(self, name, index)
         self.indexes = indexes
         self._digests: dict[str, str] = {}
-        self._entities: dict[int, str] = {}
 
     def digest(self, tokens: Iterable[str]) -> str:
         """One hash of the values the reads `tokens` give now (with each token, so that a read that is
@@ -327,9 +412,18 @@ class _Builder:
         for token in tokens:
             found = self._digests.get(token)
             if found is None:
-                found = self._digests[token] = self._value_digest(token)
+                if token.partition("\t")[0] in self._reusable and token in self._known:
+                    found = self._known[token]  # made from the same files as the previous build's
+                else:
+                    found = self._value_digest(token)
+                self._digests[token] = found
             parts.append(f"{token}\n{found}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def known(self) -> Known:
+        """What the next build may take from this one: the reads hashed so far, and their indexes' files."""
+        made = {name: key for name, key in self.made_from.items() if key is not None}
+        return Known(made, {t: d for t, d in self._digests.items() if t.partition("\t")[0] in made})
 
     def _value_digest(self, token: str) -> str:
         if token == INFO_TOKEN:
@@ -957,11 +1051,17 @@ def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
 
 
 def build_pages_reads(
-    facts: FactBase, updated: FactDate | None = None, places: Places | None = None
-) -> tuple[list[Page], Callable[[Iterable[str]], str], FactBase]:
+    facts: FactBase,
+    updated: FactDate | None = None,
+    places: Places | None = None,
+    files: Mapping[tuple[str, str], str] | None = None,
+    known: Known | None = None,
+) -> tuple[list[Page], Callable[[Iterable[str]], str], FactBase, Callable[[], Known]]:
     """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now (a
-    page whose reads give what they gave before has the same context), and the fact base whose reads are
-    noted (`reading`: for other things made from it, the exports). `places`: quotes located before
-    (citations.Places), updated with this build's."""
-    builder = _Builder(facts, places)
-    return builder.pages(updated), builder.digest, builder.facts
+    page whose reads give what they gave before has the same context), the fact base whose reads are
+    noted (`reading`: for other things made from it, the exports), and what to record for the next build
+    (the `Known` of the reads hashed so far). `places`: quotes located before (citations.Places), updated
+    with this build's. `files`: the check's hash of each fact's file (CheckResult.files), and `known` what
+    the previous build recorded: the reads of indexes made from the same files are not hashed again."""
+    builder = _Builder(facts, places, files, known)
+    return builder.pages(updated), builder.digest, builder.facts, builder.known

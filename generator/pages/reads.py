@@ -13,10 +13,21 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 ALL = "*"
 INFO_TOKEN = "info"
 T = typing.TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a build recorded of the reads' values for the next one: `inputs`, per index (context.MADE_FROM),
+    a hash of the files it was made from, and `digests`, per read (a token), the hash of its value. A
+    read's recorded hash is used only while its index's files are the same (context._Builder)."""
+
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 def reading(make: Callable[[], T]) -> tuple[T, tuple[str, ...]]:

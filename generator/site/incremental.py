@@ -24,9 +24,11 @@ not used (the build is then a full one):
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import pickle
 import re
@@ -40,10 +42,11 @@ from typing import Any
 
 from generator.cache import CACHE_DIR
 from generator.cache import _stamp as code_stamp
+from generator.pages.reads import Known
 
 PAGES_RECORD = "pages.json"
 SITE_RECORD = "site.json"
-_FORMAT = 2
+_FORMAT = 3
 # The packages whose versions shape the output (the generator's own code is in code_stamp()).
 _PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe", "pyyaml")
 # Plugins whose output the incremental site build keeps exactly right; with any other, builds are full.
@@ -169,12 +172,14 @@ class Made:
 @dataclass(frozen=True)
 class PageRecord:
     """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
-    per page, (inputs hash, reads) when that build knew them."""
+    per page, (inputs hash, reads) when that build knew them; `known`: the hashes of the reads' values
+    then, and of the files each index was made from (context._Builder takes those still valid)."""
 
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     inputs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     exports: dict[str, Made] = field(default_factory=dict)
+    known: Known = field(default_factory=Known)
 
     def kept_export(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Made | None:
         """The export file `path` as the previous build wrote it, when `inputs(reads)` is the hash recorded
@@ -299,13 +304,34 @@ def load_pages(root: Path, key: str) -> PageRecord:
                 and all(type(n) is int and 0 <= n < len(tokens) for n in numbers)
             ):
                 exports[path] = Made(b"", value[0], tuple(tokens[n] for n in numbers), sha)
-    return PageRecord(key, pages, inputs, exports)
+    return PageRecord(key, pages, inputs, exports, _load_known(data, tokens))
+
+
+def _load_known(data: dict[str, Any], tokens: object) -> Known:
+    """The record's hashes of read values: a digest per entry of the token table ("" for none)."""
+    made, digests = data.get("made_from"), data.get("digests")
+    if not (
+        isinstance(made, dict)
+        and all(isinstance(v, str) for v in made.values())
+        and isinstance(tokens, list)
+        and isinstance(digests, list)
+        and len(digests) == len(tokens)
+        and all(isinstance(t, str) for t in tokens)
+        and all(isinstance(d, str) for d in digests)
+    ):
+        return Known()
+    return Known(made, {t: d for t, d in zip(tokens, digests, strict=True) if d})
 
 
 def save_pages(
-    root: Path, key: str, rendered: Mapping[str, Rendered], exports: Mapping[str, Made] | None = None
+    root: Path,
+    key: str,
+    rendered: Mapping[str, Rendered],
+    exports: Mapping[str, Made] | None = None,
+    known: Known | None = None,
 ) -> None:
-    """Record the pages (and the `exports` made from the fact base: what each read) for the next generate."""
+    """Record the pages (and the `exports` made from the fact base: what each read; `known`, the hashes of
+    the reads' values) for the next generate."""
     pages = {path: [r.fingerprint, r.text_sha or _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
     # Each page's reads as numbers into one table of them: pages read many of the same things.
     number: dict[str, int] = {}
@@ -319,7 +345,19 @@ def save_pages(
         for path, m in (exports or {}).items()
         if m.inputs
     }
-    record = {"key": key, "pages": pages, "tokens": list(number), "inputs": inputs, "exports": made}
+    known = known or Known()
+    for token in known.digests:
+        number.setdefault(token, len(number))
+    digests = [known.digests.get(token, "") for token in number]
+    record = {
+        "key": key,
+        "pages": pages,
+        "tokens": list(number),
+        "inputs": inputs,
+        "exports": made,
+        "made_from": dict(known.inputs),
+        "digests": digests,
+    }
     _write_json(root, PAGES_RECORD, record)
 
 
@@ -384,6 +422,8 @@ class SiteRecord:
     key: str
     docs: dict[str, str]
     site: dict[str, list[int]]
+    pages: dict[str, PageLog] = field(default_factory=dict)
+    """Per documentation page, what MkDocs logged for it, its anchors and links (make_page_logs)."""
 
 
 def load_site(root: Path, key: str, site: Path) -> SiteRecord | None:
@@ -400,19 +440,63 @@ def load_site(root: Path, key: str, site: Path) -> SiteRecord | None:
             return None
     except OSError:
         return None
-    return SiteRecord(key, docs, stamps)
+    pages = data.get("pages")
+    return SiteRecord(key, docs, stamps, _page_logs(pages))
+
+
+def _page_logs(data: object) -> dict[str, PageLog]:
+    """The pages' logs of a site record, each checked for the shape make_page_logs reads (others are left
+    out: those pages are built again)."""
+    if not isinstance(data, dict):
+        return {}
+
+    def texts(value: object) -> bool:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+    pages: dict[str, PageLog] = {}
+    for uri, page in data.items():
+        if not (
+            isinstance(page, dict)
+            and "anchors" in page
+            and (page["anchors"] is None or isinstance(page["anchors"], str))
+            and isinstance(page.get("warned"), list)
+            and all(isinstance(w, str) for w in page["warned"])
+            and texts(page.get("links"))
+            and isinstance(page.get("odd"), dict)
+            and all(texts(v) for v in page["odd"].values())
+            and isinstance(page.get("logs"), list)
+        ):
+            continue
+        if all(
+            isinstance(e, list)
+            and len(e) == 5
+            and e[0] in (1, 2)
+            and isinstance(e[1], str)
+            and type(e[2]) is int
+            and isinstance(e[3], str)
+            and isinstance(e[4], str)
+            for e in page["logs"]
+        ):
+            pages[uri] = page
+    return pages
 
 
 def save_site(
-    root: Path, key: str, docs: Mapping[str, str], site: Path, known: Mapping[str, list[int]] | None = None
+    root: Path,
+    key: str,
+    docs: Mapping[str, str],
+    site: Path,
+    known: Mapping[str, list[int]] | None = None,
+    pages: Mapping[str, PageLog] | None = None,
 ) -> None:
     """Record the site in place. `known`: the recorded stamps of the files the build hard-linked from the
-    previous site (see `site_stamps`); a file changed since then makes the record not match: a full build."""
+    previous site (see `site_stamps`); a file changed since then makes the record not match: a full build.
+    `pages`: each page's logs, anchors and links (make_page_logs), for the next build to show again."""
     try:
         stamps = site_stamps(site, known)
     except OSError:
         return
-    _write_json(root, SITE_RECORD, {"key": key, "docs": dict(docs), "site": stamps})
+    _write_json(root, SITE_RECORD, {"key": key, "docs": dict(docs), "site": stamps, "pages": dict(pages or {})})
 
 
 def pages_of(paths: Iterable[str]) -> set[str]:
@@ -551,3 +635,216 @@ def forget_site(root: Path) -> None:
     """Drop the site's record (while a new site is being built and swapped in)."""
     with contextlib.suppress(OSError):
         _record_file(root, SITE_RECORD).unlink(missing_ok=True)
+
+
+# Each page's messages ------------------------------------------------------------------------------
+
+# The record of one documentation page (by its docs path) in the site's record: "logs", what MkDocs logged
+# while reading (1) and building (2) it, as [phase, logger, level number, level name, message]; "anchors",
+# its anchors (one string, space-separated: ids have no spaces); "links", its links to anchors as
+# {target page: its anchors, one string}, each written as the relative path and "#anchor" (`_path_to`), and
+# "odd" the others as {target page: {anchor: the link as written}}; "warned", the target pages it links to
+# an anchor they lack (MkDocs warned). Compact: 2,207 pages hold 180,000 anchors and links.
+PageLog = dict[str, Any]
+
+
+_ID = re.compile(r"\S+")
+
+
+def _path_to(page: str, target: str) -> str:
+    """How the generator links from `page` to `target` (relative), ready for "#anchor". Any answer is
+    right (a link written otherwise is recorded as written): this one makes the record small."""
+    if page == target:
+        return ""
+    return _relative(page.rpartition("/")[0], target)
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative(folder: str, target: str) -> str:
+    start, parts = folder.split("/") if folder else [], target.split("/")
+    common = 0
+    while common < len(start) and common < len(parts) - 1 and start[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + parts[common:])
+
+
+def _warned(page: Any) -> list[str]:
+    """The pages `page` links to an anchor they lack (as MkDocs checks them: not a page never rendered)."""
+    return [
+        to.src_uri
+        for to, links in (page.links_to_anchors or {}).items()
+        if to.page is not None
+        and to.page.present_anchor_ids is not None
+        and any(a not in to.page.present_anchor_ids for a in links)
+    ]
+
+
+def make_page_logs(previous: Mapping[str, PageLog] | None) -> Any:
+    """A MkDocs plugin that records every page's messages, anchors and links to anchors (`PageLogs.pages`,
+    for the site's record), in a full build (`previous` None) as in an incremental one. In an incremental
+    build (with IncrementalSite, which marks the unchanged pages), `previous` being the record of the site
+    in place, each unchanged page's messages are logged again where a full build logs them (MkDocs asks
+    each page whether it is modified as it reads, then builds it, in order), and its anchors and links are
+    given back before MkDocs checks the links to anchors across pages. So an incremental build shows the
+    messages a full one does. An unchanged page the record lacks is built again."""
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    class PageLogs(BasePlugin):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pages: dict[str, PageLog] = {}
+            self.logs: dict[str, list[list[Any]]] = {}
+            self.config: Any = None
+            self.building = False
+            self.kept: dict[str, PageLog] = {}  # the unchanged pages' records
+            self.documentation: list[Any] = []
+            self._factory: Callable[..., logging.LogRecord] | None = None
+            self._handler: logging.Handler | None = None
+
+        @event_priority(-50)  # after IncrementalSite decided which files are modified
+        def on_files(self, files: Any, /, *, config: Any) -> Any:
+            self.config, self.building, self.logs, self.kept = config, False, {}, {}
+            self.documentation = list(files.documentation_pages())
+            if previous is not None:
+                site = config.plugins.get("factsheet-incremental")
+                for file in files.documentation_pages():
+                    if file.is_modified():
+                        continue
+                    known = previous.get(file.src_uri)
+                    if known is None:  # build it again: its HTML must not be the site in place's (a link)
+                        dest = os.path.join(config.site_dir, file.dest_uri)
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(dest)
+                        if site is not None:
+                            site.linked.discard(file.dest_uri)
+                        file.is_modified = lambda: True
+                        continue
+                    self.kept[file.src_uri] = known
+                    file.is_modified = self._replay(file.src_uri, known)
+            self._listen()
+            return files
+
+        def _replay(self, uri: str, known: PageLog) -> Callable[[], bool]:
+            """`is_modified` of an unchanged page: False, and logs its messages of this phase again."""
+            done: set[int] = set()
+
+            def modified() -> bool:
+                phase = 2 if self.building else 1
+                if phase not in done:
+                    done.add(phase)
+                    for entry in known.get("logs", ()):
+                        if entry[0] == phase:
+                            _log_again(uri, entry)
+                return False
+
+            return modified
+
+        def _listen(self) -> None:
+            """Note on each record MkDocs and its plugins log which page it is about, when one is (MkDocs'
+            current page); keep the records of pages, as the handlers get them (a shard's from its process)."""
+            make = self._factory = logging.getLogRecordFactory()
+            plugin = self
+
+            def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = make(*args, **kwargs)
+                page = getattr(plugin.config, "_current_page", None)
+                if page is not None:
+                    record.factsheet_page = (2 if plugin.building else 1, page.file.src_uri)
+                return record
+
+            class Keep(logging.Handler):
+                def emit(self, record: logging.LogRecord) -> None:
+                    where = getattr(record, "factsheet_page", None)
+                    if isinstance(where, tuple) and len(where) == 2:
+                        entry = [where[0], record.name, record.levelno, record.levelname, record.getMessage()]
+                        plugin.logs.setdefault(where[1], []).append(entry)
+
+            logging.setLogRecordFactory(factory)
+            self._handler = Keep()
+            logging.getLogger().addHandler(self._handler)
+
+        def _stop(self) -> None:
+            if self._factory is not None:
+                logging.setLogRecordFactory(self._factory)
+                self._factory = None
+            if self._handler is not None:
+                logging.getLogger().removeHandler(self._handler)
+                self._handler = None
+
+        def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
+            """The unchanged pages' anchors, and their links MkDocs must check again: to the pages built
+            again, and those it warned about (the others link to the same anchors of the same pages)."""
+            self.building = True
+            if not self.kept:
+                return env
+            by_uri = {f.src_uri: f for f in self.documentation}
+            rebuilt = {uri for uri in by_uri if uri not in self.kept}
+            for uri, known in self.kept.items():
+                page = by_uri[uri].page
+                if page is None:
+                    continue
+                if known["anchors"] is not None:
+                    page.present_anchor_ids = set(known["anchors"].split())
+                odd, warned = known["odd"], set(known["warned"])
+                links: dict[Any, dict[str, str]] = {}
+                for to, anchors in known["links"].items():
+                    if to not in rebuilt and to not in warned:
+                        continue
+                    target = by_uri.get(to) or files.get_file_from_path(to)
+                    if target is not None:
+                        path, written = _path_to(uri, to), odd.get(to, {})
+                        links[target] = {a: written.get(a) or f"{path}#{a}" for a in anchors.split()}
+                page.links_to_anchors = links
+            return env
+
+        @event_priority(-100)  # after the shards gave back their pages' anchors and links
+        def on_post_build(self, /, *, config: Any) -> None:
+            self._stop()
+            pages: dict[str, PageLog] = {}
+            for file in self.documentation:
+                page, uri = file.page, file.src_uri
+                known = self.kept.get(uri)
+                if known is not None:  # not built again: its record stands (its messages were logged again)
+                    warned = _warned(page) if page is not None else known["warned"]
+                    pages[uri] = known if warned == known["warned"] else {**known, "warned": warned}
+                    continue
+                written_links = (page.links_to_anchors or {}) if page is not None else {}
+                ids = (
+                    sorted(page.present_anchor_ids)
+                    if page is not None and page.present_anchor_ids is not None
+                    else None
+                )
+                if not all(_ID.fullmatch(a) for a in [*(ids or ()), *(a for w in written_links.values() for a in w)]):
+                    continue  # an id a space-separated string cannot hold: the page is built again next time
+                links: dict[str, str] = {}
+                odd: dict[str, dict[str, str]] = {}
+                for to, written in written_links.items():
+                    links[to.src_uri] = " ".join(written)
+                    path = _path_to(uri, to.src_uri)
+                    unusual = {a: w for a, w in written.items() if w != f"{path}#{a}"}
+                    if unusual:
+                        odd[to.src_uri] = unusual
+                pages[uri] = {
+                    "logs": self.logs.get(uri, []),
+                    "anchors": None if ids is None else " ".join(ids),
+                    "links": links,
+                    "odd": odd,
+                    "warned": _warned(page) if page is not None else [],
+                }
+            self.pages = pages
+
+        def on_build_error(self, /, *, error: Exception) -> None:
+            self._stop()
+
+    return PageLogs()
+
+
+def _log_again(uri: str, entry: list[Any]) -> None:
+    """Log a recorded message of page `uri` again, as its logger would have (when it logs that level)."""
+    _phase, name, levelno, levelname, message = entry
+    logger = logging.getLogger(name)
+    if logger.isEnabledFor(levelno):
+        record = logging.makeLogRecord(
+            {"name": name, "levelno": levelno, "levelname": levelname, "msg": message, "factsheet_page": (_phase, uri)}
+        )
+        logger.handle(record)

@@ -185,6 +185,7 @@ def run_mkdocs(
     dirty: set[str] | None = None,
     jobs: int | None = None,
     site_stamps: Mapping[str, list[int]] | None = None,
+    page_logs: Mapping[str, Any] | None = None,
 ) -> MkDocsConfig:
     """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
@@ -196,7 +197,8 @@ def run_mkdocs(
     plugin it cannot vouch for is configured: then it builds everything. Without `dirty`, a large site is
     built by `jobs` processes (default: one per available core), each building a shard of its pages
     (generator/site/shards.py); the site is the same. `site_stamps`: the verified record of the site in place
-    (`incremental.load_site`), which tells the dirty build the files it has without a stat each.
+    (`incremental.load_site`), which tells the dirty build the files it has without a stat each, and
+    `page_logs` its pages' messages, anchors and links, which the dirty build shows and checks again.
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
@@ -225,6 +227,8 @@ def run_mkdocs(
             assert dirty is not None
             plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps)
             config.plugins["factsheet-incremental"] = plugin
+        # Every page's messages, anchors and links, for the site's record (shown again by incremental builds).
+        config.plugins["factsheet-page-logs"] = _incremental.make_page_logs(page_logs if incremental else None)
         shards = _shards.count(config, project.docs_dir, jobs) if dirty is None else 1
         # A sharded build is a dirty one (each process builds only its pages) into the empty staging folder.
         sharded = _shards.make_plugin(shards, getattr(config.plugins.get("factsheet-progress"), "count", None))
@@ -390,6 +394,7 @@ def build_site(
             if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):
                 more["dirty"] = {rel for rel, sha in docs.items() if previous.docs.get(rel) != sha}
                 more["site_stamps"] = previous.site
+                more["page_logs"] = previous.pages
             config = run_mkdocs(project, staging, strict=strict, epoch=epoch, **more)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -413,7 +418,8 @@ def build_site(
             plugins = getattr(config, "plugins", {})  # (a stand-in for MkDocs in tests returns no config)
             linked: set[str] = getattr(plugins.get("factsheet-incremental"), "linked", set())
             known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
-            _incremental.save_site(project.root, key, docs, site, known)
+            logs = getattr(plugins.get("factsheet-page-logs"), "pages", None)
+            _incremental.save_site(project.root, key, docs, site, known, logs)
     if not detach:
         removed()
     return site
