@@ -761,14 +761,16 @@ def make_page_logs(previous: Mapping[str, PageLog] | None) -> Any:
 
             logging.setLogRecordFactory(factory)
             self._handler = Keep()
-            logging.getLogger().addHandler(self._handler)
+            # MkDocs' own messages, those its strict mode counts and the command line shows; not the root
+            # logger's, whose handler would silence Python's last-resort printing in library use.
+            logging.getLogger("mkdocs").addHandler(self._handler)
 
         def _stop(self) -> None:
             if self._factory is not None:
                 logging.setLogRecordFactory(self._factory)
                 self._factory = None
             if self._handler is not None:
-                logging.getLogger().removeHandler(self._handler)
+                logging.getLogger("mkdocs").removeHandler(self._handler)
                 self._handler = None
 
         def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
