@@ -273,7 +273,7 @@ def test_a_staging_folder_that_cannot_be_removed_does_not_hide_why_the_build_fai
         if failure == "mkdocs":
             raise DiagnosticError([error(Where(project.mkdocs_yml), Code.BUILD_FAILED, "theme exploded")])
 
-    def swap(staging, site):
+    def swap(staging, site, keep=None):
         raise PermissionError(errno.EACCES, "Permission denied", str(site))
 
     monkeypatch.setattr(publish, "run_mkdocs", run_mkdocs)
@@ -402,7 +402,7 @@ def test_a_new_site_that_cannot_be_put_in_place_is_removed_and_the_old_one_kept(
 ):
     publish.build_site(basic)
 
-    def swap(staging, site):
+    def swap(staging, site, keep=None):
         raise PermissionError(errno.EACCES, "Permission denied", str(site))
 
     monkeypatch.setattr(publish, "_swap", swap)
@@ -537,3 +537,95 @@ def test_the_theme_templates_are_kept_compiled_in_a_private_user_folder(basic: P
     folder.chmod(0o777)  # anyone could plant code here: not used
     assert cache.compiled_theme_dir() is None
     assert publish.run_mkdocs(basic, tmp_path / "third", epoch=86400).theme.get_env().bytecode_cache is None
+
+
+def _site_files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below `folder`: its bytes and inode (a file written through a hard link keeps its inode)."""
+    found = [p for p in folder.rglob("*") if p.is_file()]
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_ino) for p in found}
+
+
+def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_through_it(
+    basic: Project, tmp_path: Path
+):
+    """The site a build replaced is kept (incremental.spare_site) and the next incremental build builds into
+    it: whatever the spare holds, the result is a full build's site, and no file of the published site is
+    written through a link the spare holds."""
+    from generator import incremental
+    from generator.pipeline import build
+
+    from .test_incremental import edit, files, folders, full_build
+
+    build(basic)
+    edit(basic.root, "fact text", "Edited once", 0)
+    build(basic)  # incremental: the first build's site is kept
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None and (spare / "index.html").is_file() and not list(basic.root.glob(".site-*"))
+    edit(basic.root, "fact text", "Edited twice", 1)
+    # What a spare may hold besides a site: a stray file, a link out, a page changed, a folder no page has,
+    # and a hard link of the published site's file where MkDocs is about to write the edited position's page.
+    (tmp_path / "outside.html").write_text("outside")
+    (spare / "stray.html").write_text("stray")
+    (spare / "out.html").symlink_to(tmp_path / "outside.html")
+    unchanged = next(p for p in sorted(spare.rglob("index.html")) if "Edited" not in p.read_text())
+    unchanged.unlink()
+    unchanged.write_text("changed in the spare")
+    (spare / "nowhere" / "deep").mkdir(parents=True)
+    rebuilt = "topics/sanctions/index.html"
+    (spare / rebuilt).unlink()
+    os.link(basic.site_dir / rebuilt, spare / rebuilt)
+    published = _site_files(basic.site_dir)
+    folder_inode = (spare / "actors").stat().st_ino
+
+    build(basic)
+
+    assert (basic.site_dir / "actors").stat().st_ino == folder_inode, "the spare became the new site"
+    assert "Edited twice" in (basic.site_dir / rebuilt).read_text()
+    assert _site_files(spare) == published, "the replaced site, kept, is the published one as it was"
+    assert (tmp_path / "outside.html").read_text() == "outside"
+    full = full_build(basic.root, tmp_path / "full")
+    assert files(basic.site_dir) == full
+    assert folders(basic.site_dir) == folders(tmp_path / "full" / "site")
+
+
+def test_a_build_that_fails_in_the_spare_site_leaves_the_published_site_as_it_was(basic: Project):
+    from unittest import mock
+
+    from generator import incremental
+    from generator.pipeline import build
+
+    from .test_incremental import edit
+
+    build(basic)
+    edit(basic.root, "fact text", "Edited once", 0)
+    build(basic)
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None and spare.is_dir()
+    published = _site_files(basic.site_dir)
+    edit(basic.root, "fact text", "Edited twice", 1)
+    # MkDocs fails after the spare was made ready (its stale files removed, the unchanged pages linked).
+    with (
+        mock.patch.object(incremental.SearchEntries, "start", side_effect=RuntimeError("boom")),
+        pytest.raises(DiagnosticError),
+    ):
+        build(basic)
+    assert _site_files(basic.site_dir) == published
+    assert not list(basic.root.glob(".site-*"))
+    build(basic)  # and the next build is right again (a full one: no spare left)
+    assert "Edited twice" in (basic.site_dir / "topics/sanctions/index.html").read_text()
+
+
+def test_a_full_or_uncached_build_keeps_no_out_of_date_spare(basic: Project, fake_mkdocs):
+    from generator import incremental
+
+    publish.write_docs(basic, {"index.md": "home\n"})
+    publish.build_site(basic, remember=True)
+    publish.build_site(basic, remember=True)  # the first site is kept
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None and (spare / "index.html").read_text() == "build 1"
+    publish.build_site(basic, remember=True)  # a full build does not take it: the site it replaced is kept
+    assert (spare / "index.html").read_text() == "build 2"
+    publish.build_site(basic)  # not remembered (no cache, --strict): nothing kept
+    publish.removed()
+    assert not spare.exists() and not list(basic.root.glob(".site-*"))
+    assert (basic.site_dir / "index.html").read_text() == "build 4"

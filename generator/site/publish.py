@@ -186,6 +186,7 @@ def run_mkdocs(
     jobs: int | None = None,
     site_stamps: Mapping[str, list[int]] | None = None,
     page_logs: Mapping[str, Any] | None = None,
+    spare: Path | None = None,
 ) -> MkDocsConfig:
     """Have MkDocs build the generated docs into `site_dir`, with mkdocs.yml as the base configuration.
 
@@ -197,8 +198,10 @@ def run_mkdocs(
     plugin it cannot vouch for is configured: then it builds everything. Without `dirty`, a large site is
     built by `jobs` processes (default: one per available core), each building a shard of its pages
     (generator/site/shards.py); the site is the same. `site_stamps`: the verified record of the site in place
-    (`incremental.load_site`), which tells the dirty build the files it has without a stat each, and
-    `page_logs` its pages' messages, anchors and links, which the dirty build shows and checks again.
+    (`incremental.load_site`), which tells the dirty build the files it has without a stat each,
+    `page_logs` its pages' messages, anchors and links, which the dirty build shows and checks again; `spare`:
+    a site an earlier build replaced, which the dirty build takes as its staging folder (moving it into
+    `site_dir`'s place) rather than making every folder again (`incremental.make_plugin`).
     Returns the configuration used. Raises DiagnosticError when MkDocs fails.
     """
     from mkdocs import exceptions
@@ -225,7 +228,7 @@ def run_mkdocs(
         incremental = dirty is not None and _incremental.plugins_known(config)
         if incremental:
             assert dirty is not None
-            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps)
+            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps, spare)
             config.plugins["factsheet-incremental"] = plugin
         # Every page's messages, anchors and links, for the site's record (shown again by incremental builds).
         config.plugins["factsheet-page-logs"] = _incremental.make_page_logs(page_logs if incremental else None)
@@ -355,8 +358,11 @@ def build_site(
 ) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
-    The old site is removed in a thread; with `detach` it may still run when this returns (call `removed`
-    to wait: the command line does, after it reported the build).
+    With `remember`, the old site is kept in the cache folder (`incremental.spare_site`): the next
+    incremental build builds into it, where the unchanged pages' folders are there already and most of
+    its files are the site's own (hard links); a spare the build did not take is removed. Otherwise the
+    old site is removed. Removing happens in a thread; with `detach` it may still run when this returns
+    (call `removed` to wait: the command line does, after it reported the build).
 
     `epoch` pins the build date when SOURCE_DATE_EPOCH is not set (see `source_date_epoch`); `progress`
     hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
@@ -382,6 +388,7 @@ def build_site(
             docs = _incremental.docs_hashes(project.docs_dir)
             previous = _incremental.load_site(project.root, key, site) if incremental else None
             _incremental.forget_site(project.root)  # until the new site is in place
+        spare = _incremental.spare_site(project.root)
         # Beside the site, so that the swap is a rename within one file system.
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
@@ -395,14 +402,19 @@ def build_site(
                 more["dirty"] = {rel for rel, sha in docs.items() if previous.docs.get(rel) != sha}
                 more["site_stamps"] = previous.site
                 more["page_logs"] = previous.pages
+                more["spare"] = spare
             config = run_mkdocs(project, staging, strict=strict, epoch=epoch, **more)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        # A spare this build did not take is out of date: out of the way of the site replaced now.
+        stale = _set_aside(spare, site.parent) if spare is not None and os.path.lexists(spare) else None
         try:
-            _swap(staging, site)
+            _swap(staging, site, keep=spare if remember else None)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            if stale is not None:
+                _remove_later(stale)
             raise DiagnosticError(
                 [
                     error(
@@ -420,6 +432,8 @@ def build_site(
             known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
             logs = getattr(plugins.get("factsheet-page-logs"), "pages", None)
             _incremental.save_site(project.root, key, docs, site, known, logs)
+        if stale is not None:
+            _remove_later(stale)
     if not detach:
         removed()
     return site
@@ -496,16 +510,17 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _swap(staging: Path, site: Path) -> None:
+def _swap(staging: Path, site: Path, keep: Path | None = None) -> None:
     """Put `staging` in the place of `site`. At every moment either the old site or the new one is whole:
     in place after an exchange, or after two renames (site -> .site-old-*/site, staging -> site), where a
-    build killed in between leaves the old site in .site-old-*, which the next build puts back (`recover`)."""
+    build killed in between leaves the old site in .site-old-*, which the next build puts back (`recover`).
+    The old site then moves to `keep` when given (where nothing is), else it is removed."""
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is readable
     if not os.path.lexists(site):
         os.replace(staging, site)
         return
     if _exchange(staging, site):
-        _remove_later(staging)  # the old site, now under the staging name
+        _keep_or_remove(staging, keep, staging)  # the old site, now under the staging name
         return
     old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=site.parent))
     try:
@@ -519,7 +534,46 @@ def _swap(staging: Path, site: Path) -> None:
         os.replace(old / "site", site)  # put the previous site back before reporting
         old.rmdir()
         raise
-    _remove_later(old)
+    _keep_or_remove(old / "site", keep, old)
+
+
+def _keep_or_remove(old_site: Path, keep: Path | None, leftover: Path) -> None:
+    """Move the replaced site to `keep`, or else remove `leftover` (the old site, or the folder holding it)."""
+    if keep is not None:
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old_site, keep)  # a rename within the fact sheet's folder, as a rule
+        except OSError:
+            pass
+        else:
+            if leftover != old_site:
+                with contextlib.suppress(OSError):
+                    leftover.rmdir()
+            return
+    _remove_later(leftover)
+
+
+def _set_aside(path: Path, beside: Path) -> Path | None:
+    """Move `path` (a spare site this build did not take) into a leftover's folder beside the site and
+    return that folder, to be removed (`_remove_later`; a build that dies first leaves it to the next
+    one's clean-up). Where it cannot be moved, it is removed at once (None)."""
+    try:
+        holder = Path(tempfile.mkdtemp(prefix=".site-new-", dir=beside))
+    except OSError:
+        holder = None
+    if holder is not None:
+        try:
+            os.replace(path, holder / "site")
+            return holder
+        except OSError:  # another file system
+            with contextlib.suppress(OSError):
+                holder.rmdir()
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return None
 
 
 _REMOVING: list[threading.Thread] = []
