@@ -17,11 +17,11 @@ from generator.checks.validate import CheckResult
 from generator.checks.validate import check as validate
 from generator.diagnostics import Code, Diagnostic, DiagnosticError, error
 from generator.inputs.load import load_project
-from generator.model import Actor, FactBase, FactDate, Topic, Where
+from generator.model import Actor, Claim, Event, FactBase, FactDate, Position, Source, Topic, Where
 from generator.pages.citations import PLACES_RECORD, Places
 from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
-from generator.pages.export import SCHEMA, exports
-from generator.pages.reads import Known, reading
+from generator.pages.export import KEPT_RECORD, SCHEMA, Kept, exports
+from generator.pages.reads import INFO_TOKEN, Known, Reads, reading, untoken
 from generator.pages.render import FrontMatterError, render_changed
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
@@ -156,34 +156,72 @@ def render(
         fingerprints.update(rendered)
     if exported is not None:
         with few_collections():
-            exported.update(_exports(tracked, digest, previous, project.docs_dir))
+            exported.update(_exports(tracked, digest, previous, project.docs_dir, project.root if cache else None))
     if recorded is not None:
         recorded.append(known())
     return result, {path: r.text for path, r in rendered.items()}
 
 
 def _exports(
-    facts: FactBase, digest: Callable[[Iterable[str]], str], previous: incremental.PageRecord | None, docs: Path
+    facts: FactBase,
+    digest: Callable[[Iterable[str]], str],
+    previous: incremental.PageRecord | None,
+    docs: Path,
+    root: Path | None,
 ) -> dict[str, incremental.Made]:
     """The data exports, each made with its reads noted, or kept from the docs folder when the previous
     build's record says its maker read the same values (and the schema file the exports copy is the same:
-    it is no .py file of the code in the key)."""
+    it is no .py file of the code in the key). With the cache (`root`), a file made again reuses the
+    pieces of the previous one whose records have the same values (export.Kept, its record kept in
+    `root`'s cache; read only after a previous generate, `previous`)."""
     schema = incremental.file_hash(SCHEMA)
 
     def inputs(reads: tuple[str, ...]) -> str:
         return incremental.inputs_hash("", "", "", None, schema, digest(reads))
 
+    # A record's key: the hash of its value, as a page's read of it is hashed (the fact base is the tracked one).
+    collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
+    collections |= {Topic: facts.topics, Position: facts.positions, Claim: facts.claims}
+    views = {kind: view for kind, view in collections.items() if isinstance(view, Reads)}
+    tokens: dict[type, dict[object, str]] = {}  # per kind, the read of each record by id
+
+    def key_of(record: object) -> str | None:
+        view = views.get(type(record))
+        if not isinstance(view, Reads) or view.value(getattr(record, "id", None)) is not record:
+            return None
+        found = tokens.get(type(record))
+        if found is None:  # a kind's reads, noted apart (`reading`): the export's own stay what its maker reads
+            _, noted = reading(lambda: [view[i] for i in list(view)])
+            found = tokens[type(record)] = {}
+            for token in noted:
+                if token == INFO_TOKEN:  # noted by every `reading`
+                    continue
+                name, key = untoken(token)
+                if name == view.name:
+                    found[key] = token
+        read = found.get(getattr(record, "id", None))
+        return digest((read,)) if read is not None else None
+
+    kept = None
+    if root is not None:
+        kept = Kept(key_of, docs, read_record(root, KEPT_RECORD) if previous is not None else None)
     made: dict[str, incremental.Made] = {}
+    remade: list[str] = []
 
     def make(path: str, maker: Callable[[], bytes]) -> bytes:
-        kept = previous.kept_export(docs, path, inputs) if previous is not None else None
-        if kept is None:
+        found = previous.kept_export(docs, path, inputs) if previous is not None else None
+        if found is None:
             data, reads = reading(maker)
-            kept = incremental.Made(data, inputs(reads), reads, incremental.file_sha(data))
-        made[path] = kept
-        return kept.data
+            found = incremental.Made(data, inputs(reads), reads, incremental.file_sha(data))
+            remade.append(path)
+        elif kept is not None:
+            kept.carry(path, found.sha)
+        made[path] = found
+        return found.data
 
-    exports(facts, make)
+    exports(facts, make, kept)
+    if root is not None and kept is not None and (remade or previous is None):  # else the record is still right
+        write_record(root, KEPT_RECORD, kept.record({path: m.sha for path, m in made.items()}))
     return made
 
 

@@ -8,13 +8,15 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
+from unittest import mock
 
 import icalendar
 import jsonschema
 import pytest
 
-from generator.model import Actor, Claim, Event, Position, Source, Topic
-from generator.pages.export import FORMAT_VERSION, SCHEMA, calendar_events, exports
+from generator.model import Actor, Claim, ClockTime, Event, Position, Source, Topic
+from generator.pages.export import EXPORT_FILES, FORMAT_VERSION, SCHEMA, calendar_events, exports
 from generator.pipeline import check, generate
 from generator.project import Project
 
@@ -302,3 +304,77 @@ def test_schema_names_every_field_of_the_model(key, cls, extra):
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     fields = {f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     assert set(schema["properties"][key]["items"]["properties"]) == fields | extra
+
+
+def test_the_calendar_is_its_head_each_entry_written_alone_and_its_end(repo_facts):
+    """timeline_ics joins each event's entry as icalendar writes it alone (so that it can be kept between
+    builds): the same bytes as the whole calendar written at once."""
+    from generator.pages.export import _calendar_event, _calendar_head, _dtstamp, timeline_ics
+
+    cal = _calendar_head(repo_facts)
+    stamp = _dtstamp(repo_facts)
+    events = sorted(calendar_events(repo_facts), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id))
+    assert len(events) > 3
+    for e in events:
+        cited = [repo_facts.sources[s] for s in sorted({c.source for c in e.citations})]
+        cal.add_component(_calendar_event(e, stamp, cited))
+    assert timeline_ics(repo_facts) == cal.to_ical(sorted=False)
+
+
+def _exports_made_fresh(project: Project) -> dict[str, bytes]:
+    return exports(check(project, cache=False).facts)
+
+
+def _docs_exports(project: Project) -> dict[str, bytes]:
+    return {path: (project.docs_dir / path).read_bytes() for path in EXPORT_FILES}
+
+
+def test_an_incremental_generate_serializes_only_the_changed_records_and_writes_a_full_builds_exports(
+    basic: Project,
+):
+    """Each record's piece of facts.json, the CSVs and the calendar is kept between builds, keyed on the
+    record's value: after an edit only the edited records are written again, and every file is the one
+    a build from scratch writes."""
+    from generator.pages import export
+
+    generate(basic)
+    assert _docs_exports(basic) == _exports_made_fresh(basic)
+    position = basic.root / "facts/positions/biden-threatens-sanctions.yaml"
+    position.write_text(
+        re.sub(r"(?m)^stance: .*$", 'stance: "Edited stance"', position.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    with mock.patch.object(export, "_json_record", side_effect=export._json_record) as records:
+        generate(basic)
+    assert [c.args[0].id for c in records.call_args_list] == ["biden-threatens-sanctions"]
+    assert b"Edited stance" in (basic.docs_dir / "data/positions.csv").read_bytes()
+    assert _docs_exports(basic) == _exports_made_fresh(basic)
+
+    # A source's label is in the calendar entries of the events citing it: those entries are made again.
+    seed = basic.root / "seeds/courier-second-call-50-minutes.md"
+    seed.write_text(seed.read_text(encoding="utf-8").replace('label: "Test article"', 'label: "Relabelled"', 1))
+    with mock.patch.object(export, "_calendar_event", side_effect=export._calendar_event) as entries:
+        generate(basic)
+    assert [c.args[0].id for c in entries.call_args_list] == ["biden-putin-call-2021-12-30"]
+    assert b"Relabelled" in (basic.docs_dir / "data/timeline.ics").read_bytes()
+    assert _docs_exports(basic) == _exports_made_fresh(basic)
+
+
+def test_pieces_are_not_taken_from_an_export_file_changed_since_it_was_recorded(basic: Project):
+    generate(basic)
+    facts_json = basic.docs_dir / "data/facts.json"
+    facts_json.write_bytes(facts_json.read_bytes().replace(b"Yuri Ushakov", b"Changed By Hand"))
+    position = basic.root / "facts/positions/biden-threatens-sanctions.yaml"
+    position.write_text(position.read_text(encoding="utf-8").replace("stance: ", 'stance: "Edited" #', 1))
+    generate(basic)  # facts.json is made again: its unchanged records not cut from the altered file
+    assert b"Changed By Hand" not in facts_json.read_bytes()
+    assert _docs_exports(basic) == _exports_made_fresh(basic)
+
+
+def test_kept_pieces_are_keyed_on_every_record_a_piece_shows():
+    from generator.pages.export import Kept
+
+    keys = {"a": "1", "b": "2"}
+    kept = Kept(lambda record: keys.get(str(record)))
+    assert kept.key(["a"]) != kept.key(["b"]) and kept.key(["a", "b"]) not in (kept.key(["a"]), kept.key(["b"]))
+    assert kept.key(["a"], extra="2021-12-30") != kept.key(["a"])
+    assert kept.key(["a", "unknown"]) is None  # a record without a key: the piece is made again

@@ -551,7 +551,7 @@ def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_
     """The site a build replaced is kept (incremental.spare_site) and the next incremental build builds into
     it: whatever the spare holds, the result is a full build's site, and no file of the published site is
     written through a link the spare holds."""
-    from generator import incremental
+    from generator.site import incremental
     from generator.pipeline import build
 
     from .test_incremental import edit, files, folders, full_build
@@ -591,7 +591,7 @@ def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_
 def test_a_build_that_fails_in_the_spare_site_leaves_the_published_site_as_it_was(basic: Project):
     from unittest import mock
 
-    from generator import incremental
+    from generator.site import incremental
     from generator.pipeline import build
 
     from .test_incremental import edit
@@ -616,7 +616,7 @@ def test_a_build_that_fails_in_the_spare_site_leaves_the_published_site_as_it_wa
 
 
 def test_a_full_or_uncached_build_keeps_no_out_of_date_spare(basic: Project, fake_mkdocs):
-    from generator import incremental
+    from generator.site import incremental
 
     publish.write_docs(basic, {"index.md": "home\n"})
     publish.build_site(basic, remember=True)

@@ -11,9 +11,11 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
-import io
+import hashlib
+import importlib.metadata
 import json
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,6 +32,7 @@ from generator.model import (
     FactDate,
     Position,
     Precision,
+    Source,
     Topic,
     all_citations,
     plain_text,
@@ -37,6 +40,8 @@ from generator.model import (
 
 FORMAT_VERSION = "1.0"
 """Version of the export formats: the major number changes when a field is removed or changes meaning."""
+
+T = typing.TypeVar("T")
 
 SCHEMA = Path(__file__).resolve().parent.parent / "facts.schema.json"
 _KINDS = ("actors", "events", "topics", "positions", "claims")
@@ -50,86 +55,198 @@ EXPORT_FILES = {
 """Every export file with its media type (the home page lists them, its JSON-LD names the types)."""
 
 
-def exports(facts: FactBase, make: Callable[[str, Callable[[], bytes]], bytes] | None = None) -> dict[str, bytes]:
+def exports(
+    facts: FactBase, make: Callable[[str, Callable[[], bytes]], bytes] | None = None, kept: Kept | None = None
+) -> dict[str, bytes]:
     """Every export file, keyed by its path in the docs folder. `make(path, maker)` gives each file (by
-    default `maker()`): an incremental build keeps a file whose inputs did not change (pipeline.py)."""
+    default `maker()`): an incremental build keeps a file whose inputs did not change (pipeline.py).
+    `kept`: each record's piece of the files the previous build wrote, reused where the record is the same."""
     makers: dict[str, Callable[[], bytes]] = {
-        "data/facts.json": lambda: _json_bytes(facts_json(facts)),
+        "data/facts.json": lambda: facts_json(facts, kept),
         "data/facts.schema.json": lambda: SCHEMA.read_bytes(),
         "data/sources.csv": lambda: _csv(
+            _Joined("data/sources.csv", kept),
             ["id", "title", "label", "outlet", "author", "date", "translated", "url"],
-            [[s.id, s.title, s.label, s.outlet, s.author, s.date, s.translated, s.url] for s in facts.sources.values()],
+            facts.sources.values(),
+            _source_rows,
         ),
         "data/actors.csv": lambda: _csv(
+            _Joined("data/actors.csv", kept),
             ["id", "name", "kind", "summary", "roles", "affiliations", "aliases"],
-            [
-                [
-                    a.id,
-                    a.name,
-                    a.kind,
-                    a.summary,
-                    "; ".join(r.title for r in a.roles),
-                    " ".join(dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)),
-                    "; ".join(x.name for x in a.aliases),
-                ]
-                for a in facts.actors.values()
-            ],
+            facts.actors.values(),
+            _actor_rows,
         ),
         "data/events.csv": lambda: _csv(
+            _Joined("data/events.csv", kept),
             ["id", "title", "date", "precision", "end", "time", "timezone", "status", "place", "actors", "summary"],
-            [
-                [
-                    e.id,
-                    e.title,
-                    e.date,
-                    e.date.precision,
-                    e.end,
-                    e.time,
-                    e.timezone,
-                    e.status,
-                    e.place,
-                    " ".join(e.actors),
-                    e.summary,
-                ]
-                for e in facts.events.values()
-            ],
+            facts.events.values(),
+            _event_rows,
         ),
         "data/topics.csv": lambda: _csv(
-            ["id", "name", "summary"], [[t.id, t.name, t.summary] for t in facts.topics.values()]
+            _Joined("data/topics.csv", kept), ["id", "name", "summary"], facts.topics.values(), _topic_rows
         ),
         "data/positions.csv": lambda: _csv(
+            _Joined("data/positions.csv", kept),
             ["id", "actor", "topic", "stance", "voice", "reported_by", "reported_by_unnamed", "date"],
-            [
-                [p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.reported_by_unnamed, p.date]
-                for p in facts.positions.values()
-            ],
+            facts.positions.values(),
+            _position_rows,
         ),
         # One row per answer: a claim is its question and two or more differing answers.
         "data/claims.csv": lambda: _csv(
+            _Joined("data/claims.csv", kept),
             ["id", "question", "kind", "topic", "answer_number", "answer", "said_by", "said_by_unnamed", "sources"],
-            [
-                [
-                    c.id,
-                    c.question,
-                    c.kind,
-                    c.topic,
-                    n,
-                    a.answer,
-                    a.said_by,
-                    a.said_by_unnamed,
-                    " ".join(sorted({x.source for x in a.citations})),
-                ]
-                for c in facts.claims.values()
-                for n, a in enumerate(c.answers, 1)
-            ],
+            facts.claims.values(),
+            _claim_rows,
         ),
-        "data/citations.csv": lambda: _csv(["kind", "id", "source", "quote"], list(_citation_rows(facts))),
-        "data/timeline.ics": lambda: timeline_ics(facts),
+        "data/citations.csv": lambda: _csv(
+            _Joined("data/citations.csv", kept), ["kind", "id", "source", "quote"], facts.facts(), _citation_rows
+        ),
+        "data/timeline.ics": lambda: timeline_ics(facts, kept),
     }
     build = make or (lambda path, maker: maker())
     files = {path: build(path, maker) for path, maker in makers.items()}
     assert files.keys() == EXPORT_FILES.keys()  # a new export is listed there too
     return dict(sorted(files.items()))
+
+
+# Kept between builds -------------------------------------------------------------------------------------
+
+KEPT_RECORD = "exports.json"
+"""The record of which bytes of each export file the previous build made from which record (cache.read_record)."""
+
+
+class Kept:
+    """The export files of the previous build cut into the pieces each record made, keyed on the values the
+    piece is made from (`key_of` each: e.g. the hash of a fact's value; None: not keyed, made again), so
+    that after an edit only the changed records are serialized again and the rest copied as bytes. A file
+    is cut only when it is still the one recorded (its SHA-256); every file made notes its own pieces
+    (`pieces`), for the next build.
+
+    A piece is a pure function of its records' values (and of this code, which the record's signature
+    covers): the same values, the same bytes."""
+
+    def __init__(
+        self,
+        key_of: Callable[[object], str | None],
+        docs: Path | None = None,
+        record: object = None,
+    ) -> None:
+        self._key_of = key_of
+        self._keys: dict[int, str | None] = {}  # by id() of a record, while its fact base lives
+        self._docs = docs
+        self._recorded: dict[str, tuple[str, list[tuple[str, int, int]]]] = _read_kept(record)
+        self._previous: dict[str, dict[str, tuple[bytes, int, int]]] = {}
+        self.pieces: dict[str, list[tuple[str, int, int]]] = {}
+
+    def key(self, records: Sequence[object], extra: str = "") -> str | None:
+        """One key for a piece made from `records` (and `extra`, anything else it shows); None if any of
+        them has none."""
+        parts = [extra]
+        for record in records:
+            found = self._keys.get(id(record), "")
+            if found == "":
+                found = self._keys[id(record)] = self._key_of(record)
+            if found is None:
+                return None
+            parts.append(found)
+        if len(parts) == 2 and not extra:  # most pieces: one record's, its own key
+            return parts[1]
+        return _sha("\n".join(parts).encode())
+
+    def previous(self, path: str, key: str) -> bytes | None:
+        """The bytes the previous build made for `key` in file `path`, if it recorded them."""
+        pieces = self._previous.get(path)
+        if pieces is None:
+            pieces = self._previous[path] = self._cut(path)
+        found = pieces.get(key)
+        return found[0][found[1] : found[2]] if found is not None else None
+
+    def _cut(self, path: str) -> dict[str, tuple[bytes, int, int]]:
+        recorded = self._recorded.get(path)
+        if recorded is None or self._docs is None:
+            return {}
+        target = self._docs / path
+        try:
+            data = b"" if target.is_symlink() else target.read_bytes()
+        except OSError:
+            return {}
+        if _sha(data) != recorded[0]:  # changed since (by hand, or by a build without the cache)
+            return {}
+        return {key: (data, start, end) for key, start, end in recorded[1] if 0 <= start <= end <= len(data)}
+
+    def carry(self, path: str, sha: str) -> None:
+        """The file `path` was kept whole (its bytes have SHA-256 `sha`): so are its recorded pieces."""
+        recorded = self._recorded.get(path)
+        if recorded is not None and recorded[0] == sha:
+            self.pieces[path] = recorded[1]
+
+    def record(self, shas: Mapping[str, str]) -> dict[str, object]:
+        """This build's pieces as a record (JSON) for the next one, given each file's SHA-256."""
+        numbers: dict[str, int] = {}  # each key once: a fact's pieces in several files share it
+        files = {
+            path: [shas[path], [[numbers.setdefault(k, len(numbers)), start, end] for k, start, end in pieces]]
+            for path, pieces in self.pieces.items()
+            if path in shas
+        }
+        return {"version": _KEPT_VERSION, "keys": list(numbers), "files": files}
+
+
+_KEPT_VERSION = [FORMAT_VERSION, importlib.metadata.version("icalendar")]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_kept(record: object) -> dict[str, tuple[str, list[tuple[str, int, int]]]]:
+    """The files of a record `Kept.record` made, or nothing if it is not one."""
+    if not isinstance(record, dict) or record.get("version") != _KEPT_VERSION:
+        return {}
+    keys, files = record.get("keys"), record.get("files")
+    if not isinstance(keys, list) or not isinstance(files, dict):
+        return {}
+    found: dict[str, tuple[str, list[tuple[str, int, int]]]] = {}
+    for path, value in files.items():
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            continue
+        try:
+            pieces = [(keys[n], start, end) for n, start, end in value[1]]
+        except (TypeError, ValueError, IndexError):
+            continue
+        if all(isinstance(k, str) and type(s) is int and type(e) is int for k, s, e in pieces):
+            found[path] = (value[0], pieces)
+    return found
+
+
+class _Joined:
+    """One export file, made of fixed text and of pieces each made from records (reused from `kept`)."""
+
+    def __init__(self, path: str, kept: Kept | None) -> None:
+        self.path, self.kept = path, kept
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.pieces: list[tuple[str, int, int]] = []
+
+    def text(self, text: str) -> None:
+        self._add(text.encode("utf-8"))
+
+    def piece(self, records: Sequence[object], make: Callable[[], str], extra: str = "") -> None:
+        key = self.kept.key(records, extra) if self.kept is not None else None
+        data = self.kept.previous(self.path, key) if self.kept is not None and key is not None else None
+        if data is None:
+            data = make().encode("utf-8")
+        if key is not None:
+            self.pieces.append((key, self.size, self.size + len(data)))
+        self._add(data)
+
+    def _add(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+
+    def data(self) -> bytes:
+        if self.kept is not None:
+            self.kept.pieces[self.path] = self.pieces
+        return b"".join(self.chunks)
 
 
 # facts.json -------------------------------------------------------------------------------------------
@@ -160,40 +277,49 @@ def _plain(value: object) -> object:
     return value
 
 
-def facts_json(facts: FactBase) -> dict[str, object]:
-    data: dict[str, object] = {"version": FORMAT_VERSION, "info": _plain(facts.info)}
-    sources = []
-    for s in facts.sources.values():
-        entry = _plain(s)
-        assert isinstance(entry, dict)  # a fact is a dataclass, so its plain form is an object
-        entry["label"] = s.label
-        entry["text"] = s.body
-        sources.append(entry)
-    data["sources"] = sources
-    for kind in _KINDS:
-        entries = []
-        for fact in getattr(facts, kind).values():
-            entry = _plain(fact)
-            assert isinstance(entry, dict)
-            if isinstance(fact, Event):
-                entry["precision"] = fact.date.precision.value
-            entries.append(entry)
-        data[kind] = entries
-    return data
+_dump = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
 
 
-def _json_bytes(data: dict[str, object]) -> bytes:
-    """Keys sorted; each top-level field, and each record of a list, on a line of its own: a change to one
-    fact changes one line. (Indented JSON is written by json's pure-Python encoder, ten times slower.)"""
-    dump = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
-    fields = []
-    for key in sorted(data):
-        value = data[key]
-        if isinstance(value, list) and value:
-            fields.append(f"{dump(key)}: [\n" + ",\n".join(dump(v) for v in value) + "\n]")
-        else:
-            fields.append(f"{dump(key)}: {dump(value)}")
-    return ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
+def _json_record(fact: object) -> str:
+    entry = _plain(fact)
+    assert isinstance(entry, dict)  # a fact is a dataclass, so its plain form is an object
+    if isinstance(fact, Source):
+        entry["label"] = fact.label
+        entry["text"] = fact.body
+    if isinstance(fact, Event):
+        entry["precision"] = fact.date.precision.value
+    return _dump(entry)
+
+
+def facts_json(facts: FactBase, kept: Kept | None = None) -> bytes:
+    """The whole model: keys sorted; each top-level field, and each record of a list, on a line of its own,
+    so that a change to one fact changes one line. (Indented JSON is written by json's pure-Python
+    encoder, ten times slower.)"""
+    out = _Joined("data/facts.json", kept)
+    fields: dict[str, object] = {"version": FORMAT_VERSION, "info": facts.info, "sources": facts.sources}
+    fields |= {kind: getattr(facts, kind) for kind in _KINDS}
+    out.text("{\n")
+    for n, name in enumerate(sorted(fields)):
+        value = fields[name]
+        out.text((",\n" if n else "") + f"{_dump(name)}: ")
+        if name == "info":
+            out.text(_dump(_plain(value)))
+            continue
+        if name == "version":
+            out.text(_dump(value))
+            continue
+        assert isinstance(value, Mapping)
+        if not value:
+            out.text("[]")
+            continue
+        out.text("[\n")
+        for i, fact in enumerate(value.values()):
+            if i:
+                out.text(",\n")
+            out.piece((fact,), functools.partial(_json_record, fact))
+        out.text("\n]")
+    out.text("\n}\n")
+    return out.data()
 
 
 # CSV ---------------------------------------------------------------------------------------------------
@@ -209,17 +335,100 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+def _csv(out: _Joined, header: list[str], records: Iterable[T], rows_of: Callable[[T], list[list[object]]]) -> bytes:
+    """A CSV file: the header, then each record's rows (`rows_of` it), a piece of the file per record."""
+    lines: list[str] = []
+    writer = csv.writer(_Lines(lines), lineterminator="\r\n")  # each row written is one line of text
+
+    def rows_text(rows: list[list[object]]) -> str:
+        writer.writerows([_cell(v) for v in row] for row in rows)
+        text = "".join(lines)
+        lines.clear()
+        return text
+
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue().encode("utf-8")
+    out.text(lines.pop())
+    for record in records:
+        out.piece((record,), lambda: rows_text(rows_of(record)))  # noqa: B023 (called at once, in this turn)
+    return out.data()
 
 
-def _citation_rows(facts: FactBase) -> list[list[object]]:
-    kinds = {Actor: "actor", Event: "event", Topic: "topic", Position: "position", Claim: "claim"}
-    return [[kinds[type(fact)], fact.id, c.source, c.quote] for fact in facts.facts() for c in all_citations(fact)]
+@dataclasses.dataclass(frozen=True)
+class _Lines:
+    """A file-like object for csv.writer that keeps what it writes in a list."""
+
+    lines: list[str]
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def _source_rows(s: Source) -> list[list[object]]:
+    return [[s.id, s.title, s.label, s.outlet, s.author, s.date, s.translated, s.url]]
+
+
+def _actor_rows(a: Actor) -> list[list[object]]:
+    return [
+        [
+            a.id,
+            a.name,
+            a.kind,
+            a.summary,
+            "; ".join(r.title for r in a.roles),
+            " ".join(dict.fromkeys(r.affiliation for r in a.roles if r.affiliation)),
+            "; ".join(x.name for x in a.aliases),
+        ]
+    ]
+
+
+def _event_rows(e: Event) -> list[list[object]]:
+    return [
+        [
+            e.id,
+            e.title,
+            e.date,
+            e.date.precision,
+            e.end,
+            e.time,
+            e.timezone,
+            e.status,
+            e.place,
+            " ".join(e.actors),
+            e.summary,
+        ]
+    ]
+
+
+def _topic_rows(t: Topic) -> list[list[object]]:
+    return [[t.id, t.name, t.summary]]
+
+
+def _position_rows(p: Position) -> list[list[object]]:
+    return [[p.id, p.actor, p.topic, p.stance, p.voice, p.reported_by, p.reported_by_unnamed, p.date]]
+
+
+def _claim_rows(c: Claim) -> list[list[object]]:
+    return [
+        [
+            c.id,
+            c.question,
+            c.kind,
+            c.topic,
+            n,
+            a.answer,
+            a.said_by,
+            a.said_by_unnamed,
+            " ".join(sorted({x.source for x in a.citations})),
+        ]
+        for n, a in enumerate(c.answers, 1)
+    ]
+
+
+_CITING_KINDS = {Actor: "actor", Event: "event", Topic: "topic", Position: "position", Claim: "claim"}
+
+
+def _citation_rows(fact: Actor | Event | Topic | Position | Claim) -> list[list[object]]:
+    return [[_CITING_KINDS[type(fact)], fact.id, c.source, c.quote] for c in all_citations(fact)]
 
 
 # iCalendar (RFC 5545), written by the icalendar library: escaping, line folding and value types are its job.
@@ -249,34 +458,58 @@ def _dtstamp(facts: FactBase) -> dt.datetime:
     return dt.datetime.combine(max(days, default=dt.date(1970, 1, 1)), dt.time(), dt.UTC)
 
 
-def timeline_ics(facts: FactBase) -> bytes:
+def _calendar_head(facts: FactBase) -> icalendar.Calendar:
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", f"-//factsheet//timeline export {FORMAT_VERSION}//EN")
     cal.add("calscale", "GREGORIAN")
     # An X- property is TEXT by default (RFC 5545 3.8.8.2); given as vText so that it is escaped as text.
     cal.add("x-wr-calname", icalendar.vText(_one_line(facts.info.title)))
+    return cal
+
+
+def _calendar_event(e: Event, stamp: dt.datetime, sources: Sequence[Source]) -> icalendar.Event:
+    """The entry of event `e`; `sources`: the sources it cites, sorted by id."""
+    event = icalendar.Event()
+    event.add("uid", f"{e.id}@factsheet")
+    event.add("dtstamp", stamp)
+    if e.time and e.timezone:
+        local = dt.datetime.combine(_day(e.date), dt.time(e.time.hour, e.time.minute), ZoneInfo(e.timezone))
+        event.add("dtstart", local.astimezone(dt.UTC))
+    else:
+        last = _day(e.end) if e.end and e.end.precision is Precision.DAY else _day(e.date)
+        event.add("dtstart", _day(e.date))
+        event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is the day after the last
+    event.add("summary", _one_line(e.title))
+    description = [e.summary or ""]
+    if e.status is EventStatus.SCHEDULED:
+        description.append("Scheduled: had not yet taken place when the sources were written.")
+    description.append("Sources: " + "; ".join(s.label for s in sources) + ".")
+    event.add("description", _one_line(" ".join(d for d in description if d)))
+    if e.place:
+        event.add("location", _one_line(e.place))
+    event.add("status", "TENTATIVE" if e.status is EventStatus.SCHEDULED else "CONFIRMED")
+    return event
+
+
+def _calendar_entry(e: Event, stamp: dt.datetime, sources: Sequence[Source]) -> str:
+    return str(_calendar_event(e, stamp, sources).to_ical(sorted=False).decode("utf-8"))
+
+
+_CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
+def timeline_ics(facts: FactBase, kept: Kept | None = None) -> bytes:
+    """The calendar, properties in the order added (the same bytes on every build). Each event's entry is a
+    piece of its own: icalendar writes (and folds) a calendar line by line, so the calendar is its head,
+    each entry as written alone, and its end."""
+    out = _Joined("data/timeline.ics", kept)
+    head = _calendar_head(facts).to_ical(sorted=False)
+    assert head.endswith(_CALENDAR_END)
+    out.text(head[: -len(_CALENDAR_END)].decode("utf-8"))
     stamp = _dtstamp(facts)
     for e in sorted(calendar_events(facts), key=lambda e: (e.date, e.time or ClockTime(0, 0), e.id)):
-        event = icalendar.Event()
-        event.add("uid", f"{e.id}@factsheet")
-        event.add("dtstamp", stamp)
-        if e.time and e.timezone:
-            local = dt.datetime.combine(_day(e.date), dt.time(e.time.hour, e.time.minute), ZoneInfo(e.timezone))
-            event.add("dtstart", local.astimezone(dt.UTC))
-        else:
-            last = _day(e.end) if e.end and e.end.precision is Precision.DAY else _day(e.date)
-            event.add("dtstart", _day(e.date))
-            event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is the day after the last
-        event.add("summary", _one_line(e.title))
-        description = [e.summary or ""]
-        if e.status is EventStatus.SCHEDULED:
-            description.append("Scheduled: had not yet taken place when the sources were written.")
-        sources = sorted({c.source for c in e.citations})
-        description.append("Sources: " + "; ".join(facts.sources[s].label for s in sources) + ".")
-        event.add("description", _one_line(" ".join(d for d in description if d)))
-        if e.place:
-            event.add("location", _one_line(e.place))
-        event.add("status", "TENTATIVE" if e.status is EventStatus.SCHEDULED else "CONFIRMED")
-        cal.add_component(event)
-    return cal.to_ical(sorted=False)  # properties in the order added: the same bytes on every build
+        sources = [facts.sources[s] for s in sorted({c.source for c in e.citations})]
+        out.piece((e, *sources), functools.partial(_calendar_entry, e, stamp, sources), extra=stamp.isoformat())
+    out.text(_CALENDAR_END.decode("utf-8"))
+    return out.data()
