@@ -551,8 +551,8 @@ def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_
     """The site a build replaced is kept (incremental.spare_site) and the next incremental build builds into
     it: whatever the spare holds, the result is a full build's site, and no file of the published site is
     written through a link the spare holds."""
-    from generator.site import incremental
     from generator.pipeline import build
+    from generator.site import incremental
 
     from .test_incremental import edit, files, folders, full_build
 
@@ -591,8 +591,8 @@ def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_
 def test_a_build_that_fails_in_the_spare_site_leaves_the_published_site_as_it_was(basic: Project):
     from unittest import mock
 
-    from generator.site import incremental
     from generator.pipeline import build
+    from generator.site import incremental
 
     from .test_incremental import edit
 
