@@ -18,6 +18,7 @@ from generator.checks.validate import check as validate
 from generator.diagnostics import Code, Diagnostic, DiagnosticError, error
 from generator.inputs.load import load_project
 from generator.model import Actor, Claim, Event, FactBase, FactDate, Position, Source, Topic, Where
+from generator.pages import record
 from generator.pages.citations import PLACES_RECORD, Places
 from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
 from generator.pages.export import KEPT_RECORD, SCHEMA, Kept, exports
@@ -76,7 +77,7 @@ def _pages_key(project: Project) -> str:
     from generator.pages import render as writer
 
     functions = [(f.__module__, f.__qualname__) for f in (writer.front_matter, writer.read_back, writer.md_text)]
-    return incremental.environment_key("pages", [str(d) for d in template_dirs(project)], functions)
+    return record.environment_key("pages", [str(d) for d in template_dirs(project)], functions)
 
 
 def render(
@@ -87,8 +88,8 @@ def render(
     jobs: int | None = None,
     progress: Progress = quiet,
     reuse: bool = False,
-    fingerprints: dict[str, incremental.Rendered] | None = None,
-    exported: dict[str, incremental.Made] | None = None,
+    fingerprints: dict[str, record.Rendered] | None = None,
+    exported: dict[str, record.Made] | None = None,
     recorded: list[Known] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
@@ -106,7 +107,7 @@ def render(
         with few_collections():
             updated = updated_on(project, result.facts)
             places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
-            previous = incremental.load_pages(project.root, _pages_key(project)) if reuse else None
+            previous = record.load_pages(project.root, _pages_key(project)) if reuse else None
             contexts, digest, tracked, known = build_pages_reads(
                 result.facts, updated, places, result.files, previous.known if previous is not None else None
             )
@@ -116,9 +117,9 @@ def render(
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
 
             def inputs(page: Page, template_key: str, reads: tuple[str, ...]) -> str:
-                return incremental.inputs_hash(page.path, template_key, page.title, page.origin, salt, digest(reads))
+                return record.inputs_hash(page.path, template_key, page.title, page.origin, salt, digest(reads))
 
-            def unchanged(page: Page, template_key: str) -> incremental.Rendered | None:
+            def unchanged(page: Page, template_key: str) -> record.Rendered | None:
                 assert previous is not None
                 return previous.unchanged(docs, page.path, lambda reads: inputs(page, template_key, reads))
 
@@ -165,19 +166,19 @@ def render(
 def _exports(
     facts: FactBase,
     digest: Callable[[Iterable[str]], str],
-    previous: incremental.PageRecord | None,
+    previous: record.PageRecord | None,
     docs: Path,
     root: Path | None,
-) -> dict[str, incremental.Made]:
+) -> dict[str, record.Made]:
     """The data exports, each made with its reads noted, or kept from the docs folder when the previous
     build's record says its maker read the same values (and the schema file the exports copy is the same:
     it is no .py file of the code in the key). With the cache (`root`), a file made again reuses the
     pieces of the previous one whose records have the same values (export.Kept, its record kept in
     `root`'s cache; read only after a previous generate, `previous`)."""
-    schema = incremental.file_hash(SCHEMA)
+    schema = record.file_hash(SCHEMA)
 
     def inputs(reads: tuple[str, ...]) -> str:
-        return incremental.inputs_hash("", "", "", None, schema, digest(reads))
+        return record.inputs_hash("", "", "", None, schema, digest(reads))
 
     # A record's key: the hash of its value, as a page's read of it is hashed (the fact base is the tracked one).
     collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
@@ -205,14 +206,14 @@ def _exports(
     kept = None
     if root is not None:
         kept = Kept(key_of, docs, read_record(root, KEPT_RECORD) if previous is not None else None)
-    made: dict[str, incremental.Made] = {}
+    made: dict[str, record.Made] = {}
     remade: list[str] = []
 
     def make(path: str, maker: Callable[[], bytes]) -> bytes:
         found = previous.kept_export(docs, path, inputs) if previous is not None else None
         if found is None:
             data, reads = reading(maker)
-            found = incremental.Made(data, inputs(reads), reads, incremental.file_sha(data))
+            found = record.Made(data, inputs(reads), reads, record.file_sha(data))
             remade.append(path)
         elif kept is not None:
             kept.carry(path, found.sha)
@@ -270,8 +271,8 @@ def generate(
     rendered (incremental.py); the pages written are the same either way."""
     if not cache:
         incremental.forget(project.root)  # the docs folder changes without a record of it
-    rendered: dict[str, incremental.Rendered] = {}
-    made: dict[str, incremental.Made] = {}
+    rendered: dict[str, record.Rendered] = {}
+    made: dict[str, record.Made] = {}
     recorded: list[Known] = []
     result, pages = render(
         project,
@@ -290,7 +291,7 @@ def generate(
     progress(Step(Stage.WRITE, 0, len(pages) + len(files)))
     written = write_docs(project, pages, files)
     if cache:
-        incremental.save_pages(project.root, _pages_key(project), rendered, made, recorded[0] if recorded else None)
+        record.save_pages(project.root, _pages_key(project), rendered, made, recorded[0] if recorded else None)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
     return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 

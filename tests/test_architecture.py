@@ -16,8 +16,6 @@ SHARED = ("model", "diagnostics", "report", "project", "cache", "workers", "prog
 # Above the stages: the pipeline strings them together; the commands (and MkDocs' hook) call the pipeline.
 ABOVE = {"pipeline": "pipeline", "commands": "commands", "mkdocs_hook": "commands", "__main__": "commands"}
 ORDER = ("shared", *STAGES, "pipeline", "commands")
-# The pages' record of incremental builds still lives with the site's record (to be split out).
-AGAINST_THE_FLOW = {("pages/render", "site.incremental"), ("pages/render", "site.incremental.Rendered")}
 
 
 def imported(path: Path) -> set[str]:
@@ -64,8 +62,6 @@ def test_no_module_imports_from_a_later_stage():
         here = place(".".join(relative.parts))
         for module in sorted(imported(path)):
             there = place(module)
-            if (relative.as_posix(), module) in AGAINST_THE_FLOW:
-                continue
             if rank(there) > rank(here) or (here == "shared" and there != "shared"):
                 wrong.append(f"generator/{relative}.py ({here}) imports generator.{module} ({there})")
     assert wrong == []

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from generator.cache import CACHE_DIR
 from generator.pipeline import build
 from generator.project import Project
 from generator.resources import default_templates
@@ -190,7 +191,7 @@ def test_the_site_record_of_an_incremental_build_is_the_site_on_disk(basic: Proj
     with mock.patch.object(publish, "run_mkdocs", side_effect=lambda *a, **k: calls.append(k) or real(*a, **k)):
         build(basic)
         assert "dirty" in calls[-1]
-        record = json.loads((basic.root / incremental.CACHE_DIR / incremental.SITE_RECORD).read_bytes())
+        record = json.loads((basic.root / CACHE_DIR / incremental.SITE_RECORD).read_bytes())
         assert record["site"] == incremental.site_stamps(basic.site_dir)
         # A page MkDocs did not rebuild (a hard link of the previous site's file), changed behind the record.
         unchanged = next(p for p in sorted(basic.site_dir.rglob("*.html")) if "Recorded words" not in p.read_text())

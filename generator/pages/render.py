@@ -26,9 +26,8 @@ from markupsafe import Markup
 
 from generator import workers
 from generator.pages.context import Page, Target
+from generator.pages.record import Rendered, fingerprint, templates_key
 from generator.resources import DEFAULT_PREFIX
-from generator.site import incremental
-from generator.site.incremental import Rendered
 
 # Every ASCII punctuation mark except those no Markdown flavour or extension gives meaning to.
 _SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~=:^$@%&\"'/?;")
@@ -253,13 +252,13 @@ def render_changed(
     inputs: Callable[[Page, str, tuple[str, ...]], str] | None = None,
     counted: Callable[[int], None] | None = None,
 ) -> dict[str, Rendered]:
-    """Every page's Markdown with the fingerprint of what it was rendered from (incremental.fingerprint:
+    """Every page's Markdown with the fingerprint of what it was rendered from (record.py's `fingerprint`:
     the page, its context and the source of every template it reads). `reuse(path, fingerprint)` may give
     a page's Markdown from the previous build for an unchanged fingerprint; only the other pages are
     rendered. Without `record` (and `reuse`), no fingerprint is computed (it is then "").
 
     `unchanged(page, templates_key)` may give a page whose inputs are the previous build's (its context is
-    then not even built: incremental.PageRecord.unchanged); `inputs(page, templates_key, reads)` hashes
+    then not even built: `PageRecord.unchanged`); `inputs(page, templates_key, reads)` hashes
     the inputs of each other page from what its context read (Rendered.inputs). `counted` hears how many
     pages are built (the others were unchanged)."""
     seen: set[str] = set()
@@ -271,7 +270,7 @@ def render_changed(
     names = sorted({p.template for p in pages})
     templates = {name: env.get_template(name) for name in names}  # before forking
     keep = record or reuse is not None
-    template_keys = {name: incremental.templates_key(env, name) for name in names} if keep else {}
+    template_keys = {name: templates_key(env, name) for name in names} if keep else {}
 
     done: dict[str, Rendered] = {}
     if unchanged is not None:  # in this process: most pages are, and need no worker
@@ -289,13 +288,11 @@ def render_changed(
             return href(page.path, target)
 
         context, reads = page.context_reads() if keep else (page.context, ())
-        fingerprint = (
-            incremental.fingerprint(page.path, template_keys[page.template], page.title, page.origin, context)
-            if keep
-            else ""
+        made_from = (
+            fingerprint(page.path, template_keys[page.template], page.title, page.origin, context) if keep else ""
         )
-        if reuse is not None and (previous := reuse(page.path, fingerprint)) is not None:
-            return Rendered(previous, fingerprint, reused=True, reads=reads)
+        if reuse is not None and (previous := reuse(page.path, made_from)) is not None:
+            return Rendered(previous, made_from, reused=True, reads=reads)
         body = templates[page.template].render(context, page=page, link=link).rstrip("\n") + "\n"
         if body.startswith("---"):
             raise TemplateFrontMatterError(
@@ -304,7 +301,7 @@ def render_changed(
         head, written = front_matter(page.title, context.get("jsonld"), page.origin)
         text = head + body
         read_back(page.path, text, written)
-        return Rendered(text, fingerprint, reads=reads)
+        return Rendered(text, made_from, reads=reads)
 
     texts = workers.spread(render, range(len(todo)), jobs=jobs, min_per_job=_PAGES_PER_JOB)
     for page, made in zip(todo, texts, strict=True):

@@ -1,271 +1,50 @@
-"""Incremental builds: after an edit, render and publish only the pages it changed (issue 18).
+"""Incremental builds, the site's side: after an edit, MkDocs builds only the pages it changed (issue 18).
 
-Two records of the previous build, each in the fact sheet's cache folder (.cache/factsheet/, JSON, never
-code) and each keyed on everything else that shapes the output, so that a record of another version of
-the generator, its templates, mkdocs.yml, the installed MkDocs and theme, or another build date is simply
-not used (the build is then a full one):
-
-- pages.json, the pages' record (`PageRecord`): for every page, the fingerprint of what it is rendered
-  from (its path, template and title, the context it is given, and the source of every template it
-  reads: `template_closure`) and the SHA-256 of the Markdown it gave. A page whose fingerprint is
-  unchanged takes its Markdown from the docs folder (when that file still has the recorded hash) instead
-  of rendering it again. Building a context is cheap next to rendering it; a context is the only way a
-  fact, a source or another page's data reaches a page, so the fingerprint sees every change that matters.
-- site.json, the site's record (`SiteRecord`): the hash of every docs file the published site was built
-  from, and the size, mtime and inode of every file of that site. When the site on disk is still exactly
-  that one and the set of pages is the same, MkDocs builds into the staging folder with only the changed
-  docs files marked as modified (`IncrementalSite`): the other pages' HTML is hard-linked from the
-  published site (MkDocs never opens them), other unchanged files are copied, and the search index is
-  merged per page from the previous index and the rebuilt pages, in the order a full build writes it.
-  The sitemap and 404 page are always rebuilt. A failed build leaves the published site as it was, as a
-  full one does (publish.py), and a record that does not match the site is ignored.
+Beside the pages' record (pages/record.py: which pages to render again), site.json, the site's record
+(`SiteRecord`), in the fact sheet's cache folder (.cache/factsheet/, JSON, never code), keyed on everything
+else that shapes the output: the hash of every docs file the published site was built from, and the size,
+mtime and inode of every file of that site. When the site on disk is still exactly that one and the set of
+pages is the same, MkDocs builds into the staging folder with only the changed docs files marked as
+modified (`IncrementalSite`): the other pages' HTML is hard-linked from the published site (MkDocs never
+opens them), other unchanged files are copied, and the search index is merged per page from the previous
+index and the rebuilt pages, in the order a full build writes it; each unchanged page's MkDocs messages are
+logged again (`make_page_logs`). The sitemap and 404 page are always rebuilt. A failed build leaves the
+published site as it was, as a full one does (publish.py), and a record that does not match the site is
+ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import importlib.metadata
 import json
 import logging
 import os
-import pickle
 import posixpath
 import re
 import shutil
 import stat
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CACHE_DIR
-from generator.cache import _stamp as code_stamp
-from generator.pages.reads import Known
+from generator.pages.record import (
+    PAGES_RECORD,
+    _read_json,
+    _record_file,
+    _safe_folder,
+    _sha,
+    _write_json,
+    environment_key,
+)
 
-PAGES_RECORD = "pages.json"
 SITE_RECORD = "site.json"
-_FORMAT = 3
 SPARE_SITE = "spare-site"  # the site a build replaced, kept for the next one to build into
-# The packages whose versions shape the output (the generator's own code is in code_stamp()).
-_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe", "pyyaml")
 # Plugins whose output the incremental site build keeps exactly right; with any other, builds are full.
 _KNOWN_PLUGINS = frozenset({"search", "material/search"})
 # Written by every build of the theme, never copied from the previous site.
 _ALWAYS_WRITTEN = frozenset({"search/search_index.json"})
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    return _sha(path.read_bytes())
-
-
-def file_sha(data: bytes) -> str:
-    return _sha(data)
-
-
-def environment_key(*parts: object) -> str:
-    """A hash of the generator's code, Python and the versions of the packages that shape the output,
-    with `parts` (e.g. the build date, mkdocs.yml)."""
-    versions = []
-    for name in _PACKAGES:
-        try:
-            versions.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append((name, ""))
-    return _sha(repr((_FORMAT, code_stamp(), sys.version, versions, parts)).encode())
-
-
-# The pages' record ---------------------------------------------------------------------------------
-
-
-def template_closure(env: Any, name: str) -> list[str]:
-    """`name` and every template it extends, includes or imports, transitively, sorted. A template that
-    names another by an expression reads any: then every template the environment can load."""
-    seen: set[str] = set()
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        source, _, _ = env.loader.get_source(env, current)
-        for found in _referenced(env, source):
-            if found is None:
-                return sorted(env.list_templates())
-            todo.append(found)
-    return sorted(seen)
-
-
-# Per template source: the templates it names. Parsing every template again was half of a preview rebuild's
-# generate (`factsheet serve` keeps its process). Keyed on the lexer (Jinja2 shares one per syntax) and the
-# extensions too, the other things that decide how a source parses.
-_REFERENCES: dict[tuple[str, object, tuple[str, ...]], tuple[str | None, ...]] = {}
-
-
-def _referenced(env: Any, source: str) -> tuple[str | None, ...]:
-    """The templates `source` names (None: one named by an expression)."""
-    from jinja2 import meta
-
-    key = (source, env.lexer, tuple(sorted(env.extensions)))
-    found = _REFERENCES.get(key)
-    if found is None:
-        found = tuple(meta.find_referenced_templates(env.parse(source)))
-        if len(_REFERENCES) >= 1024:
-            _REFERENCES.clear()
-        _REFERENCES[key] = found
-    return found
-
-
-def templates_key(env: Any, name: str) -> str:
-    """A hash of the source of every template page template `name` reads (its dependency on templates)."""
-    parts = []
-    for current in template_closure(env, name):
-        source, filename, _ = env.loader.get_source(env, current)
-        parts.append((current, filename, source))
-    return _sha(repr(parts).encode())
-
-
-def fingerprint(path: str, template_key: str, title: str, origin: str | None, context: object) -> str:
-    """What a page is rendered from, as one hash. Two equal fingerprints mean equal inputs; unequal ones
-    may still render alike (a set pickled in another order): then the page is only rendered again."""
-    return _sha(pickle.dumps((path, template_key, title, origin, context), protocol=5))
-
-
-def inputs_hash(path: str, template_key: str, title: str, origin: str | None, salt: str, reads: str) -> str:
-    """A page's inputs, as one hash, without its context: the page, its templates, `salt` (what every page
-    reads, e.g. the build date) and `reads` (the hash of what its context read of the fact base, as
-    context.Page.context_reads notes it and context.build_pages_reads hashes it)."""
-    return _sha(repr((path, template_key, title, origin, salt, reads)).encode())
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A page's Markdown and the fingerprint it was rendered from; `reads` what its context read of the
-    fact base and `inputs` the hash of its inputs (inputs_hash), when known."""
-
-    text: str
-    fingerprint: str
-    reused: bool = False
-    reads: tuple[str, ...] = ()
-    inputs: str = ""
-    built: bool = True
-    """False when the page's context was not even built (its inputs were the previous build's)."""
-    text_sha: str = ""
-    """The SHA-256 of `text` when known (a page kept from the previous build)."""
-
-
-@dataclass(frozen=True)
-class Made:
-    """A file made from the fact base (a data export): its bytes, the hash of its inputs (inputs_hash of
-    what its maker read), those reads, and its SHA-256."""
-
-    data: bytes
-    inputs: str
-    reads: tuple[str, ...]
-    sha: str
-
-
-@dataclass(frozen=True)
-class PageRecord:
-    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
-    per page, (inputs hash, reads) when that build knew them; `known`: the hashes of the reads' values
-    then, and of the files each index was made from (context._Builder takes those still valid)."""
-
-    key: str
-    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
-    inputs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
-    exports: dict[str, Made] = field(default_factory=dict)
-    known: Known = field(default_factory=Known)
-
-    def kept_export(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Made | None:
-        """The export file `path` as the previous build wrote it, when `inputs(reads)` is the hash recorded
-        (its maker would read the same values) and the docs folder still holds it; else None (make it)."""
-        known = self.exports.get(path)
-        if known is None or inputs(known.reads) != known.inputs:
-            return None
-        try:
-            data = (docs / path).read_bytes()
-        except OSError:
-            return None
-        if (docs / path).is_symlink() or _sha(data) != known.sha:
-            return None
-        return Made(data, known.inputs, known.reads, known.sha)
-
-    def unchanged(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Rendered | None:
-        """The page as the previous build wrote it when `inputs(reads)`, the hash of its inputs now
-        (given the reads its context made then), is the one recorded, and the docs folder still holds
-        its Markdown; else None (build its context). Sound because a context is a function of its reads:
-        the same reads giving the same values make the same context, and so the same reads."""
-        known, page = self.inputs.get(path), self.pages.get(path)
-        if known is None or page is None or inputs(known[1]) != known[0]:
-            return None
-        text = self.reuse(docs, path, page[0])
-        if text is None:
-            return None
-        return Rendered(text, page[0], reused=True, reads=known[1], inputs=known[0], built=False, text_sha=page[1])
-
-    def reuse(self, docs: Path, path: str, fingerprint: str) -> str | None:
-        """The page's Markdown of the previous build when its fingerprint is unchanged and the docs folder
-        still holds exactly that text; else None (render it)."""
-        known = self.pages.get(path)
-        if known is None or known[0] != fingerprint:
-            return None
-        try:
-            data = (docs / path).read_bytes()
-        except OSError:
-            return None
-        if _sha(data) != known[1]:
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-
-def _record_file(root: Path, name: str) -> Path:
-    return root / CACHE_DIR / name
-
-
-def _safe_folder(root: Path) -> bool:
-    """No part of the cache's path below the project is a link or a file (as cache.FileCache asks)."""
-    path = root
-    for part in CACHE_DIR.parts:
-        path = path / part
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
-            return False
-    return True
-
-
-def _read_json(root: Path, name: str) -> dict[str, Any] | None:
-    path = _record_file(root, name)
-    if not _safe_folder(root) or path.is_symlink():
-        return None
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_json(root: Path, name: str, data: object) -> None:
-    """Write a record atomically; a record that cannot be written only makes the next build a full one."""
-    if not _safe_folder(root):
-        return
-    path = _record_file(root, name)
-    tmp = path.with_name(f".{name}.tmp")
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-        return
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
 
 
 def forget(root: Path) -> None:
@@ -273,94 +52,6 @@ def forget(root: Path) -> None:
     for name in (PAGES_RECORD, SITE_RECORD):
         with contextlib.suppress(OSError):
             _record_file(root, name).unlink(missing_ok=True)
-
-
-def load_pages(root: Path, key: str) -> PageRecord:
-    """The previous generate's record, or an empty one (everything is rendered) when there is none for `key`."""
-    data = _read_json(root, PAGES_RECORD)
-    if data is None or data.get("key") != key or not isinstance(data.get("pages"), dict):
-        return PageRecord(key)
-    pages: dict[str, tuple[str, str]] = {}
-    for path, value in data["pages"].items():
-        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
-            pages[path] = (value[0], value[1])
-    inputs: dict[str, tuple[str, tuple[str, ...]]] = {}
-    tokens, known = data.get("tokens"), data.get("inputs")
-    if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens) and isinstance(known, dict):
-        for path, value in known.items():
-            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
-                continue
-            numbers = value[1]
-            if isinstance(numbers, list) and all(type(n) is int and 0 <= n < len(tokens) for n in numbers):
-                inputs[path] = (value[0], tuple(tokens[n] for n in numbers))
-    exports: dict[str, Made] = {}
-    made = data.get("exports")
-    if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens) and isinstance(made, dict):
-        for path, value in made.items():
-            if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)):
-                continue
-            numbers, sha = value[1], value[2]
-            if (
-                isinstance(sha, str)
-                and isinstance(numbers, list)
-                and all(type(n) is int and 0 <= n < len(tokens) for n in numbers)
-            ):
-                exports[path] = Made(b"", value[0], tuple(tokens[n] for n in numbers), sha)
-    return PageRecord(key, pages, inputs, exports, _load_known(data, tokens))
-
-
-def _load_known(data: dict[str, Any], tokens: object) -> Known:
-    """The record's hashes of read values: a digest per entry of the token table ("" for none)."""
-    made, digests = data.get("made_from"), data.get("digests")
-    if not (
-        isinstance(made, dict)
-        and all(isinstance(v, str) for v in made.values())
-        and isinstance(tokens, list)
-        and isinstance(digests, list)
-        and len(digests) == len(tokens)
-        and all(isinstance(t, str) for t in tokens)
-        and all(isinstance(d, str) for d in digests)
-    ):
-        return Known()
-    return Known(made, {t: d for t, d in zip(tokens, digests, strict=True) if d})
-
-
-def save_pages(
-    root: Path,
-    key: str,
-    rendered: Mapping[str, Rendered],
-    exports: Mapping[str, Made] | None = None,
-    known: Known | None = None,
-) -> None:
-    """Record the pages (and the `exports` made from the fact base: what each read; `known`, the hashes of
-    the reads' values) for the next generate."""
-    pages = {path: [r.fingerprint, r.text_sha or _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
-    # Each page's reads as numbers into one table of them: pages read many of the same things.
-    number: dict[str, int] = {}
-    inputs = {
-        path: [r.inputs, [number.setdefault(t, len(number)) for t in r.reads]]
-        for path, r in rendered.items()
-        if r.inputs and r.reads
-    }
-    made = {
-        path: [m.inputs, [number.setdefault(t, len(number)) for t in m.reads], m.sha]
-        for path, m in (exports or {}).items()
-        if m.inputs
-    }
-    known = known or Known()
-    for token in known.digests:
-        number.setdefault(token, len(number))
-    digests = [known.digests.get(token, "") for token in number]
-    record = {
-        "key": key,
-        "pages": pages,
-        "tokens": list(number),
-        "inputs": inputs,
-        "exports": made,
-        "made_from": dict(known.inputs),
-        "digests": digests,
-    }
-    _write_json(root, PAGES_RECORD, record)
 
 
 # The site's record ---------------------------------------------------------------------------------
