@@ -307,6 +307,7 @@ COLUMNS = (
     "build_own",
     "build_mkdocs",
     "build",
+    "incremental",
     *(name for name, _ in BASELINES),
 )
 RATIOS = (
@@ -316,6 +317,7 @@ RATIOS = (
     "build_vs_mkdocs",
     "build_vs_hugo",
     "build_vs_hugo_cpu",
+    "incremental_vs_build",
     "build_vs_naive_pruned",
     "build_vs_naive",
 )

@@ -50,6 +50,8 @@ def test_bench_smoke(tmp_path, capsys):
     assert len(report["load"]["before"]) == len(r["load_after"]) == 3
     printed = capsys.readouterr().out
     assert "| facts | pages |" in printed and "| 20 | " in printed and "n/a" in printed
+    headers = [line for line in printed.splitlines() if line.startswith("| facts |")]
+    assert "| incremental |" in headers[0] and "| incremental_vs_build |" in headers[1]  # the measure shown
 
 
 def test_hugo_site_has_the_same_pages(tmp_path):
