@@ -24,7 +24,7 @@ import posixpath
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,22 +70,30 @@ def site_stamps(site: Path, known: Mapping[str, list[int]] | None = None) -> dic
     the inode, size, mtime and mode): those are not read again."""
     known = known or {}
     stamps: dict[str, list[int]] = {}
-    # os.scandir tells folders from files without a stat; paths as text: a Path per file costs more.
-    pending = [(str(site), "")]
+    for rel, entry in _entries(str(site)):
+        if entry.is_dir(follow_symlinks=False):
+            continue
+        stamp = known.get(rel)
+        if stamp is None:
+            info = entry.stat(follow_symlinks=False)
+            stamp = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
+        stamps[rel] = stamp
+    return dict(sorted(stamps.items()))
+
+
+def _entries(folder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry below `folder` (folders too, before what they hold), with its path relative to it;
+    links are listed, never followed. os.scandir tells folders from files without a stat; paths as text:
+    a Path per file costs more."""
+    pending = [(folder, "")]
     while pending:
-        folder, prefix = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
+        top, prefix = pending.pop()
+        with os.scandir(top) as found:
+            for entry in found:
                 rel = prefix + entry.name
+                yield rel, entry
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, rel + "/"))
-                    continue
-                stamp = known.get(rel)
-                if stamp is None:
-                    info = entry.stat(follow_symlinks=False)
-                    stamp = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
-                stamps[rel] = stamp
-    return dict(sorted(stamps.items()))
 
 
 def docs_hashes(docs: Path) -> dict[str, str]:
@@ -285,17 +293,11 @@ def _listing(folder: str) -> tuple[dict[str, int | None], set[str]]:
     every folder; links are listed, never followed."""
     entries: dict[str, int | None] = {}
     folders: set[str] = set()
-    pending = [(folder, "")]
-    while pending:
-        top, prefix = pending.pop()
-        with os.scandir(top) as found:
-            for entry in found:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.add(rel)
-                    pending.append((entry.path, rel + "/"))
-                else:
-                    entries[rel] = entry.inode() if entry.is_file(follow_symlinks=False) else None
+    for rel, entry in _entries(folder):
+        if entry.is_dir(follow_symlinks=False):
+            folders.add(rel)
+        else:
+            entries[rel] = entry.inode() if entry.is_file(follow_symlinks=False) else None
     return entries, folders
 
 
