@@ -72,7 +72,7 @@ typecheck: $(STAMP)
 MUTATE := 'generator.checks.quotes.xǁFoldedǁ*' 'generator.checks.quotes.x_fold__mutmut_*' 'generator.checks.quotes.x_fold_text__mutmut_*' \
 	'generator.checks.quotes.x_occurrences__mutmut_*' 'generator.checks.quotes.x_find__mutmut_*' \
 	'generator.checks.quotes.x__trie_pattern__mutmut_*' 'generator.checks.quotes.x_occurrences_in__mutmut_*' \
-	'generator.checks.validate.x__alias_checks__mutmut_*' 'generator.checks.validate.x_check_file__mutmut_*' \
+	'generator.checks.fact_file.x__alias_checks__mutmut_*' 'generator.checks.fact_file.x_check_file__mutmut_*' \
 	'generator.checks.validate.x__check_quotes__mutmut_*' \
 	'generator.pages.render.x_md_text__mutmut_*' 'generator.pages.render.x__finalize__mutmut_*' \
 	'generator.pages.render.x_anchor__mutmut_*' 'generator.pages.render.x_script_json__mutmut_*' \
