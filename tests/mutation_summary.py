@@ -1,7 +1,8 @@
 """The last `make mutate` run in numbers: mutants per module and outcome, then every one not killed.
 
-Reads mutmut's result files (mutants/generator/*.py.meta); mutants outside the run's selection are
-"not checked" and left out. Usage: python -m tests.mutation_summary [SECONDS_TAKEN]
+Reads mutmut's result files (mutants/generator/**/*.py.meta: one per mutated module, in every stage
+package); mutants outside the run's selection are "not checked" and left out.
+Usage: python -m tests.mutation_summary [SECONDS_TAKEN]
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ COLUMNS = ("killed", "survived", "timeout", "no tests", "suspicious")
 def main(argv: list[str]) -> int:
     counts: dict[str, Counter[str]] = {}
     not_killed: list[tuple[str, str]] = []
-    for meta in sorted(Path("mutants", "generator").glob("*.py.meta")):
+    package = Path("mutants", "generator")
+    for meta in sorted(package.rglob("*.py.meta")):
         exit_codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         for name, code in sorted(exit_codes.items(), key=lambda item: _natural(item[0])):
             status = status_by_exit_code[code]
             if status == "not checked":
                 continue
-            counts.setdefault(meta.name.removesuffix(".py.meta"), Counter())[status] += 1
+            module = meta.relative_to(package).as_posix().removesuffix(".py.meta").replace("/", ".")
+            counts.setdefault(module, Counter())[status] += 1
             if status != "killed":
                 not_killed.append((name, status))
     if not counts:
