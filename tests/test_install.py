@@ -66,7 +66,7 @@ def test_every_package_the_generator_imports_is_a_declared_runtime_dependency():
     optional = {  # imported only where the command says it needs the extra (screenshots)
         "playwright",
     }
-    for path in sorted((REPO / "generator").glob("*.py")):
+    for path in sorted((REPO / "generator").rglob("*.py")):  # every stage package's modules too
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):
@@ -77,4 +77,5 @@ def test_every_package_the_generator_imports_is_a_declared_runtime_dependency():
                 top = name.split(".")[0]
                 if top in sys.stdlib_module_names or top in optional or top == "generator":
                     continue
-                assert _DISTRIBUTION.get(top, top).replace("_", "-") in declared, f"{path.name} imports {top}"
+                where = path.relative_to(REPO)
+                assert _DISTRIBUTION.get(top, top).replace("_", "-") in declared, f"{where} imports {top}"
