@@ -202,7 +202,8 @@ def test_a_page_the_fast_path_cannot_read_goes_through_materials_parser(name):
     assert ours.entries == theirs.entries and ours.entries
 
 
-def test_the_fast_index_is_used_and_the_written_index_is_byte_identical(tmp_path, monkeypatch):
+def fast_indexes_made(monkeypatch) -> list[object]:
+    """The FastSearchIndex objects made from now on (while `monkeypatch` holds), in a list."""
     from generator.site import search_index
 
     made: list[object] = []
@@ -212,8 +213,15 @@ def test_the_fast_index_is_used_and_the_written_index_is_byte_identical(tmp_path
         made.append(self)
         init(self, **config)
 
+    monkeypatch.setattr(search_index.FastSearchIndex, "__init__", counted)
+    return made
+
+
+def test_the_fast_index_is_used_and_the_written_index_is_byte_identical(tmp_path, monkeypatch):
+    from generator.site import search_index
+
     with monkeypatch.context() as m:
-        m.setattr(search_index.FastSearchIndex, "__init__", counted)
+        made = fast_indexes_made(m)
         fast_site = build(corpus(tmp_path / "a"), full=True)[1]
     assert made, "the build indexed with FastSearchIndex"
     with monkeypatch.context() as m:
@@ -276,16 +284,7 @@ def test_mkdocs_build_through_the_hook_indexes_with_the_fast_indexer_and_writes_
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    from generator.site import search_index
-
-    made: list[object] = []
-    init = search_index.FastSearchIndex.__init__
-
-    def counted(self, **config):
-        made.append(self)
-        init(self, **config)
-
-    monkeypatch.setattr(search_index.FastSearchIndex, "__init__", counted)
+    made = fast_indexes_made(monkeypatch)
     project = corpus(tmp_path / "a")
     hook = REPO / "generator" / "mkdocs_hook.py"
     config = load_config(str(project.mkdocs_yml), hooks=[str(hook)], site_dir=str(tmp_path / "hooked"))
