@@ -183,7 +183,7 @@ def _secret(key_dir: Path | None) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def _below_is_safe(folder: Path, root: Path | None) -> bool:
+def safe_folder(folder: Path, root: Path | None) -> bool:
     """No part of `folder`'s path below `root` is a link or a file: a repository could ship `.cache` as a
     symlink to make us read or write somewhere else."""
     if root is None:
@@ -234,7 +234,7 @@ def read_record(root: Path, name: str, key_dir: Path | None = None) -> object | 
     if it is missing, foreign (signed with another key or by another version of the code) or corrupt."""
     folder = root / CACHE_DIR
     key = _secret(private_dir(base=key_dir))
-    if key is None or not _below_is_safe(folder, root):
+    if key is None or not safe_folder(folder, root):
         return None
     payload = _read_signed(folder, name, key)
     if payload is None:
@@ -255,7 +255,7 @@ def write_record(root: Path, name: str, content: object, key_dir: Path | None = 
     payload = json.dumps(content, separators=(",", ":")).encode()
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        if not _below_is_safe(folder, root):
+        if not safe_folder(folder, root):
             return
         _write_signed(folder, name, key, payload)
 
@@ -304,14 +304,7 @@ class FileCache:
         """No part of the cache's path below the project is a link: a repository could ship `.cache` as a
         symlink to make us read or write somewhere else."""
         assert self.folder is not None
-        if self.root is None:
-            return not self.folder.is_symlink()
-        path = self.root
-        for part in self.folder.relative_to(self.root).parts:
-            path = path / part
-            if path.is_symlink() or (path.exists() and not path.is_dir()):
-                return False
-        return True
+        return safe_folder(self.folder, self.root)
 
     @property
     def enabled(self) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CACHE_DIR
+from generator.cache import CACHE_DIR, safe_folder
 from generator.cache import _stamp as code_stamp
 from generator.pages.reads import Known
 
@@ -211,12 +211,7 @@ def _record_file(root: Path, name: str) -> Path:
 
 def _safe_folder(root: Path) -> bool:
     """No part of the cache's path below the project is a link or a file (as cache.FileCache asks)."""
-    path = root
-    for part in CACHE_DIR.parts:
-        path = path / part
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
-            return False
-    return True
+    return safe_folder(root / CACHE_DIR, root)
 
 
 def _read_json(root: Path, name: str) -> dict[str, Any] | None:
