@@ -215,18 +215,24 @@ def _read_signed(folder: Path, name: str, key: bytes) -> bytes | None:
     return payload if hmac.compare_digest(mac, _signature(key, name, payload)) else None
 
 
-def _write_signed(folder: Path, name: str, key: bytes, payload: bytes) -> None:
-    """Write `payload`, signed, as `name` through a fresh temporary file and a rename: a failed write (a full
-    disk) leaves no half-written file behind. Raises OSError."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)  # a fresh file, never a link
+def write_new(folder: Path, name: str, data: bytes) -> None:
+    """Write `data` as `name` in `folder` through a fresh temporary file (never a link a repository could
+    have planted) and a rename: a failed write (a full disk) leaves no half-written file behind. Raises
+    OSError."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_signature(key, name, payload) + payload)
+            f.write(data)
         os.replace(tmp, folder / name)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_signed(folder: Path, name: str, key: bytes, payload: bytes) -> None:
+    """Write `payload`, signed, as `name` (`write_new`). Raises OSError."""
+    write_new(folder, name, _signature(key, name, payload) + payload)
 
 
 def read_record(root: Path, name: str, key_dir: Path | None = None) -> object | None:

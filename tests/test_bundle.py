@@ -18,6 +18,7 @@ from generator.commands.cli import main
 from generator.diagnostics import Code, DiagnosticError
 from generator.pipeline import bundle, check
 from generator.site.bundle import (
+    OFFLINE_ZIP,
     SINGLE_HTML,
     ZIP_FOLDER,
     Edition,
@@ -497,3 +498,16 @@ def test_printed_single_file_keeps_every_timeline_quote_and_matrix_stance(bundle
 
     printed.pages[1].extract_text(visitor_text=place)
     assert left and min(left) > 36  # points from the paper's left edge: @page's 15 mm (42.5 pt), not 0
+
+
+def test_a_link_planted_in_dist_is_not_written_through(basic, tmp_path):
+    """A repository could ship dist/.factsheet.html.tmp (the name a bundle was written under first) as a
+    link: the bundle written through it would overwrite whatever file it points to."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("mine")
+    basic.dist_dir.mkdir(parents=True, exist_ok=True)
+    for name in (SINGLE_HTML, OFFLINE_ZIP):
+        (basic.dist_dir / f".{name}.tmp").symlink_to(outside)
+    _, bundles = bundle(basic, strict=True)
+    assert outside.read_text() == "mine"
+    assert zipfile.is_zipfile(bundles.offline_zip.path) and not bundles.offline_zip.path.is_symlink()

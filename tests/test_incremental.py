@@ -387,3 +387,17 @@ def test_an_incremental_build_shows_the_messages_of_unchanged_pages_as_a_full_bu
         again = mkdocs_messages(basic)
         assert "dirty" in calls[-1] and not {"timeline.md", "topics/sanctions.md"} & calls[-1]["dirty"]
     assert incremental == again == mkdocs_messages(basic, full=True, jobs=2)
+
+
+def test_a_link_planted_at_a_records_temporary_name_is_not_written_through(basic: Project, tmp_path: Path) -> None:
+    """The pages' and site's records were written under a fixed temporary name: a repository shipping
+    .cache/factsheet/.pages.json.tmp as a link had the record written into whatever file it points to."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("mine")
+    folder = basic.root / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (".pages.json.tmp", ".site.json.tmp"):
+        (folder / name).symlink_to(outside)
+    build(basic)
+    assert outside.read_text() == "mine"
+    assert json.loads((folder / "pages.json").read_bytes())["pages"]  # the record is still kept

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import os
 import pickle
 import sys
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CACHE_DIR, safe_folder
+from generator.cache import CACHE_DIR, safe_folder, write_new
 from generator.cache import _stamp as code_stamp
 from generator.pages.reads import Known
 
@@ -229,15 +228,10 @@ def _write_json(root: Path, name: str, data: object) -> None:
     """Write a record atomically; a record that cannot be written only makes the next build a full one."""
     if not _safe_folder(root):
         return
-    path = _record_file(root, name)
-    tmp = path.with_name(f".{name}.tmp")
+    folder = root / CACHE_DIR
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-        return
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_new(folder, name, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def load_pages(root: Path, key: str) -> PageRecord:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import posixpath
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from generator.cache import write_new
 from generator.diagnostics import Code, DiagnosticError, error
 from generator.inputs import git
 from generator.model import Where
@@ -140,12 +140,7 @@ def _for_file_urls(config: MkDocsConfig) -> None:
 
 
 def _write(target: Path, data: bytes) -> Artifact:
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_new(target.parent, target.name, data)  # never through a link planted in dist/
     return Artifact(target, len(data))
 
 
