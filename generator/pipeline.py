@@ -22,7 +22,7 @@ from generator.pages import record
 from generator.pages.citations import PLACES_RECORD, Places
 from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
 from generator.pages.export import KEPT_RECORD, SCHEMA, Kept, exports
-from generator.pages.reads import INFO_TOKEN, Known, Reads, reading, untoken
+from generator.pages.reads import Known, Reads, reading
 from generator.pages.render import FrontMatterError, render_changed
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
@@ -184,24 +184,12 @@ def _exports(
     collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
     collections |= {Topic: facts.topics, Position: facts.positions, Claim: facts.claims}
     views = {kind: view for kind, view in collections.items() if isinstance(view, Reads)}
-    tokens: dict[type, dict[object, str]] = {}  # per kind, the read of each record by id
 
     def key_of(record: object) -> str | None:
-        view = views.get(type(record))
-        if not isinstance(view, Reads) or view.value(getattr(record, "id", None)) is not record:
+        view, key = views.get(type(record)), getattr(record, "id", None)
+        if view is None or view.value(key) is not record:
             return None
-        found = tokens.get(type(record))
-        if found is None:  # a kind's reads, noted apart (`reading`): the export's own stay what its maker reads
-            _, noted = reading(lambda: [view[i] for i in list(view)])
-            found = tokens[type(record)] = {}
-            for token in noted:
-                if token == INFO_TOKEN:  # noted by every `reading`
-                    continue
-                name, key = untoken(token)
-                if name == view.name:
-                    found[key] = token
-        read = found.get(getattr(record, "id", None))
-        return digest((read,)) if read is not None else None
+        return digest((view.token(key),))
 
     kept = None
     if root is not None:

@@ -77,6 +77,10 @@ class Reads(Mapping[typing.Any, typing.Any]):
         self.data = dict(data)
         self.default = default
 
+    def token(self, key: object) -> str:
+        """The token `reading` notes for a look-up of `key` (the name of its read, for digests)."""
+        return _token(self.name, key)
+
     def value(self, key: object) -> object:
         """What looking up `key` gives, unnoted (None when missing without a default)."""
         if key == ALL:
