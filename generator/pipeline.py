@@ -3,20 +3,16 @@ is written (files -> model -> diagnostics -> pages -> site)."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
 
-from generator.cache import FileCache, compiled_templates_dir, read_record, write_record
-from generator.checks.validate import CheckResult
-from generator.checks.validate import check as validate
+from generator.cache import compiled_templates_dir, read_record, write_record
+from generator.checks.validate import CheckResult, check_project
 from generator.diagnostics import Code, Diagnostic, DiagnosticError, error
-from generator.inputs.load import load_project
 from generator.model import Actor, Claim, Event, FactBase, FactDate, Position, Source, Topic, Where
 from generator.pages import record
 from generator.pages.citations import PLACES_RECORD, Places
@@ -30,35 +26,13 @@ from generator.resources import template_dirs
 from generator.site import incremental
 from generator.site.bundle import Bundles, make_bundles
 from generator.site.publish import Written, build_lock, build_site, source_date_epoch, write_docs
-
-
-@contextmanager
-def few_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while the fact base and the pages are built.
-
-    They are millions of small objects (parse nodes, model values, page contexts) that form no cycles,
-    and with CPython's default thresholds the collector scans them again and again: a quarter of a
-    10,000-fact check. Memory is still freed by reference counting; the thresholds are restored after."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+from generator.workers import few_collections
 
 
 def check(project: Project, *, cache: bool = True, jobs: int | None = None, progress: Progress = quiet) -> CheckResult:
-    """Load and validate every input; never raises for bad input.
-
-    With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run. Files
-    are read and checked over `jobs` processes (default: one per core) when there are many. `progress`
-    hears of each stage (generator/progress.py)."""
-    progress(Step(Stage.CHECK))
-    with few_collections():
-        files = FileCache.for_project(project.root, enabled=cache)
-        result = validate(load_project(project, files, defer=True), files, jobs)
-    files.save()
-    return result
+    """Load and validate every input; never raises for bad input (`validate.check_project`, which
+    `factsheet check` calls without importing the later stages)."""
+    return check_project(project, cache=cache, jobs=jobs, progress=progress)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from generator.checks.fact_file import FileCheck, check_file
 from generator.checks.ids import ALL_SHOWN, NEAREST_SHOWN, _NearIds
 from generator.checks.quote_hints import _COPY_EXACTLY, quote_hint
 from generator.diagnostics import Code, Diagnostic, error, sorted_diagnostics, warning
-from generator.inputs.load import Document, Loaded, Unread
+from generator.inputs.load import Document, Loaded, Unread, load_project
 from generator.model import (
     BY_KIND,
     ENTITY_TYPES,
@@ -44,6 +44,8 @@ from generator.model import (
     file_for,
     slugify,
 )
+from generator.progress import Progress, Stage, Step, quiet
+from generator.project import Project
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,23 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
     if info is not None and info_key is not None and info_key[0] == SheetInfo.__name__:
         files[(SheetInfo.__name__, "")] = f"{info_key[1]}\0{info_key[2]}"
     return CheckResult(sorted_diagnostics(diagnostics), counts, load_facts, files)
+
+
+def check_project(
+    project: Project, *, cache: bool = True, jobs: int | None = None, progress: Progress = quiet
+) -> CheckResult:
+    """Load and validate every input of `project`; never raises for bad input. What `factsheet check` runs,
+    importing nothing of the later stages (pipeline.check is this).
+
+    With `cache`, per-file results are kept in the project's .cache/factsheet/ for the next run. Files
+    are read and checked over `jobs` processes (default: one per core) when there are many. `progress`
+    hears of each stage (generator/progress.py)."""
+    progress(Step(Stage.CHECK))
+    with workers.few_collections():
+        files = FileCache.for_project(project.root, enabled=cache)
+        result = check(load_project(project, files, defer=True), files, jobs)
+    files.save()
+    return result
 
 
 def _check_rules(

@@ -82,10 +82,11 @@ def _progress() -> Iterator[Progress]:
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
-    from generator.pipeline import check
+    # Not through generator.pipeline, which imports every stage (Jinja2, the pages, MkDocs' helpers).
+    from generator.checks.validate import check_project
 
     with _progress() as progress:
-        result = check(project, cache=not args.no_cache, jobs=args.jobs, progress=progress)
+        result = check_project(project, cache=not args.no_cache, jobs=args.jobs, progress=progress)
     _print_diagnostics(result.diagnostics, project.root, Format(args.format))
     blocking = result.diagnostics if args.strict else result.errors
     if not blocking:
