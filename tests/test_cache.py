@@ -125,13 +125,13 @@ def reads(monkeypatch) -> list[Path]:
     """Every input file read from now on; files are trusted by their stat as soon as they are written
     (the two-second guard against same-tick edits is off, so every edit below changes the size)."""
     seen: list[Path] = []
-    real = load.read_text
+    real = load._read
 
-    def counting(path: Path, max_bytes: int):
-        seen.append(path)
-        return real(path, max_bytes)
+    def counting(file: str, max_bytes: int, info: os.stat_result | None = None):
+        seen.append(Path(file))
+        return real(file, max_bytes, info)
 
-    monkeypatch.setattr(load, "read_text", counting)
+    monkeypatch.setattr(load, "_read", counting)
     monkeypatch.setattr(cache, "_RACY_NS", 0)
     return seen
 
