@@ -325,18 +325,6 @@ def _document(
     return Document(kind, file, yaml_text, body, body_line, key, stat=info)
 
 
-def _unchanged(kind: type, entry: os.DirEntry[str], cache: FileCache) -> Document | None:
-    """The cached document of a file whose stat is as when it was hashed, without reading it."""
-    if not cache.indexes(entry.path):  # a new file, or an empty cache: no stat needed to know it must be read
-        return None
-    try:
-        info = entry.stat(follow_symlinks=False)
-    except OSError:
-        return None
-    key = cache.known(kind, entry.path, info)
-    return None if key is None else Document(kind, entry.path, "", cache_key=key, cached=True)
-
-
 def load_fact_file(kind: type, path: Path, cache: FileCache | None = None) -> tuple[Document | None, list[Diagnostic]]:
     return _load_file(kind, str(path), cache or FileCache.disabled())
 
@@ -378,7 +366,9 @@ def load_project(project: Project, cache: FileCache | None = None, *, defer: boo
     diagnostics: list[Diagnostic] = []
 
     def take(kind: type, entry: os.DirEntry[str]) -> None:
-        doc = _unchanged(kind, entry, cache) if cache.enabled else None
+        # The cached document of a file whose stat is as when it was hashed, without reading it.
+        key = cache.unchanged(kind, entry) if cache.enabled else None
+        doc = None if key is None else Document(kind, entry.path, "", "", 0, key, True)
         if doc is None:
             if defer:
                 documents.append(Unread(kind, entry.path))
