@@ -171,3 +171,28 @@ def test_a_tampered_places_record_is_ignored(tmp_path, monkeypatch):
     assert render(project)[1] == first
     assert len(searched) >= len(entries)  # not trusted: every quote located again
     assert read_record(project.root, PLACES_RECORD) == entries  # and the record written again, signed
+
+
+def test_quotes_searched_in_worker_processes_are_placed_as_in_one(fact_base, monkeypatch):
+    # locate searches the articles over the cores on a large fact sheet: here one article per process.
+    from generator import workers
+    from generator.pages.citations import Places
+
+    alone_places = Places()
+    alone = locate(fact_base, alone_places)
+    spread = workers.spread
+    spread_items: list[object] = []
+
+    def counted(work, items, **kwargs):
+        spread_items.extend(items)
+        return spread(work, items, jobs=2, min_per_job=1)
+
+    monkeypatch.setattr(workers, "spread", counted)
+    shared_places = Places()
+    assert locate(fact_base, shared_places) == alone
+    assert {sid for sid, _ in spread_items} == {sid for sid, ps in alone.items() if ps}  # searched there
+    assert shared_places.record() == alone_places.record() and shared_places.stale()
+    assert locate(fact_base) == alone
+    searched_again: list[object] = []
+    monkeypatch.setattr(workers, "spread", lambda work, items, **kwargs: searched_again.extend(items) or [])
+    assert locate(fact_base, shared_places) == alone and searched_again == []  # every place remembered

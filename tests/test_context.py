@@ -334,3 +334,17 @@ def test_each_index_is_made_only_from_the_kinds_made_from_names(basic):
     ):
         with pytest.raises((AssertionError, AttributeError)):
             read()
+
+
+def test_a_page_reads_the_same_whatever_pages_were_built_before_it(repo_pages):
+    # Views kept from one page's context for the next (a run's citations, an actor's link) still note
+    # what they are made of on every page that shows them: each page's reads, built after every other
+    # page, are those it reads when a fresh builder builds it alone.
+    from generator.pages.context import build_pages_reads
+
+    facts, _ = repo_pages
+    pages = build_pages_reads(facts)[0]
+    after_the_others = {p.path: p.context_reads() for p in [*pages, *pages]}  # the second time: all kept
+    for page in pages:
+        alone = next(p for p in build_pages_reads(facts)[0] if p.path == page.path).context_reads()
+        assert after_the_others[page.path] == alone, page.path

@@ -8,6 +8,8 @@ import re
 import markdown
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.pages.context import Target
 from generator.pages.render import FrontMatterError, anchor, front_matter, href, md_text, read_back, script_json
@@ -56,6 +58,12 @@ def test_md_text_stays_in_its_table_cell(text):
 
 def test_line_breaks_fold_to_spaces():
     assert rendered_text(md_text("one\ntwo\n\nthree")) == "one two three"
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\n", "\t", "\u00a0", "\u2003", "\x1c", "\u200b", "."])))
+def test_every_run_of_whitespace_is_one_space_ends_included(text):
+    # md_text skips the substitution when splitting finds the text single-spaced: the same text either way.
+    assert md_text(text) == re.sub(r"\s+", " ", text).replace(".", "&#46;")
 
 
 def test_href_is_relative_to_the_page():
@@ -171,7 +179,7 @@ def test_printed_values_are_not_escaped_twice():
 
     env = make_environment(REPO / "templates")  # not relative to the folder pytest runs in
     code = env.compile(env.loader.get_source(env, "home.md.j2")[0], raw=True)
-    assert "escape(" not in code and "identity(environment.finalize(" in code
+    assert "escape(" not in code and "identity(" not in code and "(environment.finalize(" in code
     assert env.from_string("{{ a }}").render(a="<b>&") == "&#60;b&#62;&#38;"
 
 
@@ -292,3 +300,35 @@ def test_a_front_matter_error_raised_in_a_worker_process_unpickles_whole():
     error = pickle.loads(pickle.dumps(FrontMatterError("a.md", "title", "yes", True)))
     assert (error.page, error.field, error.written, error.read) == ("a.md", "title", "yes", True)
     assert str(error) == "a.md: front matter field 'title' reads back as True, not as written"
+
+
+def test_calls_from_templates_pass_what_jinja_passes():
+    # render._Context calls plain functions and macros without Context.call's look-ups: a function marked
+    # pass_context (or a method of one) still gets the context, a macro its arguments and caller, and a
+    # StopIteration is still an undefined value.
+    import jinja2
+
+    from generator.pages.render import make_environment
+
+    from .conftest import REPO
+
+    env = make_environment(REPO / "templates")
+
+    class Holder:
+        @jinja2.pass_context
+        def method(self, context, suffix):
+            return context["name"] + suffix
+
+    def stops():
+        raise StopIteration
+
+    template = env.from_string(
+        "{% macro m(a, b='d') %}{{ a }}{{ b }}{% endmacro %}{% macro w(a) %}{{ a }}{{ caller() }}{% endmacro %}"
+        "{{ f('!') }} {{ h.method('?') }} {{ plain(1) }} {{ m('a') }} {{ m('a', b='c') }} "
+        "{% call w('x') %}y{% endcall %}{% for i in [1] %} {{ f(i | string) }}{% endfor %}"
+        "{{ stops() is undefined }}"
+    )
+    out = template.render(
+        name="N", f=jinja2.pass_context(lambda c, s: c["name"] + s), h=Holder(), plain=lambda n: n + 1, stops=stops
+    )
+    assert out == "N&#33; N&#63; 2 ad ac xy N1True"  # printed text is escaped

@@ -122,6 +122,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+# Values `legend` need not look into: no CitationView is, or is held by, one of these.
+_LEAVES = frozenset({str, int, bool, type(None), Target, Link, FactDate, Segment, Paragraph, QuoteUse})
+
+
 def legend(context: object) -> list[dict[str, object]]:
     """The sources a page cites, in the sources' order: the key to its source marks (S1, S2...), on
     paper as on screen. Found in the page's views, so that no page kind can forget one."""
@@ -129,6 +133,10 @@ def legend(context: object) -> list[dict[str, object]]:
     todo = [context]
     while todo:
         value = todo.pop()
+        # Most values are text, links and other leaves: a look-up in a set each, not three isinstance calls
+        # (a page's context holds tens of thousands of values at 10,000 facts).
+        if type(value) in _LEAVES:
+            continue
         if isinstance(value, CitationView):
             found.setdefault(value.source_key, value)
         elif isinstance(value, dict):
@@ -243,15 +251,23 @@ def _first(used: set[str], anchor: str) -> str | None:
 
 
 def fact_target(fact: Entity) -> Target:
-    if isinstance(fact, Actor):
-        return Target(f"actors/{fact.id}.md")
-    if isinstance(fact, Source):
-        return Target(f"sources/{fact.id}.md")
-    if isinstance(fact, Topic):
-        return Target(f"topics/{fact.id}.md")
-    if isinstance(fact, Position):
-        return Target(f"topics/{fact.topic}.md", fact.id)
-    return Target({Event: PAGES["timeline"], Claim: PAGES["claims"]}[type(fact)], fact.id)
+    kind: type = type(fact)  # typed `type`: mypy finds no __hash__ on type[...] (mypy issue 20409)
+    return _target(kind, fact.id, fact.topic if isinstance(fact, Position) else None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _target(kind: type, fact_id: str, topic: str | None) -> Target:
+    # One Target per fact, kept: pages link to the same facts over and over (150,000 links at 10,000
+    # facts), and a frozen dataclass is slow to make. A Target is immutable, so sharing one is safe.
+    if issubclass(kind, Actor):
+        return Target(f"actors/{fact_id}.md")
+    if issubclass(kind, Source):
+        return Target(f"sources/{fact_id}.md")
+    if issubclass(kind, Topic):
+        return Target(f"topics/{fact_id}.md")
+    if issubclass(kind, Position):
+        return Target(f"topics/{topic}.md", fact_id)
+    return Target({Event: PAGES["timeline"], Claim: PAGES["claims"]}[kind], fact_id)
 
 
 # What each index of _Builder is made from: the kinds of fact (and "info", the sheet's own file) whose
@@ -317,6 +333,11 @@ class _Builder:
         self.source_keys = {sid: f"S{i}" for i, sid in enumerate(_only(facts, "source_keys").sources, 1)}
         self.source_order = {sid: i for i, sid in enumerate(_only(facts, "source_order").sources)}
         self._citation_views: dict[tuple[object, ...], CitationView] = {}
+        # cite()'s views of each run, by the run's identity and its fact: the same run shows on several
+        # pages (a position on its topic's, its actor's and the positions page). Each entry keeps the run
+        # itself, so that no other object can take its id while the entry lives.
+        self._runs: dict[tuple[int, str | None, str | None], tuple[Sequence[Citation], list[CitationView]]] = {}
+        self._actor_links: dict[str, Link] = {}
         self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in _only(facts, "folded").sources.items()}
         self.passages = locate(_only(facts, "passages"), places)
@@ -474,11 +495,25 @@ class _Builder:
             qid = self._quote_ids[quote] = quotes.quote_id(quote)
         return qid
 
-    def cite(self, citations: list[Citation], fact: Entity | None = None) -> list[CitationView]:
+    def cite(self, citations: Sequence[Citation], fact: Entity | None = None) -> list[CitationView]:
         """A run of `fact`'s citations (one of citations.citation_lists): each lands on its quote, and
         each source's mark on all of the run's quotes of that source, with a link back to `fact`. Citations
         of no one fact (None: several facts' runs merged) land on the quotes themselves, with no way back,
-        and each source's mark on its first quote."""
+        and each source's mark on its first quote. A new list each time (the views in it are shared)."""
+        key = (id(citations), fact.KIND if fact else None, fact.id if fact else None)
+        kept = self._runs.get(key)
+        if kept is not None and kept[0] is citations:
+            for source in dict.fromkeys(c.source for c in citations):
+                self._made_of(source)  # what the views are made of besides the run: still this page's reads
+            return list(kept[1])
+        views = self._cite(citations, fact)
+        self._runs[key] = (citations, views)
+        return list(views)
+
+    def _made_of(self, source: str) -> tuple[str, str, int]:
+        return self.source_keys[source], self.facts.sources[source].label, self.source_order[source]
+
+    def _cite(self, citations: Sequence[Citation], fact: Entity | None) -> list[CitationView]:
         of_source: dict[str, list[str]] = defaultdict(list)
         words: dict[str, dict[str, None]] = defaultdict(dict)
         for c in citations:
@@ -499,7 +534,7 @@ class _Builder:
         )
         # What a view is made from besides its key, read on every use: a view kept from another page's
         # context must still count as this page's reads.
-        made_of = (self.source_keys[source], self.facts.sources[source].label, self.source_order[source])
+        made_of = self._made_of(source)
         view = self._citation_views.get((*key, *made_of))
         if view is None:
             page = f"sources/{source}.md"
@@ -519,7 +554,11 @@ class _Builder:
     def actor_link(self, actor_id: str | None) -> Link | None:
         if actor_id is None:
             return None
-        return Link(self.facts.actors[actor_id].name, fact_target(self.facts.actors[actor_id]))
+        actor = self.facts.actors[actor_id]  # read on every use: a page's reads include it
+        link = self._actor_links.get(actor_id)
+        if link is None:  # the same actor in the same build: the same link, made once
+            link = self._actor_links[actor_id] = Link(actor.name, fact_target(actor))
+        return link
 
     def source_count(self, fact: object) -> int:
         return len({c.source for c in all_citations(fact)})

@@ -260,9 +260,14 @@ def _public_fields(cls: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal"))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: object) -> object:
     """A model value as JSON data: dataclasses as objects (without internal fields), dates as ISO text."""
-    if value is None or isinstance(value, str | int | float):  # most values: text, numbers, booleans
+    if type(value) in _SCALARS:  # most values: text, numbers, booleans (one set look-up, not isinstance)
+        return value
+    if isinstance(value, str | int | float):  # their subclasses (a text enum) too
         return value
     if isinstance(value, FactDate | ClockTime):
         return str(value)
