@@ -99,7 +99,12 @@ def _relative_folder(folder: str, from_folder: str) -> str:
 
 def href(page_path: str, target: Target) -> Markup:
     """A link from the page at `page_path` to `target`, relative, as MkDocs resolves .md links."""
-    path = "" if target.page == page_path else _relative(target.page, page_path.rpartition("/")[0])
+    return _href(page_path, page_path.rpartition("/")[0], target)
+
+
+def _href(page_path: str, folder: str, target: Target) -> Markup:
+    # href, with the page's folder found once per page (a page links a hundred times on average).
+    path = "" if target.page == page_path else _relative(target.page, folder)
     return _safe(f"{path}#{target.anchor}" if target.anchor else path)
 
 
@@ -324,9 +329,10 @@ def render_changed(
 
     def render(i: int) -> Rendered:
         page = todo[i]
+        folder = page.path.rpartition("/")[0]
 
         def link(target: Target) -> Markup:
-            return href(page.path, target)
+            return _href(page.path, folder, target)
 
         context, reads = page.context_reads() if keep else (page.context, ())
         made_from = (
