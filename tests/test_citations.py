@@ -182,9 +182,11 @@ def test_quotes_searched_in_worker_processes_are_placed_as_in_one(fact_base, mon
     alone = locate(fact_base, alone_places)
     spread = workers.spread
     spread_items: list[object] = []
+    asked: list[object] = []
 
     def counted(work, items, **kwargs):
         spread_items.extend(items)
+        asked.append(kwargs["jobs"])
         return spread(work, items, jobs=2, min_per_job=1)
 
     monkeypatch.setattr(workers, "spread", counted)
@@ -193,6 +195,7 @@ def test_quotes_searched_in_worker_processes_are_placed_as_in_one(fact_base, mon
     assert {sid for sid, _ in spread_items} == {sid for sid, ps in alone.items() if ps}  # searched there
     assert shared_places.record() == alone_places.record() and shared_places.stale()
     assert locate(fact_base) == alone
+    assert locate(fact_base, jobs=1) == alone and asked == [None, None, 1]  # --jobs 1: one process
     searched_again: list[object] = []
     monkeypatch.setattr(workers, "spread", lambda work, items, **kwargs: searched_again.extend(items) or [])
     assert locate(fact_base, shared_places) == alone and searched_again == []  # every place remembered

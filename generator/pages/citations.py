@@ -96,10 +96,10 @@ def _places_in(facts: FactBase, item: tuple[str, tuple[str, ...]]) -> list[Place
     return [(m.start, m.end) if (m := quotes.find(text, q)) is not None else None for q in wanted]
 
 
-def locate(facts: FactBase, places: Places | None = None) -> dict[str, list[CitedPassage]]:
+def locate(facts: FactBase, places: Places | None = None, jobs: int | None = None) -> dict[str, list[CitedPassage]]:
     """Cited passages per source id, in text order. Quotes not found are skipped (the check reports them).
     With `places`, a quote located in an identical article before is not searched again (nor, when all
-    its quotes are known, the article folded)."""
+    its quotes are known, the article folded). `jobs`: processes to search in (default: one per core)."""
     folded: dict[str, quotes.Folded] = {}
     hashes: dict[str, str] = {}
 
@@ -124,7 +124,7 @@ def locate(facts: FactBase, places: Places | None = None) -> dict[str, list[Cite
         if places is None or places.get(key_of(sid, quote)) is False:  # type: ignore[arg-type]  # a key
             wanted.setdefault(sid, []).append(quote)
     items = [(sid, tuple(qs)) for sid, qs in wanted.items()]
-    searched = workers.spread(functools.partial(_places_in, facts), items, min_per_job=_SOURCES_PER_JOB)
+    searched = workers.spread(functools.partial(_places_in, facts), items, jobs=jobs, min_per_job=_SOURCES_PER_JOB)
     found_before = {
         (sid, q): where
         for (sid, qs), wheres in zip(items, searched, strict=True)

@@ -321,6 +321,7 @@ class _Builder:
         places: Places | None = None,
         files: Mapping[tuple[str, str], str] | None = None,
         known: Known | None = None,
+        jobs: int | None = None,
     ) -> None:
         self.facts = facts
         self._entities: dict[int, str] = {}
@@ -340,7 +341,7 @@ class _Builder:
         self._actor_links: dict[str, Link] = {}
         self._quote_ids: dict[str, str] = {}
         self.folded = {sid: quotes.fold_text(s.body) for sid, s in _only(facts, "folded").sources.items()}
-        self.passages = locate(_only(facts, "passages"), places)
+        self.passages = locate(_only(facts, "passages"), places, jobs)
         # What a source's listing shows of its passages: a read of these counts is not one of the citing facts.
         self.passage_counts = {sid: (sum(len(p.facts) for p in ps), len(ps)) for sid, ps in self.passages.items()}
         # Which sources name each actor (or alias): one pass over each article for all names.
@@ -1083,10 +1084,11 @@ class _Builder:
         }
 
 
-def build_pages(facts: FactBase, updated: FactDate | None = None) -> list[Page]:
+def build_pages(facts: FactBase, updated: FactDate | None = None, jobs: int | None = None) -> list[Page]:
     """Every page of the site, with its context, in a fixed order. `updated`: the day the inputs last
-    changed (the build's SOURCE_DATE_EPOCH), shown on the About and home pages; None when unknown."""
-    return _Builder(facts).pages(updated)
+    changed (the build's SOURCE_DATE_EPOCH), shown on the About and home pages; None when unknown.
+    `jobs`: processes to find the cited quotes in (citations.locate; default: one per core)."""
+    return _Builder(facts, jobs=jobs).pages(updated)
 
 
 def build_pages_reads(
@@ -1095,12 +1097,14 @@ def build_pages_reads(
     places: Places | None = None,
     files: Mapping[tuple[str, str], str] | None = None,
     known: Known | None = None,
+    jobs: int | None = None,
 ) -> tuple[list[Page], Callable[[Iterable[str]], str], FactBase, Callable[[], Known]]:
     """`build_pages`, with the function that hashes what a page's reads (Page.context_reads) give now (a
     page whose reads give what they gave before has the same context), the fact base whose reads are
     noted (`reading`: for other things made from it, the exports), and what to record for the next build
     (the `Known` of the reads hashed so far). `places`: quotes located before (citations.Places), updated
     with this build's. `files`: the check's hash of each fact's file (CheckResult.files), and `known` what
-    the previous build recorded: the reads of indexes made from the same files are not hashed again."""
-    builder = _Builder(facts, places, files, known)
+    the previous build recorded: the reads of indexes made from the same files are not hashed again.
+    `jobs`: as build_pages'."""
+    builder = _Builder(facts, places, files, known, jobs)
     return builder.pages(updated), builder.digest, builder.facts, builder.known
