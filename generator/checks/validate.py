@@ -172,10 +172,11 @@ def _plain(summary: FileCheck) -> _Summary:
 
 
 # What a worker sends back for one file it read: the file as the loader spells it (None if it could not be
-# read), its cache key and stamp (None with the cache off), its summary (None when the cache holds its check)
-# and its model object pickled. The parent already has the file's kind; sending the Document back instead,
-# with its os.stat_result, cost the pipe twice as much as the summaries did.
-_Fresh = tuple[str | None, Key | None, Stamp | None, _Summary | None, bytes | None]
+# read), its cache key and stamp (None with the cache off), its summary (None when the cache holds its check),
+# its model object pickled, and for a valid article its folded text (quotes.fold_text of the body), which the
+# parent counts quotes in (_Counter) without unpickling the article. The parent already has the file's kind;
+# sending the Document back instead, with its os.stat_result, cost the pipe twice as much as the summaries did.
+_Fresh = tuple[str | None, Key | None, Stamp | None, _Summary | None, bytes | None, str | None]
 
 
 def _read_and_check(cache: FileCache, item: Document | Unread) -> _Fresh:
@@ -185,15 +186,16 @@ def _read_and_check(cache: FileCache, item: Document | Unread) -> _Fresh:
     if isinstance(item, Unread):
         doc, problems = item.read(cache)
         if doc is None:
-            return None, None, None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None
+            return None, None, None, _plain(FileCheck(False, None, 0, 0, tuple(problems), (), (), ())), None, None
     else:
         doc = item
     info = stamp(doc.stat) if doc.stat is not None else None
     if doc.cached:
-        return doc.file, doc.cache_key, info, None, None
+        return doc.file, doc.cache_key, info, None, None, None
     summary, obj = check_file(doc)
     pickled = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return doc.file, doc.cache_key, info, _plain(summary), pickled
+    folded = quotes.fold_text(obj.body) if isinstance(obj, Source) else None
+    return doc.file, doc.cache_key, info, _plain(summary), pickled, folded
 
 
 def _checked_files(
@@ -228,8 +230,8 @@ def _checked_files(
         while i not in waiting:  # results come in `order`; the caller gets them in item order
             at, result = next(arrivals)
             waiting[at] = result
-            counter.arrived(result[3], result[4])
-        file, key, info, summary, pickled = waiting.pop(i)
+            counter.arrived(result[3], result[5])
+        file, key, info, summary, pickled, _ = waiting.pop(i)
         if file is None:  # not readable: the summary holds why
             yield None, typing.cast(_Summary, summary), _nothing
             continue
@@ -259,13 +261,13 @@ class _Counter:
         self.counted = counted
         self.folded: dict[str, tuple[str, str]] = {}  # source id -> (body_sha, folded body)
 
-    def arrived(self, summary: _Summary | None, pickled: bytes | None) -> None:
+    def arrived(self, summary: _Summary | None, folded: str | None) -> None:
+        """Take one file's result: an article's folded text (sent by the worker), or a fact's quotes."""
         if summary is None or not summary[0]:  # from the cache (counted there, if at all), or invalid
             return
-        if summary[8] is not None and pickled is not None:  # an article (FileCheck.body_sha)
+        if summary[8] is not None and folded is not None:  # an article (FileCheck.body_sha)
             if summary[1] is not None and summary[1] not in self.folded:
-                body = typing.cast(Source, pickle.loads(pickled)).body
-                self.folded[summary[1]] = (summary[8], quotes.fold_text(body))
+                self.folded[summary[1]] = (summary[8], folded)
             return
         for source_id, quote, _, _ in summary[7]:  # FileCheck.citations
             found = self.folded.get(source_id)
