@@ -51,6 +51,7 @@ _HINTS_FILE = "hints.pickle"
 _DIGEST = hashlib.sha256().digest_size
 _RACY_NS = 2_000_000_000  # files changed this recently are hashed again next time
 _SHARDS = 64  # entries are spread over this many files, so that an edit rewrites one or two, not all
+_SAVE_APART_SHARDS = 16  # `save_files_apart` forks for this many shards to write, not for an edit or two
 # What a cache file may rebuild: our frozen model values, their enums, and paths. Nothing callable.
 _ALLOWED_MODULES = {"generator.model", "generator.diagnostics", "generator.checks.validate", "pathlib"}
 
@@ -292,6 +293,8 @@ class FileCache:
         self._used: set[Key] = set()
         self._used_quotes: set[tuple[str, str]] = set()
         self._used_hints: set[tuple[str, str]] = set()
+        self._saving: int | None = None  # the process writing the files' entries (`save_files_apart`)...
+        self._shards_apart: set[int] = set()  # ...and the shards it writes
         self._key = _secret(private_dir(base=key_dir)) if folder is not None else None
         if self._key is None or not self._folder_is_safe():
             self.folder = None
@@ -444,11 +447,68 @@ class FileCache:
         """Write what changed in this run, dropping entries no file used: the shards with a new, changed or
         dropped entry (model objects first, then summaries), and the quote lookups. Failing to write is
         harmless: the next run misses the cache, or checks a lost object's file again."""
-        dropped = self._summaries.keys() - self._used
-        shards = self._changed | {_shard(k) for k in dropped}
+        if self.folder is None:
+            return
+        if not self._saved_apart():
+            self._save_files()
         quotes_stale = self._quotes_changed or len(self._used_quotes) != len(self._quotes)
         hints_stale = self._hints_changed or len(self._used_hints) != len(self._hints)
-        if self.folder is None or not (shards or quotes_stale or hints_stale):
+        if not (quotes_stale or hints_stale):
+            return
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self._folder_is_safe():
+                return
+            if quotes_stale:
+                self._write(_QUOTES_FILE, {k: v for k, v in self._quotes.items() if k in self._used_quotes})
+            if hints_stale:
+                self._write(_HINTS_FILE, {k: v for k, v in self._hints.items() if k in self._used_hints})
+
+    def save_files_apart(self) -> None:
+        """Start writing the files' entries (the shards of `save`) in a forked process, when there are many:
+        the caller's checks across files then run on the other core meanwhile, instead of the save waiting
+        for them (a fifth of a second at 10,000 facts). Only once no file entry changes any more: `save`
+        waits for that process, then writes the quote lookups, and writes the files' entries itself if the
+        process failed or an entry changed after all."""
+        if self.folder is None or self._saving is not None or len(self._changed) < _SAVE_APART_SHARDS:
+            return
+        from generator import workers  # shared with the check's worker processes: the same rule for forking
+
+        if not workers._can_fork():
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:  # pragma: no cover - the child process, seen by the parent's tests through its files
+            code = 1
+            try:
+                self._save_files()
+                code = 0
+            finally:
+                os._exit(code)  # no exit handlers, no flushing of the parent's buffers: its output is its own
+        self._saving, self._shards_apart = pid, self._changed
+        self._changed = set()  # written there; a file entry put from now on marks its shard again
+
+    def _saved_apart(self) -> bool:
+        """Whether the process `save_files_apart` started wrote the files' entries, and none changed since."""
+        if self._saving is None:
+            return False
+        pid, self._saving = self._saving, None
+        try:
+            written = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        except ChildProcessError:
+            written = False
+        if not written:  # this process writes them after all
+            self._changed |= self._shards_apart
+        return written and not self._changed
+
+    def _save_files(self) -> None:
+        """Write the shards with a new, changed or dropped file entry: model objects first, then summaries."""
+        assert self.folder is not None
+        dropped = self._summaries.keys() - self._used
+        shards = self._changed | {_shard(k) for k in dropped}
+        if not shards:
             return
         for shard in shards:
             self._read_objects(shard)
@@ -469,9 +529,5 @@ class FileCache:
                 index, summaries, objects = parts[shard]
                 self._write(_objects_file(shard), objects)
                 self._write(_summaries_file(shard), (index, summaries))
-            if quotes_stale:
-                self._write(_QUOTES_FILE, {k: v for k, v in self._quotes.items() if k in self._used_quotes})
-            if hints_stale:
-                self._write(_HINTS_FILE, {k: v for k, v in self._hints.items() if k in self._used_hints})
         except OSError:
             return

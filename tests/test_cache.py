@@ -268,3 +268,52 @@ def test_the_closest_passage_of_a_misquote_is_searched_once(basic, monkeypatch):
     seed.write_text(seed.read_text() + "\nOne more paragraph.\n")
     check(basic)
     assert len(searched) == 2, "a changed article is searched again"
+
+
+def _filled(root: Path, files: int) -> tuple[cache.FileCache, list[cache.Key]]:
+    """A project cache with `files` fresh entries (summary and object), spread over many shards."""
+    files_cache = cache.FileCache.for_project(root)
+    keys = [("Topic", str(root / "facts" / "topics" / f"t{i}.yaml"), f"{i:064x}") for i in range(files)]
+    for i, key in enumerate(keys):
+        files_cache.put(key, (True, f"t{i}"), pickle.dumps(i))
+    return files_cache, keys
+
+
+def test_the_files_entries_are_written_by_a_forked_process_while_the_caller_goes_on(tmp_path):
+    files_cache, keys = _filled(tmp_path, 200)
+    files_cache.save_files_apart()
+    assert files_cache._saving is not None  # forked: 200 entries fill far more shards than an edit does
+    files_cache.put_quote_count(("sha", "a quote"), 1)  # what the checks across files add meanwhile
+    files_cache.save()
+    again = cache.FileCache.for_project(tmp_path)
+    assert all(again.summary(k) == (True, f"t{i}") and again.value(k) == i for i, k in enumerate(keys))
+    assert again.quote_count(("sha", "a quote")) == 1
+
+
+def test_an_entry_put_after_the_fork_or_a_failed_save_apart_is_written_all_the_same(tmp_path, monkeypatch):
+    files_cache, keys = _filled(tmp_path, 200)
+    parent, real = os.getpid(), cache.FileCache._save_files
+
+    def fails_in_the_child(self):
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        real(self)
+
+    monkeypatch.setattr(cache.FileCache, "_save_files", fails_in_the_child)
+    files_cache.save_files_apart()
+    assert files_cache._saving is not None
+    files_cache.save()
+    assert cache.FileCache.for_project(tmp_path).summary(keys[7]) == (True, "t7")
+
+    files_cache, keys = _filled(tmp_path / "other", 200)
+    files_cache.save_files_apart()
+    late = ("Topic", "late.yaml", "f" * 64)
+    files_cache.put(late, (True, "late"), None)
+    files_cache.save()
+    assert cache.FileCache.for_project(tmp_path / "other").summary(late) == (True, "late")
+
+
+def test_a_few_changed_files_are_saved_without_forking(tmp_path):
+    files_cache, _ = _filled(tmp_path, 3)
+    files_cache.save_files_apart()
+    assert files_cache._saving is None

@@ -288,13 +288,16 @@ def _cached_value(cache: FileCache, doc: Document) -> object:
         return check_file(again)[1] if again is not None else None
 
 
-def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = None) -> CheckResult:
+def check(
+    loaded: Loaded, cache: FileCache | None = None, jobs: int | None = None, *, saving: bool = False
+) -> CheckResult:
     """Validate everything loaded; always returns, with every problem found in one pass.
 
     Per-file results come from `cache` when the loader found them there (same bytes, kind and path);
     the others are checked over `jobs` processes (default: every core) when there are many. The
     cross-checks between files (ids, references, quotes) always run, on the files' summaries, with
-    quote lookups remembered per (article text, quote)."""
+    quote lookups remembered per (article text, quote). With `saving` (the caller saves `cache` after),
+    the cache starts writing the files' entries while the cross-checks run (FileCache.save_files_apart)."""
     cache = cache or FileCache.disabled()
     diagnostics = list(loaded.diagnostics)
     references: list[tuple[Document, tuple[tuple[str, str, int, int], ...]]] = []
@@ -331,6 +334,8 @@ def check(loaded: Loaded, cache: FileCache | None = None, jobs: int | None = Non
         first_seen[fact_id] = (doc, line)
         by_kind[doc.kind][fact_id] = (doc, summary, value)
         diagnostics.extend(entity_problems)
+    if saving:  # every file's entry is known: written on the other core while the checks below run
+        cache.save_files_apart()
 
     kinds = {kind: by_kind[t] for kind, t in BY_KIND.items()}  # BY_KIND's classes are by_kind's keys
     helps: dict[str, _IdHelp] = {}
@@ -402,7 +407,7 @@ def check_project(
     progress(Step(Stage.CHECK))
     with workers.few_collections():
         files = FileCache.for_project(project.root, enabled=cache)
-        result = check(load_project(project, files, defer=True), files, jobs)
+        result = check(load_project(project, files, defer=True), files, jobs, saving=True)
     files.save()
     return result
 
