@@ -203,8 +203,8 @@ def _checked_files(
 ) -> Iterator[tuple[Document | None, _Summary, _Loader]]:
     """Each file's document, summary and a loader of its model object, in item order: from the cache when
     the loader found the file there, otherwise by reading and checking it, over `jobs` processes when
-    there are many. The cache is written here only, in this process. Meanwhile the quotes that fresh facts
-    cite in fresh articles are counted into `counted` (see _Counter)."""
+    there are many. Entries are put in the cache here only, in this process. Meanwhile the quotes that
+    fresh facts cite in fresh articles are counted into `counted` (see _Counter)."""
     # Cached summaries stay plain tuples (the fields of FileCheck, read by position): on a large fact
     # sheet, wrapping each one costs more than the rest of a cached check of that file. The cache
     # returns what was put (`tuple(summary)` below) as an object.
