@@ -282,7 +282,8 @@ def _plain(value: object) -> object:
     return value
 
 
-_dump = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
+# One encoder for every record: json.dumps with options makes a new JSONEncoder on each call.
+_dump = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _json_record(fact: object) -> str:
