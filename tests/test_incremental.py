@@ -202,6 +202,19 @@ def test_the_site_record_of_an_incremental_build_is_the_site_on_disk(basic: Proj
         assert "<!-- changed -->" not in unchanged.read_text()
 
 
+def test_a_build_records_the_docs_folder_from_what_it_wrote_without_reading_it_again(basic: Project) -> None:
+    """build_site takes the docs folder's hashes from the write (publish.Written.docs): the record holds
+    the folder's true hashes, and the folder is not read and hashed a second time."""
+    from generator.site import incremental
+
+    build(basic)
+    edit(basic.root, "fact text", "Hashed once", 0)
+    with mock.patch.object(incremental, "docs_hashes", side_effect=AssertionError("read again")):
+        build(basic)
+    record = json.loads((basic.root / CACHE_DIR / incremental.SITE_RECORD).read_bytes())
+    assert record["docs"] == incremental.docs_hashes(basic.docs_dir)
+
+
 def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basic: Project, tmp_path: Path) -> None:
     """`serve` rebuilds dirty with the same plugins: Material's own merge lost or duplicated entries when
     several pages changed; the hook keeps every page's entries, in a full build's order."""

@@ -230,6 +230,40 @@ def test_write_docs_keeps_hidden_files_of_the_docs_folder(basic: Project):
     assert (basic.docs_dir / ".gitignore").read_text() == "*\n" and ".gitignore" not in written.removed
 
 
+def test_write_docs_gives_the_hash_of_every_file_the_folder_holds_without_reading_it_again(basic: Project):
+    """`hashed`: the site's record's hashes of the docs folder come from the bytes written (and `shas`), so
+    that build_site need not read 60 MB again; they equal incremental.docs_hashes of the folder."""
+    from generator.site import incremental
+
+    basic.docs_dir.mkdir(parents=True, exist_ok=True)
+    (basic.docs_dir / ".gitignore").write_text("*\n")  # not ours, kept: read and hashed
+    (basic.docs_dir / "stale.md").write_text("gone\n")
+    pages = {"index.md": "home\n", "actors/a.md": "a\n"}
+    written = publish.write_docs(basic, pages, {"data/x.csv": b"1\r\n"}, hashed=True)
+    assert written.docs == incremental.docs_hashes(basic.docs_dir)
+    assert publish.write_docs(basic, pages).docs is None, "hashed only when asked"
+    # A hash the caller knows is taken as given (here a wrong one, to show it is not computed again).
+    told = publish.write_docs(basic, pages, shas={"index.md": "told"}, hashed=True)
+    assert told.docs is not None and told.docs["index.md"] == "told"
+    assert told.docs["actors/a.md"] == incremental.docs_hashes(basic.docs_dir)["actors/a.md"]
+
+
+def test_write_docs_does_not_read_again_what_the_caller_found_in_place(basic: Project):
+    """`same`: files the caller just read and found as wanted (an incremental build's unchanged pages)
+    are not compared again; any other file is, and a link is never taken for one."""
+    publish.write_docs(basic, {"index.md": "home\n", "a.md": "a\n"})
+    (basic.docs_dir / "a.md").write_text("changed behind the caller's back\n")
+    written = publish.write_docs(basic, {"index.md": "home\n", "a.md": "a\n"}, same={"a.md", "index.md"})
+    assert written.changed == [] and (basic.docs_dir / "a.md").read_text() == "changed behind the caller's back\n"
+    written = publish.write_docs(basic, {"index.md": "home\n", "a.md": "a\n"})
+    assert written.changed == ["a.md"] and (basic.docs_dir / "a.md").read_text() == "a\n"
+    (basic.docs_dir / "index.md").unlink()
+    (basic.docs_dir / "index.md").symlink_to(basic.docs_dir / "a.md")
+    written = publish.write_docs(basic, {"index.md": "home\n", "a.md": "a\n"}, same={"index.md"})
+    assert written.changed == ["index.md"] and not (basic.docs_dir / "index.md").is_symlink()
+    assert (basic.docs_dir / "index.md").read_text() == "home\n"
+
+
 @pytest.fixture
 def fake_mkdocs(monkeypatch) -> list[dict]:
     """build_site with a stand-in for MkDocs that records how it was called and writes a one-page site."""

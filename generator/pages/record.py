@@ -145,6 +145,8 @@ class Made:
     inputs: str
     reads: tuple[str, ...]
     sha: str
+    kept: bool = False
+    """True when `data` was just read from the docs folder (the previous build's file, kept_export)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ class PageRecord:
             return None
         if (docs / path).is_symlink() or _sha(data) != known.sha:
             return None
-        return Made(data, known.inputs, known.reads, known.sha)
+        return Made(data, known.inputs, known.reads, known.sha, kept=True)
 
     def unchanged(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Rendered | None:
         """The page as the previous build wrote it when `inputs(reads)`, the hash of its inputs now

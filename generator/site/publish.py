@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,9 @@ EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"  # https://reproducible-builds.org/specs/so
 class Written:
     changed: list[str]
     removed: list[str]
+    docs: dict[str, str] | None = None
+    """With `write_docs(hashed=True)`: the SHA-256 of every file the docs folder holds after the write (as
+    incremental.docs_hashes reads them), for the site's record, without reading the folder again."""
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -78,12 +81,26 @@ def refuse_link(path: Path, what: str) -> None:
         )
 
 
-def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Written:
+def write_docs(
+    project: Project,
+    pages: Mapping[str, str],
+    files: Mapping[str, bytes] | None = None,
+    *,
+    shas: Mapping[str, str] | None = None,
+    same: Collection[str] = (),
+    hashed: bool = False,
+) -> Written:
     """Make the docs folder hold exactly `pages`, the other `files` (data exports) and the template assets
     (templates/assets/ of the defaults, each replaced by the fact sheet's own file of the same name).
 
     The docs folder is ours: a symlink found in it is removed, never written through or followed, so
     neither this nor MkDocs (which follows links in its docs folder) reaches outside it.
+
+    `same`: paths the caller has just read from the docs folder and found to hold exactly what is wanted
+    there (an incremental build's unchanged pages): not read again when they are still regular files.
+    With `hashed`, `Written.docs` gives every file's SHA-256, taken from `shas` (known hashes of the wanted
+    bytes) where given, else computed from the bytes in hand; only the folder's files that are not ours
+    (those whose path starts with a dot) are read.
     """
     docs = project.docs_dir
     refuse_link(docs, "docs")
@@ -94,13 +111,25 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
             wanted[f"assets/{rel}"] = data
     docs.mkdir(parents=True, exist_ok=True)
     changed, removed = [], []
-    for path in _walk(docs):
-        if path.is_symlink():
-            path.unlink()
-            if (rel := path.relative_to(docs).as_posix()) not in wanted:
+    # One listing of the folder (links listed, never followed); what the writes below add is all wanted.
+    folders: list[str] = []
+    regular: set[str] = set()
+    others: list[str] = []  # neither a folder nor a link: removed unless wanted or kept
+    for rel, entry in _incremental._entries(str(docs)):
+        if entry.is_symlink():
+            os.unlink(entry.path)
+            if rel not in wanted:
                 removed.append(rel)
+        elif entry.is_dir(follow_symlinks=False):
+            folders.append(rel)
+        else:
+            if entry.is_file(follow_symlinks=False):
+                regular.add(rel)
+            others.append(rel)
     for rel, data in sorted(wanted.items()):
         target = docs / rel
+        if rel in regular and rel in same:
+            continue
         if target.is_file() and target.read_bytes() == data:
             continue
         tmp = target.with_name(f".{target.name}.tmp")
@@ -116,17 +145,29 @@ def write_docs(project: Project, pages: dict[str, str], files: dict[str, bytes] 
                 raise
             raise DiagnosticError([fault]) from None
         changed.append(rel)
-    for path in _walk(docs):
-        rel = path.relative_to(docs).as_posix()
-        if rel.startswith(".") or rel in wanted:
+    kept: list[str] = []  # not ours: a path starting with a dot (e.g. .gitignore) stays
+    for rel in others:
+        if rel in wanted:
             continue
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
+        if rel.startswith("."):
+            kept.append(rel)
         else:
-            path.unlink()
+            (docs / rel).unlink()
             removed.append(rel)
-    return Written(changed, sorted(removed))
+    # The folders left empty, deepest first (a folder holding a wanted file is not).
+    full = _incremental._ancestors(wanted)
+    for rel in sorted(folders, key=lambda f: (-f.count("/"), f)):
+        if rel.startswith(".") or rel in full:
+            continue
+        path = docs / rel
+        if not any(path.iterdir()):
+            path.rmdir()
+    hashes = None
+    if hashed:
+        known = shas or {}
+        hashes = {rel: known.get(rel) or _incremental._sha(data) for rel, data in wanted.items()}
+        hashes |= {rel: _incremental._sha((docs / rel).read_bytes()) for rel in kept if rel in regular}
+    return Written(changed, sorted(removed), hashes)
 
 
 def source_date_epoch(project: Project, facts: FactBase) -> int:
@@ -355,6 +396,7 @@ def build_site(
     remember: bool = False,
     jobs: int | None = None,
     detach: bool = False,
+    docs: Mapping[str, str] | None = None,
 ) -> Path:
     """Run MkDocs on the generated docs and swap the result into the site folder atomically.
 
@@ -368,7 +410,8 @@ def build_site(
     hears of each page MkDocs writes. With `incremental`, when the site in place is the one the last build
     recorded, MkDocs rebuilds only the pages whose Markdown changed (generator/site/incremental.py); the result
     is the same site. With `remember`, the new site is recorded for the next incremental build. `jobs`
-    caps the processes of a full build (see `run_mkdocs`).
+    caps the processes of a full build (see `run_mkdocs`). `docs`: the SHA-256 of every file of the docs
+    folder when the caller knows them (`Written.docs` of the write just made), else the folder is read.
     Raises DiagnosticError when MkDocs fails, or another build holds the lock; the existing site is then
     left as it was.
     """
@@ -382,10 +425,13 @@ def build_site(
         for leftover in _leftovers(site):
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
-        key, docs, previous = "", {}, None
-        if incremental or remember:  # the record of the site in place, and what the new one is built from
+        key, previous = "", None
+        if not (incremental or remember):
+            docs = {}
+        else:  # the record of the site in place, and what the new one is built from
             key = _incremental.site_key(project.mkdocs_yml, theme_dirs(project), strict=strict, epoch=epoch)
-            docs = _incremental.docs_hashes(project.docs_dir)
+            if docs is None:
+                docs = _incremental.docs_hashes(project.docs_dir)
             previous = _incremental.load_site(project.root, key, site) if incremental else None
             _incremental.forget_site(project.root)  # until the new site is in place
         spare = _incremental.spare_site(project.root)
