@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -26,9 +27,11 @@ from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
 from generator.resources import template_dirs
 from generator.site import incremental
-from generator.site.bundle import Bundles, make_bundles
 from generator.site.publish import Written, build_lock, build_site, source_date_epoch, write_docs
 from generator.workers import few_collections
+
+if TYPE_CHECKING:
+    from generator.site.bundle import Bundles
 
 
 @contextmanager
@@ -319,6 +322,8 @@ def build(
 def bundle(project: Project, *, strict: bool = False, progress: Progress = quiet) -> tuple[Generated, Bundles]:
     """Check, generate, and build the offline bundles into the dist folder (under the build lock: it
     writes the docs folder too)."""
+    from generator.site.bundle import make_bundles  # not imported by a build
+
     with build_lock(project):
         generated = generate(project, strict=strict, progress=progress)
         epoch = source_date_epoch(project, generated.result.facts)

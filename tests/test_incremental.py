@@ -215,6 +215,30 @@ def test_a_build_records_the_docs_folder_from_what_it_wrote_without_reading_it_a
     assert record["docs"] == incremental.docs_hashes(basic.docs_dir)
 
 
+def test_the_page_logs_are_a_signed_record_written_again_only_when_they_change(basic: Project) -> None:
+    """The pages' MkDocs messages, anchors and links (6.7 MB at 10,000 facts) are a record of their own,
+    named by an id in site.json: an incremental build whose pages log the same keeps the file as it is,
+    and a record the user's key did not sign (a repository's) is not taken."""
+    from generator.site import incremental
+
+    folder = basic.root / CACHE_DIR
+    build(basic)
+    first = json.loads((folder / incremental.SITE_RECORD).read_bytes())
+    logs = folder / incremental.PAGE_LOGS_RECORD
+    written = logs.stat()
+    edit(basic.root, "fact text", "Logged the same", 0)
+    build(basic)
+    second = json.loads((folder / incremental.SITE_RECORD).read_bytes())
+    assert second["docs"] != first["docs"] and second["logs"] == first["logs"]
+    assert (logs.stat().st_ino, logs.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    kept = incremental.load_site(basic.root, second["key"], basic.site_dir)
+    assert kept is not None and kept.logs == second["logs"] and "index.md" in kept.pages
+    # The same content, unsigned: as if there were none (every page is then built again).
+    logs.write_text(json.dumps({"id": second["logs"], "pages": kept.pages}))
+    planted = incremental.load_site(basic.root, second["key"], basic.site_dir)
+    assert planted is not None and planted.pages == {} and planted.logs == ""
+
+
 def test_the_preview_keeps_the_whole_search_index_when_several_pages_change(basic: Project, tmp_path: Path) -> None:
     """`serve` rebuilds dirty with the same plugins: Material's own merge lost or duplicated entries when
     several pages changed; the hook keeps every page's entries, in a full build's order."""

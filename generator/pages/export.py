@@ -20,8 +20,6 @@ from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from generator.model import (
     Actor,
     Claim,
@@ -40,6 +38,9 @@ from generator.model import (
 
 FORMAT_VERSION = "1.0"
 """Version of the export formats: the major number changes when a field is removed or changes meaning."""
+
+if typing.TYPE_CHECKING:
+    import icalendar
 
 T = typing.TypeVar("T")
 
@@ -465,6 +466,8 @@ def _dtstamp(facts: FactBase) -> dt.datetime:
 
 
 def _calendar_head(facts: FactBase) -> icalendar.Calendar:
+    import icalendar  # 0.1 s to import: only when the calendar is made (an incremental build mostly keeps it)
+
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", f"-//factsheet//timeline export {FORMAT_VERSION}//EN")
@@ -476,6 +479,8 @@ def _calendar_head(facts: FactBase) -> icalendar.Calendar:
 
 def _calendar_event(e: Event, stamp: dt.datetime, sources: Sequence[Source]) -> icalendar.Event:
     """The entry of event `e`; `sources`: the sources it cites, sorted by id."""
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", f"{e.id}@factsheet")
     event.add("dtstamp", stamp)

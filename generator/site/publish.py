@@ -477,7 +477,7 @@ def build_site(
             linked: set[str] = getattr(plugins.get("factsheet-incremental"), "linked", set())
             known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
             logs = getattr(plugins.get("factsheet-page-logs"), "pages", None)
-            _incremental.save_site(project.root, key, docs, site, known, logs)
+            _incremental.save_site(project.root, key, docs, site, known, logs, previous)
         if stale is not None:
             _remove_later(stale)
     if not detach:
