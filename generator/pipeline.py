@@ -4,7 +4,8 @@ is written (files -> model -> diagnostics -> pages -> site)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -150,7 +151,9 @@ def render(
         fingerprints.update(rendered)
     if exported is not None:
         with few_collections():
-            exported.update(_exports(tracked, digest, previous, project.docs_dir, project.root if cache else None))
+            exported.update(
+                _exports(tracked, digest, previous, project.docs_dir, project.root if cache else None, result.files)
+            )
     if recorded is not None:
         recorded.append(known())
     return result, {path: r.text for path, r in rendered.items()}
@@ -162,27 +165,33 @@ def _exports(
     previous: record.PageRecord | None,
     docs: Path,
     root: Path | None,
+    files: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, record.Made]:
     """The data exports, each made with its reads noted, or kept from the docs folder when the previous
     build's record says its maker read the same values (and the schema file the exports copy is the same:
     it is no .py file of the code in the key). With the cache (`root`), a file made again reuses the
     pieces of the previous one whose records have the same values (export.Kept, its record kept in
-    `root`'s cache; read only after a previous generate, `previous`)."""
+    `root`'s cache; read only after a previous generate, `previous`), keyed on each record's file (`files`,
+    the check's path and hash of the file of each fact: its model object is a function of them)."""
     schema = record.file_hash(SCHEMA)
 
     def inputs(reads: tuple[str, ...]) -> str:
         return record.inputs_hash("", "", "", None, schema, digest(reads))
 
-    # A record's key: the hash of its value, as a page's read of it is hashed (the fact base is the tracked one).
+    # A record's key: the hash of its file, as a page's read of a fact is hashed (context._Builder._made_from),
+    # without hashing a read per record (the fact base is the tracked one; a record not its own has none).
     collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
     collections |= {Topic: facts.topics, Position: facts.positions, Claim: facts.claims}
     views = {kind: view for kind, view in collections.items() if isinstance(view, Reads)}
+    known = files or {}
 
     def key_of(record: object) -> str | None:
-        view, key = views.get(type(record)), getattr(record, "id", None)
-        if view is None or view.value(key) is not record:
+        kind = type(record)
+        view, key = views.get(kind), getattr(record, "id", None)
+        if view is None or not isinstance(key, str) or view.value(key) is not record:
             return None
-        return digest((view.token(key),))
+        found = known.get((kind.__name__, key))
+        return None if found is None else record_key(kind.__name__, key, found)
 
     kept = None
     if root is not None:
@@ -205,6 +214,11 @@ def _exports(
     if root is not None and kept is not None and (remade or previous is None):  # else the record is still right
         write_record(root, KEPT_RECORD, kept.record({path: m.sha for path, m in made.items()}))
     return made
+
+
+def record_key(kind: str, key: str, file: str) -> str:
+    """The key of a fact's pieces of the exports (export.Kept): its kind, id and file (path and hash)."""
+    return hashlib.sha256(f"{kind}\0{key}\0{file}".encode()).hexdigest()
 
 
 def updated_on(project: Project, facts: FactBase) -> FactDate | None:
