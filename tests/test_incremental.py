@@ -438,3 +438,29 @@ def test_a_link_planted_at_a_records_temporary_name_is_not_written_through(basic
     build(basic)
     assert outside.read_text() == "mine"
     assert json.loads((folder / "pages.json").read_bytes())["pages"]  # the record is still kept
+
+
+def test_a_pages_record_with_odd_read_numbers_keeps_only_the_pages_it_can_read(tmp_path: Path) -> None:
+    """pages.json is in the fact sheet's folder (a repository may ship one): a page whose reads are not
+    numbers into the token table (a boolean, a float, out of range, negative) is left out, never read
+    as another token or a crash."""
+    from generator.pages import record
+
+    tokens = ["info", 'actor\t"a"']
+    inputs = {
+        "good.md": ["h", [0, 1]],
+        "none.md": ["h", []],
+        "bool.md": ["h", [True]],
+        "float.md": ["h", [1.0]],
+        "high.md": ["h", [2]],
+        "negative.md": ["h", [-1]],
+        "text.md": ["h", ["0"]],
+        "flat.md": ["h", 0],
+    }
+    folder = tmp_path / CACHE_DIR
+    folder.mkdir(parents=True)
+    data = {"key": "k", "pages": {}, "tokens": tokens, "inputs": inputs, "exports": {"x.csv": ["h", [1, -2], "s"]}}
+    (folder / record.PAGES_RECORD).write_text(json.dumps(data))
+    loaded = record.load_pages(tmp_path, "k")
+    assert loaded.inputs == {"good.md": ("h", ("info", 'actor\t"a"')), "none.md": ("h", ())}
+    assert loaded.exports == {}

@@ -251,9 +251,8 @@ def load_pages(root: Path, key: str) -> PageRecord:
         for path, value in known.items():
             if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
                 continue
-            numbers = value[1]
-            if isinstance(numbers, list) and all(type(n) is int and 0 <= n < len(tokens) for n in numbers):
-                inputs[path] = (value[0], tuple(tokens[n] for n in numbers))
+            if _numbers(value[1], len(tokens)):
+                inputs[path] = (value[0], tuple(map(tokens.__getitem__, value[1])))
     exports: dict[str, Made] = {}
     made = data.get("exports")
     if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens) and isinstance(made, dict):
@@ -261,13 +260,17 @@ def load_pages(root: Path, key: str) -> PageRecord:
             if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)):
                 continue
             numbers, sha = value[1], value[2]
-            if (
-                isinstance(sha, str)
-                and isinstance(numbers, list)
-                and all(type(n) is int and 0 <= n < len(tokens) for n in numbers)
-            ):
-                exports[path] = Made(b"", value[0], tuple(tokens[n] for n in numbers), sha)
+            if isinstance(sha, str) and _numbers(numbers, len(tokens)):
+                exports[path] = Made(b"", value[0], tuple(map(tokens.__getitem__, numbers)), sha)
     return PageRecord(key, pages, inputs, exports, _load_known(data, tokens))
+
+
+def _numbers(value: object, count: int) -> bool:
+    """Whether `value` is a list of numbers into a table of `count` tokens: integers (not booleans) from 0
+    to count - 1. Checked in bulk (the types as a set, then the bounds): 250,000 numbers at 10,000 facts."""
+    if not isinstance(value, list):
+        return False
+    return not value or ({*map(type, value)} == {int} and min(value) >= 0 and max(value) < count)
 
 
 def _load_known(data: dict[str, Any], tokens: object) -> Known:
