@@ -103,7 +103,7 @@ def render(
             places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
             previous = record.load_pages(project.root, _pages_key(project)) if reuse else None
             contexts, digest, tracked, known = build_pages_reads(
-                result.facts, updated, places, result.files, previous.known if previous is not None else None
+                result.facts, updated, places, result.files, previous.known if previous is not None else None, jobs
             )
             if places is not None and places.stale():
                 write_record(project.root, PLACES_RECORD, places.record())

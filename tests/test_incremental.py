@@ -464,3 +464,12 @@ def test_a_pages_record_with_odd_read_numbers_keeps_only_the_pages_it_can_read(t
     loaded = record.load_pages(tmp_path, "k")
     assert loaded.inputs == {"good.md": ("h", ("info", 'actor\t"a"')), "none.md": ("h", ())}
     assert loaded.exports == {}
+
+
+def test_the_build_passes_its_jobs_to_the_pages_and_their_quote_search(basic: Project) -> None:
+    """`--jobs 1` keeps the whole build in one process: the pages' indexes (the quote search) get it too."""
+    from generator import pipeline
+
+    with mock.patch.object(pipeline, "build_pages_reads", wraps=pipeline.build_pages_reads) as made:
+        pipeline.generate(basic, jobs=1)
+    assert made.call_args.args[5] == 1
