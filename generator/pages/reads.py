@@ -50,10 +50,14 @@ def _note(name: str, key: object) -> None:
         _READS.add((name, key))
 
 
+_KEY_JSON = json.JSONEncoder(separators=(",", ":")).encode
+"""json.dumps(key, separators=...) without making an encoder per call (250,000 tokens at 10,000 facts)."""
+
+
 def _token(name: str, key: object) -> str:
     if key == ALL:
         return f"{name}\t{ALL}"
-    return f"{name}\t{json.dumps(key, separators=(',', ':'))}"
+    return f"{name}\t{_KEY_JSON(key)}"
 
 
 def untoken(token: str) -> tuple[str, object]:
