@@ -663,3 +663,33 @@ def test_a_full_or_uncached_build_keeps_no_out_of_date_spare(basic: Project, fak
     publish.removed()
     assert not spare.exists() and not list(basic.root.glob(".site-*"))
     assert (basic.site_dir / "index.html").read_text() == "build 4"
+
+
+def test_builds_after_a_dirty_preview_build_in_the_same_process_write_the_whole_search_index_once(
+    basic: Project, tmp_path: Path
+) -> None:
+    # MkDocs keeps one instance of a plugin with on_startup per process (its plugin cache); Material's
+    # search plugin started for a dirty `serve` then kept each index to merge into the next build's, the
+    # offline bundle's (other page addresses) included.
+    import zipfile
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator.pipeline import build, bundle
+
+    def indexes() -> tuple[bytes, bytes]:
+        build(basic, full=True)
+        _, bundles = bundle(basic)
+        with zipfile.ZipFile(bundles.offline_zip.path) as z:
+            offline = z.read(next(n for n in z.namelist() if n.endswith("search/search_index.json")))
+        return (basic.site_dir / "search" / "search_index.json").read_bytes(), offline
+
+    expected = indexes()
+    config = load_config(str(basic.mkdocs_yml), hooks=[], site_dir=str(tmp_path / "served"))
+    config.plugins.on_startup(command="serve", dirty=True)
+    try:
+        mkdocs_build(config, dirty=True)
+        assert indexes() == expected
+    finally:  # leave no started serve behind for the next test
+        publish._fresh_start(config)

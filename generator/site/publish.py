@@ -263,6 +263,7 @@ def run_mkdocs(
         )
         add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
         _keep_compiled_theme(config)
+        _fresh_start(config)
         if configure is not None:
             configure(config)
         search_index.install(config)  # Material's search index, written the same, made in a fraction of the time
@@ -384,6 +385,17 @@ def build_lock(project: Project) -> Iterator[None]:
             _held.discard(path)
     finally:
         os.close(fd)  # releases the lock
+
+
+def _fresh_start(config: Any) -> None:
+    """Start the plugins as `mkdocs build` does (on_startup, not dirty), and drop a search index kept from
+    an earlier build: MkDocs reuses a plugin that has on_startup across the configurations of one process
+    (its plugin cache), and Material's search plugin, once started for a dirty `serve`, keeps the index of
+    each build to merge into the next one, which duplicated every entry of a later build's index."""
+    config.plugins.on_startup(command="build", dirty=False)
+    for plugin in config.plugins.values():
+        if hasattr(plugin, "search_index_prev"):
+            plugin.search_index_prev = None
 
 
 def build_site(
