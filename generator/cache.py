@@ -334,7 +334,7 @@ class FileCache:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             return None
-        if found[0] != (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, info.st_mode):  # stamp()
+        if found[0] != stamp(info):
             return None
         key = found[1]
         return key if key[0] == kind.__name__ and key in self._summaries else None
