@@ -474,7 +474,7 @@ class FileCache:
             return
         from generator import workers  # shared with the check's worker processes: the same rule for forking
 
-        if not workers._can_fork():
+        if not workers.can_fork():
             return
         try:
             pid = os.fork()

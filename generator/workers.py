@@ -36,7 +36,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     # Forking copies only the calling thread: with others running, a lock one of them holds stays held.
     return sys.platform == "linux" and threading.active_count() == 1
 
@@ -66,7 +66,7 @@ def each(
     """`spread`'s results one at a time, in item order, each as soon as its chunk is done: the caller
     works on the first results while the processes still work on the others."""
     jobs = min(jobs or available_cores(), len(items) // max(min_per_job, 1))
-    if jobs <= 1 or not _can_fork():
+    if jobs <= 1 or not can_fork():
         yield from (work(item) for item in items)
         return
     # Imported here: a check of a few changed files never forks, and these cost a command's start 25 ms.

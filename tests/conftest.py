@@ -46,7 +46,7 @@ def basic(tmp_path: Path) -> Project:
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
     """A test ends with the threads it started ended: while another thread runs, the check, the render and
-    MkDocs do not fork (workers._can_fork), so a thread left behind silently turns the tests after it into
+    MkDocs do not fork (workers.can_fork), so a thread left behind silently turns the tests after it into
     one-process runs (and the tests of forking red)."""
     before = set(threading.enumerate())
     yield

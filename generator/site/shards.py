@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.site import incremental
-from generator.workers import _can_fork, available_cores
+from generator.workers import available_cores, can_fork
 
 # Fewer pages per process save less than a shard costs (its share of Material's templates compiled again,
 # memory copied on write): at 64 pages two shards already took 0.9 s of CPU off the longest process.
@@ -56,7 +56,7 @@ def count(config: Any, docs_dir: Path, jobs: int | None) -> int:
     """How many processes should build the whole site: every available core (or `jobs`), with at least
     MIN_PAGES_PER_SHARD pages for each; 1 when forking is unsafe or a plugin is configured that the
     sharded build cannot vouch for (its output might depend on seeing every page)."""
-    if not _can_fork() or not incremental.plugins_known(config):
+    if not can_fork() or not incremental.plugins_known(config):
         return 1
     pages = sum(1 for _top, _dirs, names in os.walk(docs_dir) for name in names if name.endswith(".md"))
     return max(1, min(jobs or available_cores(), pages // MIN_PAGES_PER_SHARD))
