@@ -72,7 +72,7 @@ def site_stamps(site: Path, known: Mapping[str, list[int]] | None = None) -> dic
     the inode, size, mtime and mode): those are not read again."""
     known = known or {}
     stamps: dict[str, list[int]] = {}
-    for rel, entry in _entries(str(site)):
+    for rel, entry in walk_entries(str(site)):
         if entry.is_dir(follow_symlinks=False):
             continue
         stamp = known.get(rel)
@@ -83,7 +83,7 @@ def site_stamps(site: Path, known: Mapping[str, list[int]] | None = None) -> dic
     return dict(sorted(stamps.items()))
 
 
-def _entries(folder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+def walk_entries(folder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry below `folder` (folders too, before what they hold), with its path relative to it;
     links are listed, never followed. os.scandir tells folders from files without a stat; paths as text:
     a Path per file costs more."""
@@ -146,9 +146,8 @@ def load_site(root: Path, key: str, site: Path) -> SiteRecord | None:
     except OSError:
         return None
     logs = data.get("logs")
-    pages = _read_page_logs(root, logs) if isinstance(logs, str) else None
-    if pages is None or not isinstance(logs, str):  # every page is then built again (make_page_logs)
-        return SiteRecord(key, docs, stamps)
+    if not isinstance(logs, str) or (pages := _read_page_logs(root, logs)) is None:
+        return SiteRecord(key, docs, stamps)  # every page is then built again (make_page_logs)
     return SiteRecord(key, docs, stamps, pages, logs)
 
 
@@ -283,7 +282,7 @@ def _listing(folder: str) -> tuple[dict[str, int | None], set[str]]:
     every folder; links are listed, never followed."""
     entries: dict[str, int | None] = {}
     folders: set[str] = set()
-    for rel, entry in _entries(folder):
+    for rel, entry in walk_entries(folder):
         if entry.is_dir(follow_symlinks=False):
             folders.add(rel)
         else:
@@ -291,7 +290,8 @@ def _listing(folder: str) -> tuple[dict[str, int | None], set[str]]:
     return entries, folders
 
 
-def _ancestors(paths: Iterable[str]) -> set[str]:
+def folders_above(paths: Iterable[str]) -> set[str]:
+    """Every folder, at any depth, that holds one of `paths` (relative, with "/")."""
     found: set[str] = set()
     for path in paths:
         parent = posixpath.dirname(path)
@@ -367,7 +367,7 @@ def make_plugin(
                 # Keep of the spare only the unchanged pages that are the site's files already; what MkDocs
                 # writes must be absent, as in an empty folder, so that it never writes into a linked file.
                 same = {d for d, page in kept.items() if page and have.get(d) is not None and have[d] == inode(d)}
-                wanted = _ancestors(f.dest_uri for f in files)
+                wanted = folders_above(f.dest_uri for f in files)
                 for folder in folders - wanted:
                     parent = posixpath.dirname(folder)
                     if not parent or parent in wanted:  # the outermost of the folders no file goes into

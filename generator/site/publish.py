@@ -27,6 +27,7 @@ from generator.cache import compiled_theme_dir
 from generator.diagnostics import Code, DiagnosticError, environment_fault, error
 from generator.inputs import git
 from generator.model import FactBase, Where
+from generator.pages.record import file_hash, file_sha
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
 from generator.resources import add_theme_dirs, template_dirs, theme_dirs
@@ -115,7 +116,7 @@ def write_docs(
     folders: list[str] = []
     regular: set[str] = set()
     others: list[str] = []  # neither a folder nor a link: removed unless wanted or kept
-    for rel, entry in _incremental._entries(str(docs)):
+    for rel, entry in _incremental.walk_entries(str(docs)):
         if entry.is_symlink():
             os.unlink(entry.path)
             if rel not in wanted:
@@ -155,7 +156,7 @@ def write_docs(
             (docs / rel).unlink()
             removed.append(rel)
     # The folders left empty, deepest first (a folder holding a wanted file is not).
-    full = _incremental._ancestors(wanted)
+    full = _incremental.folders_above(wanted)
     for rel in sorted(folders, key=lambda f: (-f.count("/"), f)):
         if rel.startswith(".") or rel in full:
             continue
@@ -165,8 +166,8 @@ def write_docs(
     hashes = None
     if hashed:
         known = shas or {}
-        hashes = {rel: known.get(rel) or _incremental._sha(data) for rel, data in wanted.items()}
-        hashes |= {rel: _incremental._sha((docs / rel).read_bytes()) for rel in kept if rel in regular}
+        hashes = {rel: known.get(rel) or file_sha(data) for rel, data in wanted.items()}
+        hashes |= {rel: file_hash(docs / rel) for rel in kept if rel in regular}
     return Written(changed, sorted(removed), hashes)
 
 
