@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -179,9 +179,17 @@ def build(root: Path) -> dict[str, object]:
         result = validate.check(loaded)
         del loaded  # as in `factsheet build`, the parsed documents are not kept past the check
         clock.lap("validate")
-        pages = render.render_pages(context.build_pages(result.facts), project.templates_dir, templates)
+        files: dict[str, bytes] = {}
+        made = context.build_pages(result.facts)
+        # The data exports are made alongside the pages, in a worker of their own, as `build` makes them.
+        pages = render.render_pages(
+            made,
+            project.templates_dir,
+            templates,
+            alongside=lambda: export.exports(result.facts),
+            alongside_done=lambda exported: files.update(cast("dict[str, bytes]", exported)),
+        )
         clock.lap("render")
-        files = export.exports(result.facts)
     publish.write_docs(project, pages, files)  # pages and data files, as `build`
     clock.lap("write")
     publish.build_site(project)

@@ -21,7 +21,7 @@ from generator.model import Actor, Claim, Event, FactBase, FactDate, Position, S
 from generator.pages import record
 from generator.pages.citations import PLACES_RECORD, Places
 from generator.pages.context import PAGES, Page, build_pages_reads, fact_target
-from generator.pages.export import KEPT_RECORD, SCHEMA, Kept, exports
+from generator.pages.export import KEPT_RECORD, SCHEMA, Kept, makers
 from generator.pages.reads import Known, Reads, reading
 from generator.pages.render import FrontMatterError, render_changed
 from generator.progress import Progress, Stage, Step, quiet
@@ -117,6 +117,10 @@ def render(
                 assert previous is not None
                 return previous.unchanged(docs, page.path, lambda reads: inputs(page, template_key, reads))
 
+            exporting = None
+            if exported is not None:  # which files the previous build's still are: decided before forking
+                exporting = _Exports(tracked, digest, previous, docs, project.root if cache else None, result.files)
+
             rendered = render_changed(
                 contexts,
                 template_dirs(project),
@@ -127,6 +131,8 @@ def render(
                 unchanged=unchanged if previous is not None else None,
                 inputs=inputs if fingerprints is not None else None,
                 counted=lambda todo: progress(Step(Stage.RENDER, 0, todo)),  # the pages built, not all
+                alongside=exporting.make if exporting is not None else None,
+                alongside_done=exporting.take if exporting is not None else None,
             )
     except FrontMatterError as exc:
         raise DiagnosticError([_front_matter_problem(project, result.facts, exc)]) from None
@@ -149,71 +155,96 @@ def render(
         ) from None
     if fingerprints is not None:
         fingerprints.update(rendered)
-    if exported is not None:
-        with few_collections():
-            exported.update(
-                _exports(tracked, digest, previous, project.docs_dir, project.root if cache else None, result.files)
-            )
+    if exported is not None and exporting is not None:
+        exported.update(exporting.made())
     if recorded is not None:
         recorded.append(known())
     return result, {path: r.text for path, r in rendered.items()}
 
 
-def _exports(
-    facts: FactBase,
-    digest: Callable[[Iterable[str]], str],
-    previous: record.PageRecord | None,
-    docs: Path,
-    root: Path | None,
-    files: Mapping[tuple[str, str], str] | None = None,
-) -> dict[str, record.Made]:
-    """The data exports, each made with its reads noted, or kept from the docs folder when the previous
-    build's record says its maker read the same values (and the schema file the exports copy is the same:
-    it is no .py file of the code in the key). With the cache (`root`), a file made again reuses the
-    pieces of the previous one whose records have the same values (export.Kept, its record kept in
-    `root`'s cache; read only after a previous generate, `previous`), keyed on each record's file (`files`,
-    the check's path and hash of the file of each fact: its model object is a function of them)."""
-    schema = record.file_hash(SCHEMA)
+class _Exports:
+    """The data exports of one build, made alongside the pages (render_changed: in a worker of its own when
+    the pages are spread over processes), each with its reads noted, or kept from the docs folder when the
+    previous build's record says its maker read the same values (and the schema file the exports copy is the
+    same: it is no .py file of the code in the key). With the cache (`root`), a file made again reuses the
+    pieces of the previous one whose records have the same values (export.Kept, its record kept in `root`'s
+    cache; read only after a previous generate, `previous`), keyed on each record's file (`files`, the
+    check's path and hash of the file of each fact: its model object is a function of them).
 
-    def inputs(reads: tuple[str, ...]) -> str:
-        return record.inputs_hash("", "", "", None, schema, digest(reads))
+    Which files are kept is decided here (`__init__`); `make` makes the others, in this process or a worker,
+    and returns them with what each read and the pieces it noted; `take` records what `make` returned;
+    `made` gives every file. An error in `make` is raised by `made`, not taken for a template's."""
 
-    # A record's key: the hash of its file, as a page's read of a fact is hashed (context._Builder._made_from),
-    # without hashing a read per record (the fact base is the tracked one; a record not its own has none).
-    collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
-    collections |= {Topic: facts.topics, Position: facts.positions, Claim: facts.claims}
-    views = {kind: view for kind, view in collections.items() if isinstance(view, Reads)}
-    known = files or {}
+    def __init__(
+        self,
+        facts: FactBase,
+        digest: Callable[[Iterable[str]], str],
+        previous: record.PageRecord | None,
+        docs: Path,
+        root: Path | None,
+        files: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
+        schema = record.file_hash(SCHEMA)
+        self._inputs = lambda reads: record.inputs_hash("", "", "", None, schema, digest(reads))
+        # A record's key: the hash of its file, as a page's read of a fact is hashed (context._Builder._made_from),
+        # without hashing a read per record (the fact base is the tracked one; a record not its own has none).
+        collections: dict[type, object] = {Source: facts.sources, Actor: facts.actors, Event: facts.events}
+        collections |= {Topic: facts.topics, Position: facts.positions, Claim: facts.claims}
+        views = {kind: view for kind, view in collections.items() if isinstance(view, Reads)}
+        known = files or {}
 
-    def key_of(record: object) -> str | None:
-        kind = type(record)
-        view, key = views.get(kind), getattr(record, "id", None)
-        if view is None or not isinstance(key, str) or view.value(key) is not record:
-            return None
-        found = known.get((kind.__name__, key))
-        return None if found is None else record_key(kind.__name__, key, found)
+        def key_of(record: object) -> str | None:
+            kind = type(record)
+            view, key = views.get(kind), getattr(record, "id", None)
+            if view is None or not isinstance(key, str) or view.value(key) is not record:
+                return None
+            found = known.get((kind.__name__, key))
+            return None if found is None else record_key(kind.__name__, key, found)
 
-    kept = None
-    if root is not None:
-        kept = Kept(key_of, docs, read_record(root, KEPT_RECORD) if previous is not None else None)
-    made: dict[str, record.Made] = {}
-    remade: list[str] = []
+        self._kept = None
+        if root is not None:
+            self._kept = Kept(key_of, docs, read_record(root, KEPT_RECORD) if previous is not None else None)
+        self._root, self._first = root, previous is None
+        self._makers = makers(facts, self._kept)
+        self._made: dict[str, record.Made] = {}
+        self._todo: list[str] = []
+        for path in self._makers:
+            found = previous.kept_export(docs, path, self._inputs) if previous is not None else None
+            if found is None:
+                self._todo.append(path)
+            else:
+                self._made[path] = found
+                if self._kept is not None:
+                    self._kept.carry(path, found.sha)
+        self._failed: Exception | None = None
 
-    def make(path: str, maker: Callable[[], bytes]) -> bytes:
-        found = previous.kept_export(docs, path, inputs) if previous is not None else None
-        if found is None:
-            data, reads = reading(maker)
-            found = record.Made(data, inputs(reads), reads, record.file_sha(data))
-            remade.append(path)
-        elif kept is not None:
-            kept.carry(path, found.sha)
-        made[path] = found
-        return found.data
+    def make(self) -> list[tuple[str, bytes, tuple[str, ...], list[tuple[str, int, int]] | None]] | Exception:
+        """Each file not kept: its bytes, what its maker read, and the pieces it noted (export.Kept)."""
+        try:
+            return [(path, *reading(self._makers[path]), self._pieces(path)) for path in self._todo]
+        except Exception as exc:  # raised by `made`: not a template's error, as the render's would be taken
+            return exc
 
-    exports(facts, make, kept)
-    if root is not None and kept is not None and (remade or previous is None):  # else the record is still right
-        write_record(root, KEPT_RECORD, kept.record({path: m.sha for path, m in made.items()}))
-    return made
+    def _pieces(self, path: str) -> list[tuple[str, int, int]] | None:
+        return self._kept.pieces.get(path) if self._kept is not None else None
+
+    def take(self, made: object) -> None:
+        if isinstance(made, Exception):
+            self._failed = made
+            return
+        assert isinstance(made, list)  # make's list of files
+        for path, data, reads, pieces in made:
+            self._made[path] = record.Made(data, self._inputs(reads), reads, record.file_sha(data))
+            if self._kept is not None and pieces is not None:
+                self._kept.pieces[path] = pieces
+
+    def made(self) -> dict[str, record.Made]:
+        """Every export file, in the makers' order."""
+        if self._failed is not None:
+            raise self._failed
+        if self._root is not None and self._kept is not None and (self._todo or self._first):  # else still right
+            write_record(self._root, KEPT_RECORD, self._kept.record({path: m.sha for path, m in self._made.items()}))
+        return {path: self._made[path] for path in self._makers}
 
 
 def record_key(kind: str, key: str, file: str) -> str:

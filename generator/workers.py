@@ -53,19 +53,32 @@ def _run(chunk: Sequence[object]) -> list[object]:
 
 
 def spread(
-    work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int | None = None, min_per_job: int = 1
+    work: Callable[[Item], Result],
+    items: Sequence[Item],
+    *,
+    jobs: int | None = None,
+    min_per_job: int = 1,
+    alone: int = 0,
 ) -> list[Result]:
     """[work(item) for item in items], over `jobs` processes (default: every available core) when there
-    are at least `min_per_job` items for each. Items and results must pickle; `work` need not."""
-    return list(each(work, items, jobs=jobs, min_per_job=min_per_job))
+    are at least `min_per_job` items for each. Items and results must pickle; `work` need not.
+
+    Each of the first `alone` items is sent to a worker on its own, before the others: a long job, which
+    the many short ones then fill in around (in a chunk of its own, it does not hold the items after it)."""
+    return list(each(work, items, jobs=jobs, min_per_job=min_per_job, alone=alone))
 
 
 def each(
-    work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int | None = None, min_per_job: int = 1
+    work: Callable[[Item], Result],
+    items: Sequence[Item],
+    *,
+    jobs: int | None = None,
+    min_per_job: int = 1,
+    alone: int = 0,
 ) -> Iterator[Result]:
     """`spread`'s results one at a time, in item order, each as soon as its chunk is done: the caller
     works on the first results while the processes still work on the others."""
-    jobs = min(jobs or available_cores(), len(items) // max(min_per_job, 1))
+    jobs = min(jobs or available_cores(), (len(items) - alone) // max(min_per_job, 1))
     if jobs <= 1 or not can_fork():
         yield from (work(item) for item in items)
         return
@@ -74,8 +87,9 @@ def each(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    size = -(-len(items) // (jobs * _CHUNKS_PER_JOB))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    size = -(-(len(items) - alone) // (jobs * _CHUNKS_PER_JOB))
+    chunks = [items[i : i + 1] for i in range(alone)]
+    chunks += [items[i : i + size] for i in range(alone, len(items), size)]
     context = multiprocessing.get_context("fork")
     done = 0
     try:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from generator import cache, workers
-from generator.cache import FileCache
+from generator import cache, pipeline, workers
+from generator.cache import FileCache, read_record
 from generator.checks import validate
 from generator.diagnostics import DiagnosticError
 from generator.inputs.load import load_project
 from generator.pages import render
 from generator.pages.context import build_pages
-from generator.pipeline import check
+from generator.pages.export import KEPT_RECORD
+from generator.pipeline import check, generate
 from generator.pipeline import render as render_site
 from generator.project import Project
 
@@ -87,6 +89,59 @@ def test_parallel_render_writes_the_same_pages(basic, every_file_shared):
     facts = check(basic, cache=False).facts
     serial = render.render_pages(build_pages(facts), basic.templates_dir, jobs=1)
     assert render.render_pages(build_pages(facts), basic.templates_dir, jobs=2) == serial
+
+
+def test_data_exports_made_in_a_worker_beside_the_pages_are_the_ones_made_here(
+    tmp_path, monkeypatch, every_file_shared
+):
+    """The exports are a job of their own in the render's workers: the same files and the same record of
+    their pieces as when everything is made in this process, in a first build and after an edit."""
+    where = tmp_path / "made by"
+    make = pipeline._Exports.make
+    monkeypatch.setattr(pipeline._Exports, "make", lambda self: (where.write_text(str(os.getpid())), make(self))[1])
+    spread, here = copy_tree("basic", tmp_path / "spread"), copy_tree("basic", tmp_path / "here")
+    for step in ("first", "after an edit"):
+        if step == "after an edit":
+            for project in (spread, here):
+                position = project.root / "facts/positions/biden-threatens-sanctions.yaml"
+                text = re.sub(r"(?m)^stance: .*$", 'stance: "Edited stance"', position.read_text(encoding="utf-8"))
+                position.write_text(text, encoding="utf-8")
+        generate(spread, jobs=2)
+        assert int(where.read_text()) != os.getpid(), "made in a worker"
+        generate(here, jobs=1)
+        assert int(where.read_text()) == os.getpid()
+        assert _files(spread.docs_dir) == _files(here.docs_dir), step
+        # The pieces of each file, as numbered keys (a key hashes its fact's file path: each copy has its own).
+        kept, kept_here = read_record(spread.root, KEPT_RECORD), read_record(here.root, KEPT_RECORD)
+        assert isinstance(kept, dict) and isinstance(kept_here, dict)
+        assert kept["files"] == kept_here["files"] and len(kept["keys"]) == len(kept_here["keys"]) > 0
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_an_export_that_fails_in_a_worker_is_raised_as_itself_not_as_a_template_error(
+    basic, monkeypatch, every_file_shared
+):
+    def fails() -> bytes:
+        raise ValueError("an export failed")
+
+    monkeypatch.setattr(pipeline, "makers", lambda facts, kept=None: {"data/facts.json": fails})
+    for jobs in (2, 1):
+        with pytest.raises(ValueError, match="an export failed"):
+            render_site(basic, cache=False, jobs=jobs, exported={})
+
+
+def slow_first(i: int) -> int:
+    time.sleep(0.5 if i == 0 else 0.01)
+    return os.getpid()
+
+
+def test_an_item_sent_alone_does_not_hold_up_the_items_after_it():
+    pids = workers.spread(slow_first, range(41), jobs=2, alone=1)
+    assert pids[0] != pids[1], "the next items went to the other worker while the first one worked"
+    assert workers.spread(lambda i: i * i, range(41), jobs=2, alone=3) == [i * i for i in range(41)]
 
 
 def test_a_template_error_in_a_worker_is_a_diagnostic(tmp_path: Path, every_file_shared):

@@ -62,7 +62,14 @@ def exports(
     """Every export file, keyed by its path in the docs folder. `make(path, maker)` gives each file (by
     default `maker()`): an incremental build keeps a file whose inputs did not change (pipeline.py).
     `kept`: each record's piece of the files the previous build wrote, reused where the record is the same."""
-    makers: dict[str, Callable[[], bytes]] = {
+    build = make or (lambda path, maker: maker())
+    files = {path: build(path, maker) for path, maker in makers(facts, kept).items()}
+    return dict(sorted(files.items()))
+
+
+def makers(facts: FactBase, kept: Kept | None = None) -> dict[str, Callable[[], bytes]]:
+    """The function that makes each export file (`exports` calls them, in this order), by path."""
+    made: dict[str, Callable[[], bytes]] = {
         "data/facts.json": lambda: facts_json(facts, kept),
         "data/facts.schema.json": lambda: SCHEMA.read_bytes(),
         "data/sources.csv": lambda: _csv(
@@ -104,10 +111,8 @@ def exports(
         ),
         "data/timeline.ics": lambda: timeline_ics(facts, kept),
     }
-    build = make or (lambda path, maker: maker())
-    files = {path: build(path, maker) for path, maker in makers.items()}
-    assert files.keys() == EXPORT_FILES.keys()  # a new export is listed there too
-    return dict(sorted(files.items()))
+    assert made.keys() == EXPORT_FILES.keys()  # a new export is listed there too
+    return made
 
 
 # Kept between builds -------------------------------------------------------------------------------------

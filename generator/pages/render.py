@@ -278,11 +278,20 @@ _PAGES_PER_JOB = 100
 
 
 def render_pages(
-    pages: list[Page], templates_dir: Path | Sequence[Path], compiled_dir: Path | None = None, jobs: int | None = None
+    pages: list[Page],
+    templates_dir: Path | Sequence[Path],
+    compiled_dir: Path | None = None,
+    jobs: int | None = None,
+    *,
+    alongside: Callable[[], object] | None = None,
+    alongside_done: Callable[[object], None] | None = None,
 ) -> dict[str, str]:
     """Markdown text of every page, keyed by its path in the docs folder. Each page's context is built and
-    rendered over `jobs` processes (default: one per core) when there are many pages."""
-    rendered = render_changed(pages, templates_dir, compiled_dir, jobs, record=False)
+    rendered over `jobs` processes (default: one per core) when there are many pages; `alongside` is done
+    with them (render_changed)."""
+    rendered = render_changed(
+        pages, templates_dir, compiled_dir, jobs, record=False, alongside=alongside, alongside_done=alongside_done
+    )
     return {path: r.text for path, r in rendered.items()}
 
 
@@ -297,6 +306,8 @@ def render_changed(
     unchanged: Callable[[Page, str], Rendered | None] | None = None,
     inputs: Callable[[Page, str, tuple[str, ...]], str] | None = None,
     counted: Callable[[int], None] | None = None,
+    alongside: Callable[[], object] | None = None,
+    alongside_done: Callable[[object], None] | None = None,
 ) -> dict[str, Rendered]:
     """Every page's Markdown with the fingerprint of what it was rendered from (record.py's `fingerprint`:
     the page, its context and the source of every template it reads). `reuse(path, fingerprint)` may give
@@ -306,7 +317,10 @@ def render_changed(
     `unchanged(page, templates_key)` may give a page whose inputs are the previous build's (its context is
     then not even built: `PageRecord.unchanged`); `inputs(page, templates_key, reads)` hashes
     the inputs of each other page from what its context read (Rendered.inputs). `counted` hears how many
-    pages are built (the others were unchanged)."""
+    pages are built (the others were unchanged).
+
+    `alongside`, a job of its own that needs no page (the data exports), is done with the pages, in a
+    worker of its own while the others render when they are spread; `alongside_done` hears its result."""
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:  # two pages at one path: the second would silently replace the first
@@ -350,7 +364,14 @@ def render_changed(
         read_back(page.path, text, written)
         return Rendered(text, made_from, reads=reads)
 
-    texts = workers.spread(render, range(len(todo)), jobs=jobs, min_per_job=_PAGES_PER_JOB)
+    def work(i: int) -> object:  # -1: the job alongside
+        return render(i) if i >= 0 or alongside is None else alongside()
+
+    first = [-1] if alongside is not None else []
+    results = workers.spread(work, [*first, *range(len(todo))], jobs=jobs, min_per_job=_PAGES_PER_JOB, alone=len(first))
+    if alongside_done is not None and first:
+        alongside_done(results[0])
+    texts = typing.cast("list[Rendered]", results[len(first) :])
     for page, made in zip(todo, texts, strict=True):
         if inputs is not None:
             made = dataclasses.replace(made, inputs=inputs(page, template_keys[page.template], made.reads))
