@@ -23,6 +23,7 @@ from generator.pipeline import render as render_site
 from generator.project import Project
 
 from .conftest import FIXTURES, copy_tree
+from .test_incremental import files
 
 EXPECTED = (FIXTURES / "broken" / "expected-diagnostics.txt").read_text(encoding="utf-8").splitlines()
 
@@ -110,15 +111,11 @@ def test_data_exports_made_in_a_worker_beside_the_pages_are_the_ones_made_here(
         assert int(where.read_text()) != os.getpid(), "made in a worker"
         generate(here, jobs=1)
         assert int(where.read_text()) == os.getpid()
-        assert _files(spread.docs_dir) == _files(here.docs_dir), step
+        assert files(spread.docs_dir) == files(here.docs_dir), step
         # The pieces of each file, as numbered keys (a key hashes its fact's file path: each copy has its own).
         kept, kept_here = read_record(spread.root, KEPT_RECORD), read_record(here.root, KEPT_RECORD)
         assert isinstance(kept, dict) and isinstance(kept_here, dict)
         assert kept["files"] == kept_here["files"] and len(kept["keys"]) == len(kept_here["keys"]) > 0
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
 
 def test_an_export_that_fails_in_a_worker_is_raised_as_itself_not_as_a_template_error(
