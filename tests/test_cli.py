@@ -46,6 +46,23 @@ def test_check_imports_nothing_of_the_later_stages(basic):
     assert result.returncode == 0, result.stderr
 
 
+def test_the_command_ends_without_tearing_down_and_says_everything(basic):
+    # `run` ends the process at once after `main` (the interpreter's teardown cost a twentieth of an
+    # incremental build): the exit code and every line of output still arrive, through pipes too, and
+    # a handler left for the teardown never runs.
+    fact = basic.facts_dir / "actors" / "joe-biden.yaml"
+    fact.write_text(fact.read_text() + "nickname: Joe\n")  # an unknown field: a located error
+    probe = (
+        "import atexit, sys; from generator.commands import cli; "
+        "atexit.register(lambda: sys.stderr.write('torn down\\n')); "
+        "sys.argv = ['factsheet', '--root', sys.argv[1], 'check', '--format', 'json']; cli.run()"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(basic.root)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert "torn down" not in result.stderr
+    assert '"path": "facts/actors/joe-biden.yaml"' in result.stdout and result.stdout.rstrip().endswith("]")
+
+
 def snapshot(folder: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from generator.commands.scaffold import KINDS as NEW_KINDS
 from generator.commands.schema import KINDS as SCHEMA_KINDS
@@ -576,6 +576,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:
         return _internal_error(exc)
+
+
+def run() -> NoReturn:
+    """The `factsheet` console script and `python -m generator`: `main`, then the process ends at once.
+
+    Python's own exit frees every object the command made, one at a time: after a build of 10,000 facts
+    that took 0.25-0.33 s, a twentieth of an incremental build, for nothing. The output is flushed
+    first; nothing else is pending then (each command has closed its worker pools, files and threads,
+    and waited for the old site's removal, before it returns)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code)
 
 
 def _internal_error(exc: Exception) -> int:
