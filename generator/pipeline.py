@@ -102,7 +102,7 @@ def render(
             updated = updated_on(project, result.facts)
             places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
             previous = record.load_pages(project.root, _pages_key(project)) if reuse else None
-            contexts, digest, tracked, known = build_pages_reads(
+            built = build_pages_reads(
                 result.facts, updated, places, result.files, previous.known if previous is not None else None, jobs
             )
             if places is not None and places.stale():
@@ -111,18 +111,21 @@ def render(
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
 
             def inputs(page: Page, template_key: str, reads: tuple[str, ...]) -> str:
-                return record.inputs_hash(page.path, template_key, page.title, page.origin, salt, digest(reads))
+                built.digest(reads)  # the values of a page built now, recorded for the next build's `unchanged`
+                return record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
 
             def unchanged(page: Page, template_key: str) -> record.Rendered | None:
                 assert previous is not None
-                return previous.unchanged(docs, page.path, lambda reads: inputs(page, template_key, reads))
+                frame = record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
+                return previous.unchanged(docs, page.path, frame, built.unchanged)
 
             exporting = None
             if exported is not None:  # which files the previous build's still are: decided before forking
-                exporting = _Exports(tracked, digest, previous, docs, project.root if cache else None, result.files)
+                root = project.root if cache else None
+                exporting = _Exports(built.facts, built.digest, previous, docs, root, result.files)
 
             rendered = render_changed(
-                contexts,
+                built.pages,
                 template_dirs(project),
                 compiled_templates_dir() if cache else None,
                 jobs,
@@ -158,7 +161,7 @@ def render(
     if exported is not None and exporting is not None:
         exported.update(exporting.made())
     if recorded is not None:
-        recorded.append(known())
+        recorded.append(built.known())
     return result, {path: r.text for path, r in rendered.items()}
 
 

@@ -308,6 +308,30 @@ def test_a_read_keeps_its_recorded_hash_only_while_the_files_it_is_made_from_are
     assert truth.digest([edited_position]) != fresh.digest([edited_position])
 
 
+def test_reads_are_unchanged_exactly_while_they_give_the_recorded_values(basic):
+    # The test of an unchanged page: each of its reads compared with the previous build's record.
+    fresh = _builder(basic)
+    tokens = sorted(_reads_of_every_page(fresh))
+    fresh.digest(tokens)
+    recorded = fresh.known()
+    assert all(_builder(basic, recorded).unchanged([t]) for t in tokens)
+    assert _builder(basic, recorded).unchanged(tokens)
+    # A read the record has no value for is not unchanged (its page is built again).
+    missing = Known(recorded.inputs, {t: d for t, d in recorded.digests.items() if t != tokens[0]})
+    assert not _builder(basic, missing).unchanged(tokens)
+    assert _builder(basic, missing).unchanged(tokens[1:])
+    # After an edit, exactly the reads whose values changed are not (the position read and indexes of it).
+    path = basic.facts_dir / "positions" / "biden-threatens-sanctions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('stance: "', 'stance: "Edited. ', 1), encoding="utf-8")
+    edited, truth = _builder(basic, recorded), _builder(basic)
+    changed = {t for t in tokens if not edited.unchanged([t])}
+    assert changed == {t for t in tokens if truth.digest([t]) != fresh.digest([t])}
+    assert {"position\t*", 'by_actor\t"joe-biden"'} <= changed and len(changed) < len(tokens) / 2
+    assert not edited.unchanged(tokens)
+    # What it compared is recorded for the next build, as `digest` would have recorded it.
+    assert edited.known() == truth.known()
+
+
 def test_an_entity_is_hashed_as_its_file_and_an_unknown_file_is_pickled(basic):
     result = check(basic, cache=True)
     facts = result.facts
@@ -343,8 +367,8 @@ def test_a_page_reads_the_same_whatever_pages_were_built_before_it(repo_pages):
     from generator.pages.context import build_pages_reads
 
     facts, _ = repo_pages
-    pages = build_pages_reads(facts)[0]
+    pages = build_pages_reads(facts).pages
     after_the_others = {p.path: p.context_reads() for p in [*pages, *pages]}  # the second time: all kept
     for page in pages:
-        alone = next(p for p in build_pages_reads(facts)[0] if p.path == page.path).context_reads()
+        alone = next(p for p in build_pages_reads(facts).pages if p.path == page.path).context_reads()
         assert after_the_others[page.path] == alone, page.path

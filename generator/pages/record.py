@@ -113,17 +113,18 @@ def fingerprint(path: str, template_key: str, title: str, origin: str | None, co
     return _sha(pickle.dumps((path, template_key, title, origin, context), protocol=5))
 
 
-def inputs_hash(path: str, template_key: str, title: str, origin: str | None, salt: str, reads: str) -> str:
+def inputs_hash(path: str, template_key: str, title: str, origin: str | None, salt: str, reads: str = "") -> str:
     """A page's inputs, as one hash, without its context: the page, its templates, `salt` (what every page
     reads, e.g. the build date) and `reads` (the hash of what its context read of the fact base, as
-    context.Page.context_reads notes it and context.build_pages_reads hashes it)."""
+    context.Page.context_reads notes it and context.PagesReads.digest hashes it). A page's record leaves
+    `reads` out: the values of its reads are compared one by one (PageRecord.unchanged)."""
     return _sha(repr((path, template_key, title, origin, salt, reads)).encode())
 
 
 @dataclass(frozen=True)
 class Rendered:
     """A page's Markdown and the fingerprint it was rendered from; `reads` what its context read of the
-    fact base and `inputs` the hash of its inputs (inputs_hash), when known."""
+    fact base and `inputs` the hash of its other inputs (inputs_hash without the reads), when known."""
 
     text: str
     fingerprint: str
@@ -152,8 +153,9 @@ class Made:
 @dataclass(frozen=True)
 class PageRecord:
     """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
-    per page, (inputs hash, reads) when that build knew them; `known`: the hashes of the reads' values
-    then, and of the files each index was made from (context._Builder takes those still valid)."""
+    per page, (the hash of its inputs but its reads, its reads) when that build knew them; `known`: the
+    hashes of the reads' values then, and of the files each index was made from (context._Builder takes
+    those still valid)."""
 
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -175,13 +177,14 @@ class PageRecord:
             return None
         return Made(data, known.inputs, known.reads, known.sha, kept=True)
 
-    def unchanged(self, docs: Path, path: str, inputs: Callable[[tuple[str, ...]], str]) -> Rendered | None:
-        """The page as the previous build wrote it when `inputs(reads)`, the hash of its inputs now
-        (given the reads its context made then), is the one recorded, and the docs folder still holds
-        its Markdown; else None (build its context). Sound because a context is a function of its reads:
-        the same reads giving the same values make the same context, and so the same reads."""
+    def unchanged(self, docs: Path, path: str, inputs: str, same: Callable[[tuple[str, ...]], bool]) -> Rendered | None:
+        """The page as the previous build wrote it when `inputs`, the hash of its inputs but its reads, is
+        the one recorded, `same(reads)` says the reads its context made then give the values they gave
+        then, and the docs folder still holds its Markdown; else None (build its context). Sound because a
+        context is a function of its reads: the same reads giving the same values make the same context,
+        and so the same reads."""
         known, page = self.inputs.get(path), self.pages.get(path)
-        if known is None or page is None or inputs(known[1]) != known[0]:
+        if known is None or page is None or known[0] != inputs or not same(known[1]):
             return None
         text = self.reuse(docs, path, page[0])
         if text is None:
