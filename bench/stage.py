@@ -164,8 +164,8 @@ def build(root: Path) -> dict[str, object]:
     from generator.checks import validate
     from generator.inputs import load
     from generator.pages import context, export, render
-    from generator.pipeline import few_collections
     from generator.site import publish
+    from generator.workers import few_collections, made_apart
 
     project = _project(root)
     templates = compiled_templates_dir()
@@ -180,15 +180,16 @@ def build(root: Path) -> dict[str, object]:
         del loaded  # as in `factsheet build`, the parsed documents are not kept past the check
         clock.lap("validate")
         files: dict[str, bytes] = {}
-        made = context.build_pages(result.facts)
-        # The data exports are made alongside the pages, in a worker of their own, as `build` makes them.
-        pages = render.render_pages(
-            made,
-            project.templates_dir,
-            templates,
-            alongside=lambda: export.exports(result.facts),
-            alongside_done=lambda exported: files.update(cast("dict[str, bytes]", exported)),
-        )
+        with made_apart(lambda: result.facts) as facts:  # as `build` unpickles them: apart from the collector
+            made = context.build_pages(facts)
+            # The data exports are made alongside the pages, in a worker of their own, as `build` makes them.
+            pages = render.render_pages(
+                made,
+                project.templates_dir,
+                templates,
+                alongside=lambda: export.exports(facts),
+                alongside_done=lambda exported: files.update(cast("dict[str, bytes]", exported)),
+            )
         clock.lap("render")
     publish.write_docs(project, pages, files)  # pages and data files, as `build`
     clock.lap("write")

@@ -3,10 +3,8 @@ is written (files -> model -> diagnostics -> pages -> site)."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,24 +27,10 @@ from generator.project import Project
 from generator.resources import template_dirs
 from generator.site import incremental
 from generator.site.publish import Written, build_lock, build_site, source_date_epoch, write_docs
-from generator.workers import few_collections
+from generator.workers import collected_apart, few_collections, made_apart
 
 if TYPE_CHECKING:
     from generator.site.bundle import Bundles
-
-
-@contextmanager
-def collected_apart() -> Iterator[None]:
-    """Keep the cyclic garbage collector off the objects that exist now (the fact base, the pages) while
-    the site is built: MkDocs allocates enough to trigger full collections, and each scanned those
-    millions of objects again (0.2-0.3 s apiece at 10,000 facts, most of an incremental build's MkDocs
-    overhead). `gc.freeze` moves them to a generation the collector skips; `gc.unfreeze` gives them back
-    (garbage among them is freed then; collecting it first would be the very scan this avoids)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def check(project: Project, *, cache: bool = True, jobs: int | None = None, progress: Progress = quiet) -> CheckResult:
@@ -98,12 +82,12 @@ def render(
     if blocking:
         raise DiagnosticError(blocking)
     try:
-        with few_collections():
-            updated = updated_on(project, result.facts)
+        with few_collections(), made_apart(lambda: result.facts) as facts:  # unpickled, apart from the collector
+            updated = updated_on(project, facts)
             places = Places.from_record(read_record(project.root, PLACES_RECORD)) if cache else None
             previous = record.load_pages(project.root, _pages_key(project)) if reuse else None
             built = build_pages_reads(
-                result.facts, updated, places, result.files, previous.known if previous is not None else None, jobs
+                facts, updated, places, result.files, previous.known if previous is not None else None, jobs
             )
             if places is not None and places.stale():
                 write_record(project.root, PLACES_RECORD, places.record())

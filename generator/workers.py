@@ -103,6 +103,41 @@ def each(
 
 
 @contextmanager
+def made_apart(make: Callable[[], Result]) -> Iterator[Result]:
+    """`make()`'s value, made with the cyclic garbage collector paused, and kept out of its sight with
+    everything else alive then (`gc.freeze`) until the block ends. For many objects that form no cycles
+    and live as long as the block (the fact base, unpickled): the collector scanned them again each time
+    they survived a generation, 0.35 s of an incremental build at 10,000 facts. Frozen objects are still
+    freed by reference counting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        value = make()
+        gc.freeze()  # before the collector runs again: it would scan all of them once more first
+    finally:
+        if enabled:
+            gc.enable()
+    try:
+        yield value
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def collected_apart() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects that exist now (the fact base, the pages) while
+    the pages or the site are built: each full collection scanned those millions of objects again (0.2-0.3
+    s apiece at 10,000 facts, most of an incremental build's MkDocs overhead). `gc.freeze` moves them to a
+    generation the collector skips; `gc.unfreeze` gives them back (garbage among them is freed then;
+    collecting it first would be the very scan this avoids)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
 def few_collections() -> Iterator[None]:
     """Run the cyclic garbage collector rarely while the fact base and the pages are built.
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -161,3 +164,65 @@ def die_in_a_worker(i: int) -> int:
 
 def test_a_dead_worker_means_the_work_is_redone_here_not_a_hang():
     assert workers.spread(die_in_a_worker, range(20), jobs=2) == list(range(20))
+
+
+# The cyclic garbage collector and the fact base ---------------------------------------------------------
+
+
+def _collections(run: Callable[[], object]) -> int:
+    """How many cyclic collections `run` triggered, with the collector eager (every 100 new objects)."""
+    count = 0
+
+    def heard(phase: str, _info: dict) -> None:
+        nonlocal count
+        count += phase == "start"
+
+    threshold = gc.get_threshold()
+    gc.collect()  # the count of new objects starts from 0
+    gc.callbacks.append(heard)
+    gc.set_threshold(100)
+    try:
+        run()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(heard)
+    return count
+
+
+def test_what_is_made_apart_is_made_without_collections_and_kept_out_of_the_collectors_sight():
+    assert _collections(lambda: [[] for _ in range(1000)]) > 0  # the probe hears collections
+    made: list[list[list[int]]] = []
+    before = gc.get_freeze_count()
+
+    def inside() -> None:
+        with workers.made_apart(lambda: [[i] for i in range(1000)]) as value:
+            made.append(value)
+            assert gc.get_freeze_count() >= before + 1000  # frozen with everything else alive then
+            assert gc.isenabled()
+
+    assert _collections(inside) == 0  # neither while it was made nor when the collector ran again
+    assert made[0] == [[i] for i in range(1000)]
+    assert gc.get_freeze_count() == before  # given back after
+    gc.disable()
+    try:
+        with workers.made_apart(list):
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
+def test_the_pages_are_rendered_with_the_fact_base_out_of_the_collectors_sight(basic):
+    frozen: list[int] = []
+    real = pipeline.render_changed
+
+    def watched(*args, **kwargs):
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    before = gc.get_freeze_count()
+    with mock.patch.object(pipeline, "render_changed", side_effect=watched):
+        generate(basic)
+    result = check(basic)
+    assert frozen and frozen[0] >= before + len(result.facts.positions)  # the fact base among them
+    assert gc.get_freeze_count() == before  # given back after
