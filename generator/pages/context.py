@@ -486,10 +486,11 @@ class _Builder:
         if kind is list or kind is tuple:
             return [v if type(v) in _SCALARS else plain(v) for v in typing.cast(Sequence[object], value)]
         if kind in _ENTITIES:
-            found = self._entities.get(id(value))
-            if found is None:
-                found = self._entities[id(value)] = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
-            return (kind.__name__, found)
+            return (kind.__name__, self._entity_digest(value))
+        if kind is CitedPassage:  # a source's passages, each with the facts citing it: most of what is hashed
+            passage = typing.cast(CitedPassage, value)
+            facts = [(type(f).__name__, self._entity_digest(f)) for f in passage.facts]
+            return (kind.__name__, passage.anchor, passage.quote, passage.start, passage.end, facts)
         names = _field_names(kind)
         if names is not None:
             fields = [getattr(value, name) for name in names]
@@ -499,6 +500,13 @@ class _Builder:
         if isinstance(value, set | frozenset):
             return sorted((plain(v) for v in value), key=repr)
         return (kind.__name__, pickle.dumps(value, protocol=5))
+
+    def _entity_digest(self, entity: object) -> str:
+        """The hash of a fact or source: of its file when the check knew it (_made_from), else of its pickle."""
+        found = self._entities.get(id(entity))
+        if found is None:
+            found = self._entities[id(entity)] = hashlib.sha256(pickle.dumps(entity, protocol=5)).hexdigest()
+        return found
 
     def label(self, fact: object) -> str:
         if isinstance(fact, Position):
