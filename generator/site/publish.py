@@ -105,8 +105,19 @@ def write_docs(
     """
     docs = project.docs_dir
     refuse_link(docs, "docs")
-    wanted = {path: text.encode("utf-8") for path, text in pages.items()}
+    # The bytes of each wanted file; an unchanged page's (`same`) only if they are needed after all: an
+    # incremental build at 10,000 facts keeps 42 MB of Markdown, and encoding it took 0.05-0.08 s.
+    wanted: dict[str, bytes | None] = {
+        path: None if path in same else text.encode("utf-8") for path, text in pages.items()
+    }
     wanted.update(files or {})
+
+    def data_of(rel: str) -> bytes:
+        data = wanted[rel]
+        if data is None:
+            data = wanted[rel] = pages[rel].encode("utf-8")
+        return data
+
     for templates in reversed(template_dirs(project)):  # the default assets, then the fact sheet's own over them
         for rel, data in _files_below(templates / "assets").items():
             wanted[f"assets/{rel}"] = data
@@ -127,10 +138,11 @@ def write_docs(
             if entry.is_file(follow_symlinks=False):
                 regular.add(rel)
             others.append(rel)
-    for rel, data in sorted(wanted.items()):
+    for rel in sorted(wanted):
         target = docs / rel
         if rel in regular and rel in same:
             continue
+        data = data_of(rel)
         if target.is_file() and target.read_bytes() == data:
             continue
         tmp = target.with_name(f".{target.name}.tmp")
@@ -166,7 +178,7 @@ def write_docs(
     hashes = None
     if hashed:
         known = shas or {}
-        hashes = {rel: known.get(rel) or file_sha(data) for rel, data in wanted.items()}
+        hashes = {rel: known.get(rel) or file_sha(data_of(rel)) for rel in wanted}
         hashes |= {rel: file_hash(docs / rel) for rel in kept if rel in regular}
     return Written(changed, sorted(removed), hashes)
 
