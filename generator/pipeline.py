@@ -42,7 +42,7 @@ def check(project: Project, *, cache: bool = True, jobs: int | None = None, prog
 @dataclass(frozen=True)
 class Generated:
     result: CheckResult
-    pages: dict[str, str]
+    pages: Mapping[str, str]
     written: Written
     exports: dict[str, bytes]
     rendered: int = 0
@@ -69,7 +69,7 @@ def render(
     fingerprints: dict[str, record.Rendered] | None = None,
     exported: dict[str, record.Made] | None = None,
     recorded: list[Known] | None = None,
-) -> tuple[CheckResult, dict[str, str]]:
+) -> tuple[CheckResult, Mapping[str, str]]:
     """Check, then render every page in memory. Raises DiagnosticError instead of rendering bad input.
 
     With `reuse`, a page whose inputs or fingerprint are the previous generate's takes its Markdown from the
@@ -146,7 +146,7 @@ def render(
         exported.update(exporting.made())
     if recorded is not None:
         recorded.append(built.known())
-    return result, {path: r.text for path, r in rendered.items()}
+    return result, record.Pages(rendered, project.docs_dir)
 
 
 class _Exports:
@@ -309,7 +309,8 @@ def generate(
     with few_collections():  # the fact base and the pages are alive: not scanned again and again
         written = write_docs(project, pages, files, shas=shas, same=same, hashed=cache)
         if cache:
-            record.save_pages(project.root, _pages_key(project), rendered, made, recorded[0] if recorded else None)
+            known = recorded[0] if recorded else None
+            record.save_pages(project.root, _pages_key(project), rendered, made, known, written.stamps)
     progress(Step(Stage.WRITE, len(pages) + len(files), len(pages) + len(files)))
     return Generated(result, pages, written, files, len(pages) - sum(r.reused for r in rendered.values()))
 

@@ -343,7 +343,8 @@ def test_broken_link_in_a_page_is_reported(basic, monkeypatch):
     real_render = pipeline.render
 
     def render_with_broken_link(project, **options):
-        result, pages = real_render(project, **options)
+        result, rendered = real_render(project, **options)
+        pages = dict(rendered)
         pages["timeline.md"] += "\n[gone](missing.md)\n"
         return result, pages
 

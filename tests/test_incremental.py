@@ -216,6 +216,59 @@ def test_a_build_records_the_docs_folder_from_what_it_wrote_without_reading_it_a
     assert record["docs"] == incremental.docs_hashes(basic.docs_dir)
 
 
+def test_an_unchanged_page_is_not_read_back_while_its_file_is_the_one_written_but_a_changed_file_is(
+    basic: Project,
+) -> None:
+    """An unchanged page whose file is as the last write left it (its stamp) is taken as it is, unread; a
+    file changed by hand (content, size or time) is read, found different, and written again."""
+    from generator import pipeline
+    from generator.pages import record
+
+    build(basic)
+    edit(basic.root, "fact text", "Kept pages", 0)
+    docs = str(basic.docs_dir)
+    real = Path.read_bytes
+    read: list[str] = []
+
+    def noted(path: Path) -> bytes:
+        if str(path).startswith(docs) and path.suffix == ".md":
+            read.append(path.relative_to(basic.docs_dir).as_posix())
+        return real(path)
+
+    with mock.patch.object(Path, "read_bytes", noted):
+        generated, _ = build(basic)
+    # Read: only the pages built again (to compare with the file, or taken back when they render the same).
+    untouched = {"actors/yuri-ushakov.md", "timeline.md", "actors/index.md", "sources/index.md"}
+    assert generated.rendered < len(generated.pages) and read and not untouched & set(read)
+    written = {p: data.decode("utf-8") for p, data in files(basic.docs_dir).items() if p.endswith(".md")}
+    assert dict(generated.pages) == written  # read when asked for, as written
+    # A page changed by hand, and one replaced by a file of the same size: both are found and written again.
+    for path, text in (("actors/yuri-ushakov.md", "by hand\n"), ("timeline.md", None)):
+        target = basic.docs_dir / path
+        before = target.read_text(encoding="utf-8")
+        target.unlink()
+        target.write_text(text or before.replace("a", "b", 1), encoding="utf-8")
+    read.clear()
+    with mock.patch.object(Path, "read_bytes", noted):
+        build(basic)
+    assert {"actors/yuri-ushakov.md", "timeline.md"} <= set(read)
+    assert files(basic.docs_dir) == files(full_site_docs(basic))
+    recorded = record.load_pages(basic.root, pipeline._pages_key(basic))
+    assert set(recorded.stamps) == set(written)
+
+
+def test_a_page_left_on_disk_is_read_when_asked_for_and_only_with_its_recorded_hash(tmp_path: Path) -> None:
+    from generator.pages.record import Pages, Rendered, file_sha
+
+    (tmp_path / "kept.md").write_text("# Kept\n", encoding="utf-8")
+    kept = Rendered("", "f", reused=True, built=False, text_sha=file_sha(b"# Kept\n"), on_disk=True)
+    pages = Pages({"new.md": Rendered("# New\n", "g"), "kept.md": kept}, tmp_path)
+    assert list(pages) == ["new.md", "kept.md"] and dict(pages) == {"new.md": "# New\n", "kept.md": "# Kept\n"}
+    (tmp_path / "kept.md").write_text("# Changed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"kept\.md in the docs folder changed"):
+        Pages({"kept.md": kept}, tmp_path)["kept.md"]
+
+
 def test_the_page_logs_are_a_signed_record_written_again_only_when_they_change(basic: Project) -> None:
     """The pages' MkDocs messages, anchors and links (6.7 MB at 10,000 facts) are a record of their own,
     named by an id in site.json: an incremental build whose pages log the same keeps the file as it is,

@@ -16,9 +16,11 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import os
 import pickle
+import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,16 @@ def file_hash(path: Path) -> str:
 
 def file_sha(data: bytes) -> str:
     return _sha(data)
+
+
+Stamp = tuple[int, int, int, int]
+"""A docs file as a write left it: size, mtime and ctime (ns), inode. Each write replaces the file (a new
+inode), and an edit in place changes its mtime and ctime: an unchanged stamp is an unchanged file, as git
+and the check cache's stat index take it."""
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def environment_key(*parts: object) -> str:
@@ -135,6 +147,9 @@ class Rendered:
     """False when the page's context was not even built (its inputs were the previous build's)."""
     text_sha: str = ""
     """The SHA-256 of `text` when known (a page kept from the previous build)."""
+    on_disk: bool = False
+    """True when `text` was not read: the page is the docs folder's file, unchanged since the build that
+    wrote it (its stamp), and `Pages` reads it only when asked for it."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,7 @@ class PageRecord:
 
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
     inputs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     exports: dict[str, Made] = field(default_factory=dict)
     known: Known = field(default_factory=Known)
@@ -186,6 +202,25 @@ class PageRecord:
         known, page = self.inputs.get(path), self.pages.get(path)
         if known is None or page is None or known[0] != inputs or not same(known[1]):
             return None
+        kept = self.stamps.get(path)
+        if (
+            kept is not None
+        ):  # the file the previous build wrote, if its stamp says so: not read (42 MB at 10,000 facts)
+            try:
+                info = (docs / path).lstat()
+            except OSError:
+                return None
+            if stat.S_ISREG(info.st_mode) and stamp_of(info) == kept:
+                return Rendered(
+                    "",
+                    page[0],
+                    reused=True,
+                    reads=known[1],
+                    inputs=known[0],
+                    built=False,
+                    text_sha=page[1],
+                    on_disk=True,
+                )
         text = self.reuse(docs, path, page[0])
         if text is None:
             return None
@@ -207,6 +242,34 @@ class PageRecord:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+class Pages(Mapping[str, str]):
+    """Every page's Markdown by its path in the docs folder; a page left there unchanged (Rendered.on_disk)
+    is read from its file only when asked for (an incremental build never is: the bundle is), and must
+    still have the hash the record gives."""
+
+    def __init__(self, rendered: Mapping[str, Rendered], docs: Path) -> None:
+        self._rendered, self._docs = rendered, docs
+        self._read: dict[str, str] = {}
+
+    def __getitem__(self, path: str) -> str:
+        made = self._rendered[path]
+        if not made.on_disk:
+            return made.text
+        text = self._read.get(path)
+        if text is None:
+            data = (self._docs / path).read_bytes()
+            if _sha(data) != made.text_sha:
+                raise ValueError(f"{path} in the docs folder changed while the site was built; build again")
+            text = self._read[path] = data.decode("utf-8")
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rendered)
+
+    def __len__(self) -> int:
+        return len(self._rendered)
 
 
 def _record_file(root: Path, name: str) -> Path:
@@ -265,7 +328,13 @@ def load_pages(root: Path, key: str) -> PageRecord:
             numbers, sha = value[1], value[2]
             if isinstance(sha, str) and _numbers(numbers, len(tokens)):
                 exports[path] = Made(b"", value[0], tuple(map(tokens.__getitem__, numbers)), sha)
-    return PageRecord(key, pages, inputs, exports, _load_known(data, tokens))
+    stamps: dict[str, Stamp] = {}
+    kept = data.get("stamps")
+    if isinstance(kept, dict):
+        for path, value in kept.items():
+            if path in pages and isinstance(value, list) and len(value) == 4 and {*map(type, value)} == {int}:
+                stamps[path] = (value[0], value[1], value[2], value[3])
+    return PageRecord(key, pages, stamps, inputs, exports, _load_known(data, tokens))
 
 
 def _numbers(value: object, count: int) -> bool:
@@ -298,9 +367,10 @@ def save_pages(
     rendered: Mapping[str, Rendered],
     exports: Mapping[str, Made] | None = None,
     known: Known | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> None:
     """Record the pages (and the `exports` made from the fact base: what each read; `known`, the hashes of
-    the reads' values) for the next generate."""
+    the reads' values; `stamps`, each page's file as the write left it) for the next generate."""
     pages = {path: [r.fingerprint, r.text_sha or _sha(r.text.encode("utf-8"))] for path, r in rendered.items()}
     # Each page's reads as numbers into one table of them: pages read many of the same things.
     number: dict[str, int] = {}
@@ -326,5 +396,6 @@ def save_pages(
         "exports": made,
         "made_from": dict(known.inputs),
         "digests": digests,
+        "stamps": {path: list(found) for path, found in (stamps or {}).items() if path in pages},
     }
     _write_json(root, PAGES_RECORD, record)

@@ -18,7 +18,7 @@ import posixpath
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -104,7 +104,7 @@ class Bundles:
     single_html: Artifact
 
 
-def make_bundles(project: Project, pages: dict[str, str], *, epoch: int, strict: bool = False) -> Bundles:
+def make_bundles(project: Project, pages: Mapping[str, str], *, epoch: int, strict: bool = False) -> Bundles:
     """Build both offline artifacts into the dist folder from the generated pages (already written to
     the docs folder), dated `epoch` (see publish.source_date_epoch). Each artifact is replaced only once
     it is complete. Raises DiagnosticError."""
@@ -202,7 +202,7 @@ def _nav_pages(nav: object) -> Iterator[tuple[str | None, str]]:
 
 
 def reading_order(
-    pages: dict[str, str], nav: object, titles: dict[str, str] | None = None
+    pages: Mapping[str, str], nav: object, titles: dict[str, str] | None = None
 ) -> list[tuple[str, str | None, int]]:
     """(path, nav title, level) of every page: the parts of READING_ORDER, each followed by the pages of its
     folder (by their `titles`, else their paths), then the nav's other pages (a folder's pages after its
@@ -240,7 +240,7 @@ def reading_order(
 class _Relinker(HTMLParser):
     """Re-emits one page's HTML with its ids prefixed and its links pointing into the single file."""
 
-    def __init__(self, page: str, pages: dict[str, str], downloads: frozenset[str] = frozenset()) -> None:
+    def __init__(self, page: str, pages: Mapping[str, str], downloads: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=False)
         self.page, self.pages, self.prefix = page, pages, section_id(page)
         self.downloads = downloads
@@ -301,7 +301,7 @@ class _Relinker(HTMLParser):
 
 
 def relink(
-    page: str, body: str, pages: dict[str, str], downloads: frozenset[str] = frozenset()
+    page: str, body: str, pages: Mapping[str, str], downloads: frozenset[str] = frozenset()
 ) -> tuple[str, list[str]]:
     """The HTML of `page` for the single file, and the links in it that lead to no page. Links to
     `downloads` (other files of the docs folder) lose their address and stay as text."""
@@ -322,7 +322,7 @@ def _css(project: Project, config: MkDocsConfig) -> str:
     return css
 
 
-def single_page(project: Project, pages: dict[str, str], config: MkDocsConfig, built: Edition) -> str:
+def single_page(project: Project, pages: Mapping[str, str], config: MkDocsConfig, built: Edition) -> str:
     """The whole fact sheet as one HTML document, rendered from the generated Markdown with the same
     Markdown extensions as the site, under a title block that says when and from what it was built.
     The Markdown is already escaped by the generator."""

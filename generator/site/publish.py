@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from generator.cache import compiled_theme_dir
 from generator.diagnostics import Code, DiagnosticError, environment_fault, error
 from generator.inputs import git
 from generator.model import FactBase, Where
-from generator.pages.record import file_hash, file_sha
+from generator.pages.record import Stamp, file_hash, file_sha, stamp_of
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
 from generator.resources import add_theme_dirs, template_dirs, theme_dirs
@@ -47,6 +47,9 @@ class Written:
     docs: dict[str, str] | None = None
     """With `write_docs(hashed=True)`: the SHA-256 of every file the docs folder holds after the write (as
     incremental.docs_hashes reads them), for the site's record, without reading the folder again."""
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    """With `hashed`: each page's file as the write left it (record.stamp_of), so that the next build
+    knows an unchanged page's file is still that one without reading it (PageRecord.unchanged)."""
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -107,9 +110,7 @@ def write_docs(
     refuse_link(docs, "docs")
     # The bytes of each wanted file; an unchanged page's (`same`) only if they are needed after all: an
     # incremental build at 10,000 facts keeps 42 MB of Markdown, and encoding it took 0.05-0.08 s.
-    wanted: dict[str, bytes | None] = {
-        path: None if path in same else text.encode("utf-8") for path, text in pages.items()
-    }
+    wanted: dict[str, bytes | None] = {path: None if path in same else pages[path].encode("utf-8") for path in pages}
     wanted.update(files or {})
 
     def data_of(rel: str) -> bytes:
@@ -125,7 +126,7 @@ def write_docs(
     changed, removed = [], []
     # One listing of the folder (links listed, never followed); what the writes below add is all wanted.
     folders: list[str] = []
-    regular: set[str] = set()
+    regular: dict[str, os.DirEntry[str]] = {}
     others: list[str] = []  # neither a folder nor a link: removed unless wanted or kept
     for rel, entry in _incremental.walk_entries(str(docs)):
         if entry.is_symlink():
@@ -136,7 +137,7 @@ def write_docs(
             folders.append(rel)
         else:
             if entry.is_file(follow_symlinks=False):
-                regular.add(rel)
+                regular[rel] = entry
             others.append(rel)
     for rel in sorted(wanted):
         target = docs / rel
@@ -176,11 +177,16 @@ def write_docs(
         if not any(path.iterdir()):
             path.rmdir()
     hashes = None
+    stamps: dict[str, Stamp] = {}
     if hashed:
         known = shas or {}
         hashes = {rel: known.get(rel) or file_sha(data_of(rel)) for rel in wanted}
         hashes |= {rel: file_hash(docs / rel) for rel in kept if rel in regular}
-    return Written(changed, sorted(removed), hashes)
+        written = set(changed)
+        for rel in pages:  # an unchanged file as listed above (a stat, not a read), a written one anew
+            listed = regular.get(rel) if rel not in written else None
+            stamps[rel] = stamp_of(listed.stat(follow_symlinks=False) if listed is not None else (docs / rel).lstat())
+    return Written(changed, sorted(removed), hashes, stamps)
 
 
 def source_date_epoch(project: Project, facts: FactBase) -> int:
