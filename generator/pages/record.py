@@ -167,10 +167,10 @@ class Made:
 
 @dataclass(frozen=True)
 class PageRecord:
-    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`; and
-    per page, (the hash of its inputs but its reads, its reads) when that build knew them; `known`: the
-    hashes of the reads' values then, and of the files each index was made from (context._Builder takes
-    those still valid)."""
+    """Per page path: (fingerprint, SHA-256 of its Markdown) of the previous generate, under `key`, and the
+    stamp its docs file had after that build's write; per page, (the hash of its inputs but its reads, its
+    reads) when that build knew them; `known`: the hashes of the reads' values then, and of the files each
+    index was made from (context._Builder takes those still valid)."""
 
     key: str
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -202,10 +202,9 @@ class PageRecord:
         known, page = self.inputs.get(path), self.pages.get(path)
         if known is None or page is None or known[0] != inputs or not same(known[1]):
             return None
+        # The file the previous build wrote, if its stamp says so: taken unread (42 MB at 10,000 facts).
         kept = self.stamps.get(path)
-        if (
-            kept is not None
-        ):  # the file the previous build wrote, if its stamp says so: not read (42 MB at 10,000 facts)
+        if kept is not None:
             try:
                 info = (docs / path).lstat()
             except OSError:
