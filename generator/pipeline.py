@@ -95,7 +95,7 @@ def render(
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
 
             def inputs(page: Page, template_key: str, reads: tuple[str, ...]) -> str:
-                built.digest(reads)  # the values of a page built now, recorded for the next build's `unchanged`
+                built.note(reads)  # the values of a page built now, recorded for the next build's `unchanged`
                 return record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
 
             def unchanged(page: Page, template_key: str) -> record.Rendered | None:

@@ -449,6 +449,14 @@ class _Builder:
                 return False
         return True
 
+    def note(self, tokens: Iterable[str]) -> None:
+        """Hash the values the reads `tokens` give now, for the next build's record (`known`): the reads of
+        a page built now, which `unchanged` compares next time. No hash of them all, as `digest` makes."""
+        digests = self._digests
+        for token in tokens:
+            if token not in digests:
+                self._token_digest(token)
+
     def _token_digest(self, token: str) -> str:
         """The hash of the value `token` reads now, kept for `known` (the next build's record)."""
         if token.partition("\t")[0] in self._reusable and token in self._known:
@@ -1129,6 +1137,8 @@ class PagesReads:
     """One hash of the values some reads (Page.context_reads) give now: equal reads and values, equal context."""
     unchanged: Callable[[Iterable[str]], bool]
     """Whether reads give the values the previous build recorded for them (a page that read them is the same)."""
+    note: Callable[[Iterable[str]], None]
+    """Hash the values reads give now, for the next build's record (the reads of a page built now)."""
     facts: FactBase
     """The fact base whose reads are noted (`reading`): for other things made from it, the exports."""
     known: Callable[[], Known]
@@ -1148,4 +1158,6 @@ def build_pages_reads(
     (CheckResult.files), and `known` what the previous build recorded: the reads of indexes made from the
     same files are not hashed again. `jobs`: as build_pages'."""
     builder = _Builder(facts, places, files, known, jobs)
-    return PagesReads(builder.pages(updated), builder.digest, builder.unchanged, builder.facts, builder.known)
+    return PagesReads(
+        builder.pages(updated), builder.digest, builder.unchanged, builder.note, builder.facts, builder.known
+    )
