@@ -160,6 +160,96 @@ def test_the_search_index_keeps_every_page_after_an_incremental_build(basic: Pro
     assert not any("Edited words" in e["text"] for e in before)
 
 
+def _material_index(pages: list[tuple[str, list[dict[str, str]]]], lang: str = "en") -> bytes:
+    """A search index as Material's plugin writes it (generate_search_index's json.dumps)."""
+    docs = [entry for _, entries in pages for entry in entries]
+    config = {"lang": [lang], "separator": "[\\s\\-]+", "pipeline": ["stopWordFilter"]}
+    return json.dumps({"config": config, "docs": docs}, separators=(",", ":"), default=str).encode("utf-8")
+
+
+TEXTS = st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.sampled_from(
+    ['{"location":"x/"}', '"},{"location":"', "\\", "]}", '"docs":[', "#"]
+)
+PAGES = st.lists(
+    st.tuples(
+        st.sampled_from(["", "a/", "b/", "c/d/", "é/", 'q"/', "sources/x/"]),
+        st.lists(st.tuples(st.sampled_from(["", "#top", "#a-b", "#é"]), TEXTS, TEXTS), max_size=3),
+    ),
+    max_size=6,
+    unique_by=lambda page: page[0],
+)
+
+
+def _entries(url: str, sections: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    return [{"location": url + anchor, "title": title, "text": text} for anchor, title, text in sections]
+
+
+@given(before=PAGES, after=PAGES)
+def test_a_search_index_spliced_from_the_kept_pages_and_the_rebuilt_ones_is_the_one_written_whole(
+    before: list[tuple[str, list[tuple[str, str, str]]]], after: list[tuple[str, list[tuple[str, str, str]]]]
+) -> None:
+    """The previous index and the one Material writes for the rebuilt pages, cut into pages as bytes and
+    spliced in a full build's order, are byte for byte the index of every page written at once, whatever the
+    entries' texts hold (their own `{"location":"`, quotes, backslashes, non-ASCII)."""
+    from generator.site.incremental import IndexText
+
+    old = {url: _entries(url, sections) for url, sections in before}
+    new = {url: _entries(url, sections) for url, sections in after}  # the rebuilt pages, some with no entries
+    order = sorted(old.keys() | new.keys(), reverse=True)
+    kept, written = IndexText.cut(_material_index(list(old.items()))), IndexText.cut(_material_index(list(new.items())))
+    assert kept is not None and written is not None
+    whole = [(url, new[url] if url in new else old.get(url, [])) for url in order]
+    assert written.splice(order, new, kept) == _material_index(whole)
+
+
+def test_a_search_index_not_in_the_form_material_writes_is_not_cut() -> None:
+    from generator.site.incremental import IndexText
+
+    entries = [("a/", _entries("a/", [("", "A", "one")])), ("b/", _entries("b/", [("", "B", "two")]))]
+    index = _material_index(entries)
+    assert IndexText.cut(index) is not None
+    split = [entries[0], entries[1], ("a/", _entries("a/", [("#more", "A", "again")]))]
+    assert IndexText.cut(_material_index(split)) is None  # a page's entries not written together
+    assert IndexText.cut(index[:-1]) is None  # cut short
+    assert IndexText.cut(index.replace(b'"docs":[', b'"pages":[')) is None
+    assert IndexText.cut(json.dumps(json.loads(index), indent=1).encode()) is None  # written another way
+
+
+def test_an_incremental_build_splices_the_search_index_without_decoding_it(basic: Project) -> None:
+    """The unchanged pages' search entries are taken from the previous index as bytes; the index is still
+    the full build's (the property test above compares whole sites). Should the index Material writes for
+    the rebuilt pages not be cut, the build decodes both and writes the index whole, the same."""
+    from generator.site import incremental
+
+    build(basic)
+    edit(basic.root, "fact text", "Spliced words", 0)
+    with mock.patch.object(incremental, "previous_entries", side_effect=AssertionError("decoded")):
+        build(basic)
+    spliced = (basic.site_dir / "search/search_index.json").read_bytes()
+    assert b"Spliced words" in spliced
+    edit(basic.root, "fact text", "Decoded words", 1)
+    real = incremental.IndexText.cut
+    cuts: list[bool] = []
+
+    def second_fails(data: bytes) -> incremental.IndexText | None:
+        cuts.append(True)
+        return real(data) if len(cuts) == 1 else None
+
+    with mock.patch.object(incremental.IndexText, "cut", side_effect=second_fails):
+        build(basic)
+    assert len(cuts) == 2
+    decoded = (basic.site_dir / "search/search_index.json").read_bytes()
+    full = json.loads(_full_index(basic))
+    assert json.loads(decoded) == full and b"Decoded words" in decoded
+    assert decoded == json.dumps(full, separators=(",", ":")).encode("utf-8")
+
+
+def _full_index(project: Project) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        full_build(project.root, Path(tmp) / "full")
+        return (Path(tmp) / "full/site/search/search_index.json").read_bytes()
+
+
 def test_a_changed_site_full_flag_or_strict_build_makes_a_full_build(basic: Project) -> None:
     build(basic)
     (basic.site_dir / "stray.html").write_text("not from the build")  # the site is no longer the recorded one

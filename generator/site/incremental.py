@@ -6,9 +6,9 @@ else that shapes the output: the hash of every docs file the published site was 
 mtime and inode of every file of that site. When the site on disk is still exactly that one and the set of
 pages is the same, MkDocs builds into the staging folder with only the changed docs files marked as
 modified (`IncrementalSite`): the other pages' HTML is hard-linked from the published site (MkDocs never
-opens them), other unchanged files are copied, and the search index is merged per page from the previous
-index and the rebuilt pages, in the order a full build writes it; each unchanged page's MkDocs messages are
-logged again (`make_page_logs`). The sitemap and 404 page are always rebuilt. A failed build leaves the
+opens them), other unchanged files are copied, and the search index is spliced per page, as bytes, from the
+previous index and the rebuilt pages', in the order a full build writes it (`IndexText`); each unchanged
+page's MkDocs messages are logged again (`make_page_logs`). The sitemap and 404 page are always rebuilt. A failed build leaves the
 published site as it was, as a full one does (publish.py), and a record that does not match the site is
 ignored.
 """
@@ -46,7 +46,8 @@ SPARE_SITE = "spare-site"  # the site a build replaced, kept for the next one to
 # Plugins whose output the incremental site build keeps exactly right; with any other, builds are full.
 _KNOWN_PLUGINS = frozenset({"search", "material/search"})
 # Written by every build of the theme, never copied from the previous site.
-_ALWAYS_WRITTEN = frozenset({"search/search_index.json"})
+_INDEX = "search/search_index.json"
+_ALWAYS_WRITTEN = frozenset({_INDEX})
 
 
 def forget(root: Path) -> None:
@@ -213,13 +214,71 @@ def previous_entries(site: Path) -> dict[str, list[dict[str, Any]]]:
     """The previous search index's entries by page URL (an entry's location is the page's URL, then
     perhaps `#anchor`)."""
     try:
-        data = json.loads((site / "search" / "search_index.json").read_bytes())
+        data = json.loads((site / _INDEX).read_bytes())
     except (OSError, ValueError):
         return {}
     by_page: dict[str, list[dict[str, Any]]] = {}
     for entry in data.get("docs", []):
         by_page.setdefault(str(entry["location"]).split("#", 1)[0], []).append(entry)
     return by_page
+
+
+# An entry of Material's search index, as its plugin writes it (json.dumps, compact, ASCII): an object whose
+# first key is its location. Inside a JSON string every `"` is escaped, so `{"location":"` starts an entry.
+_ENTRY = re.compile(rb'\{"location":"((?:[^"\\]|\\.)*)"')
+_DOCS = b'"docs":['
+_END = b"]}"
+
+
+@dataclass(frozen=True)
+class IndexText:
+    """A `search_index.json` as Material's search plugin writes it, cut into each page's entries, as bytes:
+    an incremental build splices the previous index's unchanged pages with the rebuilt pages' new entries
+    instead of decoding 19 MB of JSON (at 10,000 facts) and encoding it again: 0.02-0.05 s instead of 0.17-0.22."""
+
+    head: bytes  # up to the docs list's opening bracket: the index's configuration
+    pages: dict[str, bytes]  # page URL -> its entries as written, comma-separated
+
+    @classmethod
+    def cut(cls, data: bytes) -> IndexText | None:
+        """The index cut into pages, or None when it is not in the form Material writes (then decode it)."""
+        found = [(m.start(), m.group(1)) for m in _ENTRY.finditer(data)]
+        first = found[0][0] if found else len(data) - len(_END)
+        if not data.endswith(_END) or not data[:first].endswith(_DOCS):
+            return None
+        spans: dict[str, list[int]] = {}
+        last = None
+        for i, (start, raw) in enumerate(found):
+            end = found[i + 1][0] - 1 if i + 1 < len(found) else len(data) - len(_END)
+            if data[end : end + 1] != (b"," if i + 1 < len(found) else b"]"):
+                return None
+            try:
+                location = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("ascii")
+            except ValueError:
+                return None
+            url = str(location).split("#", 1)[0]
+            if url != last and url in spans:  # a page's entries are written together; these are not
+                return None
+            spans.setdefault(url, [start, end])[1] = end
+            last = url
+        view = memoryview(data)
+        pages = {url: bytes(view[start:end]) for url, (start, end) in spans.items()}
+        return cls(data[:first], pages)
+
+    def splice(self, order: Sequence[str], rebuilt: Iterable[str], kept: IndexText) -> bytes:
+        """The index of every page in `order`, as a full build writes it: this index's head (the
+        configuration) and its entries for the `rebuilt` pages (none for a page that has none now), and the
+        `kept` index's for the others."""
+        new = set(rebuilt)
+        parts = (self.pages.get(url, b"") if url in new else kept.pages.get(url, b"") for url in order)
+        return self.head + b",".join(part for part in parts if part) + _END
+
+
+def _index_text(path: Path) -> IndexText | None:
+    try:
+        return IndexText.cut(path.read_bytes())
+    except OSError:
+        return None
 
 
 class SearchEntries:
@@ -318,7 +377,7 @@ def make_plugin(
     already the site's own file (the same inode) of an unchanged page is removed, then the rest linked or
     copied as into an empty one. Either way MkDocs finds exactly what it would in an empty folder: the
     unchanged pages, as links it never opens, and fresh copies of the other unchanged files."""
-    from mkdocs.plugins import BasePlugin, event_priority
+    from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
     def regular(dest: str) -> bool:
         if stamps is None:
@@ -341,6 +400,8 @@ def make_plugin(
             self.search = SearchEntries()
             self.linked: set[str] = set()  # the site's files hard-linked from `site` (dest URIs)
             self.reused = False  # whether the staging folder is the spare site
+            self.kept: IndexText | None = None  # the previous search index, cut into pages
+            self.rebuilt: dict[str, list[dict[str, Any]]] = {}  # the rebuilt pages' search entries
 
         def on_files(self, files: Any, /, *, config: Any) -> Any:
             staging = str(config.site_dir)
@@ -402,8 +463,29 @@ def make_plugin(
             return context
 
         @event_priority(100)  # before the search plugin writes its index
-        def on_post_build(self, /, *, config: Any) -> None:
-            self.search.merge(config, previous_entries(site))
+        def _merge_index(self, /, *, config: Any) -> None:
+            self.kept = _index_text(site / _INDEX)
+            self.rebuilt = dict(self.search.by_page)
+            if self.kept is None:  # every page's entries, decoded, for the search plugin to write
+                self.search.merge(config, previous_entries(site))
+            else:  # it writes the rebuilt pages' entries, spliced with the kept pages' below
+                self.search.merge(config)
+
+        @event_priority(-100)  # after the search plugin wrote its index
+        def _splice_index(self, /, *, config: Any) -> None:
+            index = _search_index(config)
+            if self.kept is None or index is None:
+                return
+            path = Path(config.site_dir) / _INDEX
+            written = _index_text(path)
+            if written is None:  # not expected: the kept index was cut, and Material is the same (the site's key)
+                self.search.by_page = self.rebuilt
+                self.search.merge(config, previous_entries(site))
+                path.write_bytes(index.generate_search_index(None).encode("utf-8"))
+            else:
+                path.write_bytes(written.splice(self.search.order, self.rebuilt, self.kept))
+
+        on_post_build = CombinedEvent(_merge_index, _splice_index)
 
     return IncrementalSite()
 
