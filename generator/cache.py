@@ -43,6 +43,7 @@ import time
 import zlib
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 VERSION = b"factsheet-cache 3"
 CACHE_DIR = Path(".cache") / "factsheet"
@@ -154,10 +155,17 @@ def _stamp() -> bytes:
 
 
 class _Unpickler(pickle.Unpickler):
+    # The classes allowed so far: a build unpickles 11,000 objects at 10,000 facts, each naming its classes.
+    _allowed: ClassVar[dict[tuple[str, str], type]] = {}
+
     def find_class(self, module: str, name: str) -> object:
+        found = self._allowed.get((module, name))
+        if found is not None:
+            return found
         if module in _ALLOWED_MODULES:
             found = super().find_class(module, name)
             if isinstance(found, type):
+                self._allowed[module, name] = found
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 

@@ -101,6 +101,20 @@ def test_cache_refuses_anything_but_model_classes(basic, parses):
     assert formatted(basic) == [] and parses
 
 
+def test_the_cache_unpickler_takes_model_classes_only_however_often_it_is_asked() -> None:
+    """It remembers the classes it allowed (a build asks for them 60,000 times), never anything else."""
+    import io
+
+    from generator.model import Where, slugify
+
+    where = pickle.dumps(Where(Path("facts/a.yaml"), 3, 1))
+    for _ in range(2):
+        assert cache._Unpickler(io.BytesIO(where)).load() == Where(Path("facts/a.yaml"), 3, 1)
+        for refused in (os.getcwd, slugify, pickle.Unpickler):  # not allowed: a function, another module's class
+            with pytest.raises(pickle.UnpicklingError):
+                cache._Unpickler(io.BytesIO(pickle.dumps(refused))).load()
+
+
 def test_no_cache_reads_and_writes_nothing(basic, parses):
     assert formatted(basic, cache=False) == []
     assert not (basic.root / ".cache").exists()

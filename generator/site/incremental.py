@@ -8,9 +8,9 @@ pages is the same, MkDocs builds into the staging folder with only the changed d
 modified (`IncrementalSite`): the other pages' HTML is hard-linked from the published site (MkDocs never
 opens them), other unchanged files are copied, and the search index is spliced per page, as bytes, from the
 previous index and the rebuilt pages', in the order a full build writes it (`IndexText`); each unchanged
-page's MkDocs messages are logged again (`make_page_logs`). The sitemap and 404 page are always rebuilt. A failed build leaves the
-published site as it was, as a full one does (publish.py), and a record that does not match the site is
-ignored.
+page's MkDocs messages are logged again (`make_page_logs`). The sitemap and 404 page are always rebuilt. A
+failed build leaves the published site as it was, as a full one does (publish.py), and a record that does
+not match the site is ignored.
 """
 
 from __future__ import annotations
