@@ -151,6 +151,22 @@ def test_the_about_page_says_when_the_facts_last_changed(monkeypatch, tmp_path):
     assert "Last updated 14 November 2023" in pages["index.md"]
 
 
+def test_a_sheet_of_many_articles_lists_their_marks_on_the_sources_page_and_not_again_on_about(tmp_path):
+    """Up to 20 articles, About lists each mark (the snapshots: tests/snapshots/basic/about.md); more, and it
+    links to the Sources page, which lists them all with their marks (at 1,000 articles the table made About
+    the costliest page of an edit for MkDocs to convert)."""
+    from bench.corpus import make_corpus
+
+    project, shape = make_corpus(tmp_path / "corpus", 210)
+    assert shape.sources == 21
+    pages = render(project)[1]
+    about, sources = pages["about.md"], pages["sources/index.md"]
+    assert "| Mark |" not in about and "| S1 |" not in about
+    assert "listed\non [Sources](sources/index.md). Editors" in about
+    assert "[Sources](sources/index.md) lists the 21 articles, each with its mark." in about
+    assert all(f"| S{n} | [" in sources for n in range(1, 22))
+
+
 def test_every_page_names_the_file_it_is_made_from(repo):
     _, pages = repo
     for path, page in pages.items():
