@@ -27,6 +27,7 @@ def test_bench_smoke(tmp_path, capsys):
     r = report["runs"]["20"]
     assert r["pages"] == Shape.of(20).pages
     measured = ["parse_baseline", "check_cold", "check_cold_cli", "check_warm_cli", "build_own", "build_mkdocs"]
+    measured += ["incremental_cli", "incremental"]
     for key in [*measured, "build", "mkdocs_same_pages"]:
         assert r["seconds"][key] > 0, key
         assert r["cpu_seconds"][key] > 0, key
