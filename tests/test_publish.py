@@ -573,6 +573,29 @@ def test_the_theme_templates_are_kept_compiled_in_a_private_user_folder(basic: P
     assert publish.run_mkdocs(basic, tmp_path / "third", epoch=86400).theme.get_env().bytecode_cache is None
 
 
+def test_the_theme_listing_skips_hidden_folders_and_mkdocs_copies_the_same_files(basic: Project, tmp_path: Path):
+    """MkDocs lists the theme's files to copy its static ones; Material's 14,000 icons in `.icons` are never
+    copied, so the listing leaves hidden folders out: the files MkDocs adds are the same."""
+    import jinja2
+    from mkdocs.structure.files import Files
+
+    from generator.pipeline import generate
+
+    generate(basic, cache=False)
+    config = publish.run_mkdocs(basic, tmp_path / "site", epoch=86400)
+    env = config.theme.get_env()
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(list(config.theme.dirs)))
+    listed, everything = env.list_templates(), plain.list_templates()
+    assert sum(name.startswith(".icons/") for name in everything) > 10_000
+    assert set(listed) < set(everything)
+    assert not any(part.startswith(".") for name in listed for part in name.split("/")[:-1])
+    ours, theirs = Files([]), Files([])
+    ours.add_files_from_theme(env, config)
+    theirs.add_files_from_theme(plain, config)
+    assert [f.src_uri for f in ours] == [f.src_uri for f in theirs] and len(ours) > 10
+    assert env.get_template(".icons/material/magnify.svg").render()  # loading is unchanged
+
+
 def _site_files(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below `folder`: its bytes and inode (a file written through a hard link keeps its inode)."""
     found = [p for p in folder.rglob("*") if p.is_file()]
