@@ -36,14 +36,24 @@ def test_check_broken_quote_prints_file_and_line_and_exits_1(basic, capsys):
 
 
 def test_check_imports_nothing_of_the_later_stages(basic):
-    # `check` runs in pre-commit hooks: its start-up is most of a warm check's time.
+    # `check` runs in pre-commit hooks: its start-up is most of a warm check's time. Nor importlib.metadata: the
+    # version is looked up for --version only.
     later = ("mkdocs", "jinja2", "markdown", "icalendar", "generator.pages", "generator.site", "generator.pipeline")
+    later += ("importlib.metadata",)
     probe = (
         "import sys; from generator.commands.cli import main; code = main(['--root', sys.argv[1], 'check']); "
         f"found = [m for m in sys.modules if m.startswith({later!r})]; assert not found, found; sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", probe, str(basic.root)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out == f"factsheet {version('factsheet')}\n"
 
 
 def test_the_command_ends_without_tearing_down_and_says_everything(basic):
