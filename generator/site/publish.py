@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+
 from generator.cache import compiled_theme_dir
 from generator.diagnostics import Code, DiagnosticError, environment_fault, error
 from generator.inputs import git
@@ -281,7 +283,7 @@ def run_mkdocs(
             **(overrides or {}),
         )
         add_theme_dirs(config, project)  # the fact sheet's templates/theme, then the default theme overrides
-        _keep_compiled_theme(config)
+        _theme_environment(config)
         _fresh_start(config)
         if configure is not None:
             configure(config)
@@ -318,14 +320,12 @@ def run_mkdocs(
     return config
 
 
-def _keep_compiled_theme(config: MkDocsConfig) -> None:
+def _theme_environment(config: MkDocsConfig) -> None:
     """MkDocs makes a new Jinja2 environment for the theme on every build, which compiles Material's
     templates again (in every shard too): keep them compiled in the user's private cache
     (cache.compiled_theme_dir, as our own templates), keyed on each template's source by Jinja2. And MkDocs
     lists every file of the theme's folders to find its static files, 14,500 for Material, 14,300 of them
     icons in `.icons`, which it then leaves out: the listing skips hidden folders (`ThemeLoader`)."""
-    import jinja2
-
     folder = compiled_theme_dir()
     theme = config.theme
     make = theme.get_env
@@ -336,30 +336,26 @@ def _keep_compiled_theme(config: MkDocsConfig) -> None:
             env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         loader = env.loader
         if type(loader) is jinja2.FileSystemLoader:  # as MkDocs makes it: the same folders, loaded the same
-            env.loader = theme_loader(loader.searchpath, loader.encoding, loader.followlinks)
+            env.loader = ThemeLoader(loader.searchpath, loader.encoding, loader.followlinks)
         return env
 
     theme.get_env = get_env  # type: ignore[method-assign]
 
 
-def theme_loader(searchpath: list[str], encoding: str, followlinks: bool) -> Any:
-    """Jinja2's FileSystemLoader for the theme's folders, whose listing leaves out what is in a folder whose
-    name starts with a dot. MkDocs lists the theme's files only to copy its static files, and never copies
-    one in such a folder (Files.add_files_from_theme's patterns `.*` and `*/.*`): the files it copies are
-    the same. Loading a template is unchanged."""
-    import jinja2
+class ThemeLoader(jinja2.FileSystemLoader):
+    """Jinja2's FileSystemLoader, whose listing leaves out what is in a folder whose name starts with a dot.
+    MkDocs lists the theme's files only to copy its static files, and never copies one in such a folder
+    (Files.add_files_from_theme's patterns `.*` and `*/.*`): the files it copies are the same. Loading a
+    template is unchanged."""
 
-    class ThemeLoader(jinja2.FileSystemLoader):
-        def list_templates(self) -> list[str]:
-            found = set()
-            for top in self.searchpath:
-                for folder, subfolders, names in os.walk(top, followlinks=self.followlinks):
-                    subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-                    for name in names:
-                        found.add(os.path.join(folder, name)[len(top) :].strip(os.path.sep).replace(os.path.sep, "/"))
-            return sorted(found)
-
-    return ThemeLoader(searchpath, encoding, followlinks)
+    def list_templates(self) -> list[str]:
+        found = set()
+        for top in self.searchpath:
+            for folder, subfolders, names in os.walk(top, followlinks=self.followlinks):
+                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+                for name in names:
+                    found.add(os.path.join(folder, name)[len(top) :].strip(os.path.sep).replace(os.path.sep, "/"))
+        return sorted(found)
 
 
 @contextlib.contextmanager
