@@ -52,11 +52,14 @@ def _fold_by_character(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(out), tuple(starts)
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab “”—-\n\t\u00a0\u2028 x."))))
+@given(st.text(alphabet=st.sampled_from(list("ab “”—-\n\t\r\x0b\x1c\u00a0\u2028\u3000 x."))))
 def test_fold_matches_the_character_by_character_definition(text):
     folded = quotes.fold(text)
     assert (folded.text, folded.starts) == _fold_by_character(text)
     assert folded.text == quotes.fold_text(text)
+    # Each word's place in the original (a near miss shows the words as printed).
+    words = [text[b:e] for b, e in zip(folded.word_begins, folded.word_ends, strict=True)]
+    assert [w.translate(quotes._FOLD) for w in words] == text.translate(quotes._FOLD).split()
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab `'\"-\n\t x."))))

@@ -29,31 +29,44 @@ _FOLD = str.maketrans(
 
 
 _WORD = re.compile(r"\S+")  # \S is not str.isspace, the same whitespace str.split() folds
+# A run of whitespace that folds to a space other than itself: longer than one character, or not a space.
+_RUN = re.compile(r" \s+|[^\S ]\s*")
 
 
 @dataclass(frozen=True)
 class Folded:
     """A text with typographic marks folded and whitespace runs collapsed to one space.
 
-    The map back to the original is kept per word (where it starts in each text), not per character:
-    articles are folded once per build each, and a map per character is most of the cost at scale. The
-    offsets are flat arrays (12 bytes a word), not tuples of numbers (over 100): a 2 MiB article has some
-    300,000 words."""
+    The map back to the original is kept per stretch of the folded text between two runs of whitespace
+    that were not a single space (an article's paragraph breaks): within one, a folded character is as far
+    from its original as the stretch's first. Articles are folded once per build each; a map per word or
+    per character was most of the cost at scale. The word offsets (`word_begins`, `word_ends`), which only
+    a near miss needs, are worked out when first asked for."""
 
     text: str
-    word_starts: array.array  # offset in `text` where each word starts
-    word_begins: array.array  # where each word starts in the original...
-    word_ends: array.array  # ...and where it ends
+    original: str  # the text with its typographic marks folded (each one character for one: the same offsets)
+    breaks: array.array  # offset in `text` where each stretch starts (the first: 0)
+    shifts: array.array  # the original offset of each stretch's characters less their folded one
 
     def origin(self, i: int) -> int:
         """Original offset of folded character `i` (a folded space maps to the run it replaced)."""
-        word = bisect.bisect_right(self.word_starts, i) - 1
-        # A folded space stands just after its word (offset == end - start): the run it replaced starts there.
-        return self.word_begins[word] + i - self.word_starts[word]
+        # A folded space ends the stretch before it: it maps to the start of the run it replaced.
+        return i + self.shifts[bisect.bisect_right(self.breaks, i) - 1]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the folded slice [start, end)."""
         return self.origin(start), self.origin(end - 1) + 1
+
+    @functools.cached_property
+    def word_begins(self) -> array.array:
+        """Where each word starts in the original."""
+        return array.array("I", (m.start() for m in _WORD.finditer(self.original)))
+
+    @functools.cached_property
+    def word_ends(self) -> array.array:
+        """Where each word ends in the original."""
+        words = self.text.split(" ") if self.text else []
+        return array.array("I", (b + len(w) for b, w in zip(self.word_begins, words, strict=True)))
 
     @property
     def starts(self) -> tuple[int, ...]:
@@ -63,11 +76,14 @@ class Folded:
 
 def fold(text: str) -> Folded:
     translated = text.translate(_FOLD)
-    words = translated.split()
-    begins = array.array("I", (m.start() for m in _WORD.finditer(translated)))
-    ends = array.array("I", (b + len(w) for b, w in zip(begins, words, strict=True)))
-    starts = array.array("I", itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0) if words else ())
-    return Folded(" ".join(words), starts, begins, ends)
+    shift = len(translated) - len(translated.lstrip())  # leading whitespace folds to nothing
+    breaks, shifts = array.array("I", [0]), array.array("I", [shift])
+    for run in _RUN.finditer(translated, shift):
+        at = run.start() - shift  # the folded space that stands for it
+        shift += run.end() - run.start() - 1
+        breaks.append(at + 1)
+        shifts.append(shift)
+    return Folded(" ".join(translated.split()), translated, breaks, shifts)
 
 
 # The ASCII characters _FOLD changes (the backtick): ASCII text without them folds by whitespace alone.
