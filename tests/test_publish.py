@@ -645,6 +645,57 @@ def test_an_incremental_build_builds_into_the_site_it_replaced_and_never_writes_
     assert folders(basic.site_dir) == folders(tmp_path / "full" / "site")
 
 
+def test_after_a_full_build_the_spare_holds_the_new_pages_so_the_next_build_links_none_of_them_again(
+    basic: Project, tmp_path: Path
+):
+    """A full build keeps the site it replaced as the spare, every file of it stale: its pages are made the
+    new site's own (hard links) before the build ends, as an incremental build leaves its spare, so the next
+    incremental build keeps them instead of removing and linking each one again."""
+    from unittest import mock
+
+    from generator.pipeline import build
+    from generator.site import incremental
+
+    from .test_incremental import edit, files, full_build
+
+    build(basic)
+    build(basic, full=True)  # replaces the first build's site, which becomes the spare
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None
+    pages = sorted(p.relative_to(basic.site_dir).as_posix() for p in basic.site_dir.rglob("*.html"))
+    assert len(pages) > 10
+    assert all((spare / p).stat().st_ino == (basic.site_dir / p).stat().st_ino for p in pages)
+    edit(basic.root, "fact text", "Edited after a full build", 0)
+    linked: list[object] = []
+    real = os.link
+    with mock.patch.object(os, "link", side_effect=lambda *a, **k: linked.append(a) or real(*a, **k)):
+        generated, _ = build(basic)
+    assert 0 < generated.rendered < len(generated.pages)  # an incremental build, into the spare
+    assert linked == []
+    assert files(basic.site_dir) == full_build(basic.root, tmp_path / "full")
+
+
+def test_the_spare_made_ready_after_a_full_build_is_never_written_through_a_link(basic: Project, tmp_path: Path):
+    from generator.pipeline import build
+    from generator.site import incremental
+
+    from .test_incremental import edit, files, full_build
+
+    build(basic)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(basic.site_dir / "actors")  # the site replaced next holds a link out where a folder was
+    (basic.site_dir / "actors").symlink_to(outside, target_is_directory=True)
+    build(basic, full=True)
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None and (spare / "actors").is_symlink() and (spare / "index.html").is_file()
+    assert list(outside.iterdir()) == []
+    edit(basic.root, "fact text", "Edited after a full build", 0)
+    build(basic)
+    assert list(outside.iterdir()) == [] and not (basic.site_dir / "actors").is_symlink()
+    assert files(basic.site_dir) == full_build(basic.root, tmp_path / "full")
+
+
 def test_a_build_that_fails_in_the_spare_site_leaves_the_published_site_as_it_was(basic: Project):
     from unittest import mock
 
@@ -677,11 +728,14 @@ def test_a_full_or_uncached_build_keeps_no_out_of_date_spare(basic: Project, fak
 
     publish.write_docs(basic, {"index.md": "home\n"})
     publish.build_site(basic, remember=True)
-    publish.build_site(basic, remember=True)  # the first site is kept
+    first = basic.site_dir.stat().st_ino
+    publish.build_site(basic, remember=True)  # the first site is kept, its pages made the second's (links)
     spare = incremental.spare_site(basic.root)
-    assert spare is not None and (spare / "index.html").read_text() == "build 1"
+    assert spare is not None and spare.stat().st_ino == first
+    assert (spare / "index.html").stat().st_ino == (basic.site_dir / "index.html").stat().st_ino
+    second = basic.site_dir.stat().st_ino
     publish.build_site(basic, remember=True)  # a full build does not take it: the site it replaced is kept
-    assert (spare / "index.html").read_text() == "build 2"
+    assert spare.stat().st_ino == second and (spare / "index.html").read_text() == "build 3"
     publish.build_site(basic)  # not remembered (no cache, --strict): nothing kept
     publish.removed()
     assert not spare.exists() and not list(basic.root.glob(".site-*"))

@@ -323,6 +323,43 @@ def spare_site(root: Path) -> Path | None:
     return _record_file(root, SPARE_SITE) if _safe_folder(root) else None
 
 
+def relink_spare(spare: Path, site: Path) -> None:
+    """After a full build, whose spare is the site it replaced (every file of it stale): make the spare's
+    pages (`*.html`) the new site's own files, hard links, as an incremental build leaves its spare. The
+    next incremental build then finds its unchanged pages there already, instead of removing and linking
+    every one of them. A head start only: that build still keeps of the spare just the site's own files of
+    its unchanged pages (make_plugin), so a relink cut short changes nothing. Nothing is written below a
+    folder of the spare that is a link, or anything but a folder."""
+    try:
+        found = spare.lstat()
+        if not stat.S_ISDIR(found.st_mode) or found.st_dev != site.stat().st_dev:
+            return
+        folders = {""}  # the spare's real folders (relative paths; "" the spare itself)
+        for rel, entry in walk_entries(str(site)):  # a folder before what it holds
+            if posixpath.dirname(rel) not in folders:
+                continue
+            target = os.path.join(spare, rel)
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    if stat.S_ISDIR(os.lstat(target).st_mode):
+                        folders.add(rel)
+                except FileNotFoundError:
+                    os.mkdir(target)
+                    folders.add(rel)
+                continue
+            if not rel.endswith(".html") or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                if os.lstat(target).st_ino == entry.inode():
+                    continue
+                os.unlink(target)
+            except FileNotFoundError:
+                pass
+            os.link(entry.path, target)
+    except OSError:  # a head start only: the next build does the rest
+        return
+
+
 def _take_spare(spare: Path, staging: Path, site: Path) -> bool:
     """Move `spare` into the place of the empty folder `staging` when it is a real folder on the site's
     file system (an inode number says which file it is only there). False, and nothing moved, otherwise."""

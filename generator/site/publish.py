@@ -528,6 +528,8 @@ def build_site(
             known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
             logs = getattr(plugins.get("factsheet-page-logs"), "pages", None)
             _incremental.save_site(project.root, key, docs, site, known, logs, previous)
+            if "dirty" not in more and spare is not None:  # under the lock: the next build takes the spare
+                _incremental.relink_spare(spare, site)
         if stale is not None:
             _remove_later(stale)
     if not detach:
