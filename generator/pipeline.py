@@ -94,14 +94,16 @@ def render(
             docs = project.docs_dir
             salt = repr(updated)  # the build date: in every page's context, not a read of the fact base
 
+            def frame(page: Page, template_key: str) -> str:  # the page's inputs but its reads
+                return record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
+
             def inputs(page: Page, template_key: str, reads: tuple[str, ...]) -> str:
                 built.note(reads)  # the values of a page built now, recorded for the next build's `unchanged`
-                return record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
+                return frame(page, template_key)
 
             def unchanged(page: Page, template_key: str) -> record.Rendered | None:
                 assert previous is not None
-                frame = record.inputs_hash(page.path, template_key, page.title, page.origin, salt)
-                return previous.unchanged(docs, page.path, frame, built.unchanged)
+                return previous.unchanged(docs, page.path, frame(page, template_key), built.unchanged)
 
             exporting = None
             if exported is not None:  # which files the previous build's still are: decided before forking

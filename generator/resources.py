@@ -12,6 +12,7 @@ An override may start from the default it replaces: `{% extends "default/home.md
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,18 @@ if TYPE_CHECKING:
 
 THEME = "theme"  # under templates/: the MkDocs theme overrides (custom_dir)
 DEFAULT_PREFIX = "default"  # `{% extends "default/<name>" %}`: the default template, even where it is overridden
+
+
+def template_names(folder: str, *, hidden: bool = True, followlinks: bool = False) -> list[str]:
+    """Every file below `folder`, named as Jinja2's FileSystemLoader.list_templates names them; without
+    `hidden`, none in a folder whose name starts with a dot."""
+    found = []
+    for top, subfolders, names in os.walk(folder, followlinks=followlinks):
+        if not hidden:
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in names:
+            found.append(os.path.join(top, name)[len(folder) :].strip(os.path.sep).replace(os.path.sep, "/"))
+    return found
 
 
 def _package_dir() -> Path:

@@ -32,6 +32,7 @@ from typing import Any
 from generator.diagnostics import Diagnostic
 from generator.pages.context import page_origin
 from generator.report import as_records
+from generator.resources import template_names
 
 ASSETS = "assets/preview"  # in the served site: the script, its style sheet and the problems
 FILES = ("preview.js", "preview.css")  # in templates/preview/
@@ -163,18 +164,9 @@ def _installed(folder: str) -> bool:
     return any(where.is_relative_to(Path(r).resolve()) for r in roots if r)
 
 
-def _listing(folder: str) -> list[str]:
-    """Every file below `folder`, as Jinja2's FileSystemLoader.list_templates names them."""
-    found = []
-    for top, _dirs, names in os.walk(folder):
-        for name in names:
-            found.append(os.path.join(top, name)[len(folder) :].strip(os.path.sep).replace(os.path.sep, "/"))
-    return found
-
-
 def _stamp(folder: str) -> list[tuple[str, int, int]]:
     stamps = []
-    for name in _listing(folder):
+    for name in template_names(folder):
         with contextlib.suppress(OSError):  # removed meanwhile
             info = os.stat(os.path.join(folder, name))
             stamps.append((name, info.st_mtime_ns, info.st_size))
@@ -246,10 +238,10 @@ class WarmTheme:
                 for folder in dirs:
                     if _installed(folder):
                         if folder not in listed:
-                            listed[folder] = _listing(folder)
+                            listed[folder] = template_names(folder)
                         found.update(listed[folder])
                     else:
-                        found.update(_listing(folder))
+                        found.update(template_names(folder))
                 return sorted(found)
 
         return Loader(dirs)

@@ -32,7 +32,7 @@ from generator.model import FactBase, Where
 from generator.pages.record import Stamp, file_hash, file_sha, stamp_of
 from generator.progress import Progress, Stage, Step, quiet
 from generator.project import Project
-from generator.resources import add_theme_dirs, template_dirs, theme_dirs
+from generator.resources import add_theme_dirs, template_dirs, template_names, theme_dirs
 from generator.site import incremental as _incremental
 from generator.site import shards as _shards
 
@@ -349,13 +349,8 @@ class ThemeLoader(jinja2.FileSystemLoader):
     template is unchanged."""
 
     def list_templates(self) -> list[str]:
-        found = set()
-        for top in self.searchpath:
-            for folder, subfolders, names in os.walk(top, followlinks=self.followlinks):
-                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-                for name in names:
-                    found.add(os.path.join(folder, name)[len(top) :].strip(os.path.sep).replace(os.path.sep, "/"))
-        return sorted(found)
+        listed = (template_names(top, hidden=False, followlinks=self.followlinks) for top in self.searchpath)
+        return sorted({name for names in listed for name in names})
 
 
 @contextlib.contextmanager
