@@ -88,6 +88,11 @@ MUTATE := 'generator.checks.quotes.xǁFoldedǁ*' 'generator.checks.quotes.x_fold
 	'generator.site.publish.x_build_site__mutmut_*' 'generator.site.publish.x__leftovers__mutmut_*' \
 	'generator.site.publish.x_recover__mutmut_*' 'generator.site.publish.x__real_folder__mutmut_*' \
 	'generator.site.publish.x__exchange__mutmut_*' 'generator.site.publish.x__swap__mutmut_*' \
+	'generator.site.incremental.xǁIndexTextǁ*' 'generator.site.incremental.xǁSearchEntriesǁ*' \
+	'generator.site.incremental.x_relink_spare__mutmut_*' 'generator.site.incremental.x__take_spare__mutmut_*' \
+	'generator.site.incremental.x__listing__mutmut_*' 'generator.site.incremental.x_folders_above__mutmut_*' \
+	'generator.site.incremental.x_site_stamps__mutmut_*' 'generator.site.incremental.x_walk_entries__mutmut_*' \
+	'generator.site.incremental.x_make_plugin__mutmut_*' \
 	'generator.inputs.yamlsafe.*'
 mutate: $(BIN)/uv
 	$(UV) sync --locked --inexact --extra test --extra mutate

@@ -44,7 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
 # site counts as quick. Most mutants die in a module's own tests: those go first, end-to-end ones last (-x).
 _UNIT = {
     f"test_{name}.py"
-    for name in ("quotes", "yamlsafe", "publish", "render", "factdiff", "export", "validate", "cache", "snapshots")
+    for name in (
+        "quotes",
+        "yamlsafe",
+        "publish",
+        "render",
+        "factdiff",
+        "export",
+        "validate",
+        "cache",
+        "snapshots",
+        "incremental",
+    )
 }
 
 
@@ -58,13 +69,15 @@ _MIRROR = {
     "factdiff": {"test_factdiff.py"},
     "publish": {"test_publish.py", "test_cli.py"},
     "yamlsafe": {"test_yamlsafe.py", "test_yamlhelp.py", "test_validate.py", "test_mistakes.py"},
+    "incremental": {"test_incremental.py", "test_publish.py"},
 }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name not in _UNIT)
-    module = os.environ.get("MUTANT_UNDER_TEST", "").split(".")
-    mirror = _MIRROR.get(module[1], set()) if len(module) > 2 and module[0] == "generator" else set()
+    # generator.<stage>.<module>.<mutant>: the module is the name before the mutant's
+    name = os.environ.get("MUTANT_UNDER_TEST", "").split(".")
+    mirror = _MIRROR.get(name[-2], set()) if len(name) > 2 and name[0] == "generator" else set()
     kept = [item for item in items if item.path.name in mirror]
     if kept and len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item.path.name not in mirror])

@@ -293,6 +293,28 @@ def test_the_site_record_of_an_incremental_build_is_the_site_on_disk(basic: Proj
         assert "<!-- changed -->" not in unchanged.read_text()
 
 
+def _html_of(page: str) -> str:
+    """The HTML file MkDocs writes for a docs page (directory URLs): a.md -> a/index.html."""
+    stem = page.removesuffix(".md")
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
+def test_an_incremental_build_publishes_again_only_the_pages_whose_markdown_changed(basic: Project) -> None:
+    """What makes it incremental: MkDocs builds the pages whose Markdown changed, and every other page of the
+    new site is the previous site's file (a hard link, the same inode), never rebuilt. The site stays a
+    full build's (the property test above); this guards the speed."""
+    build(basic)
+    docs = {p: data for p, data in files(basic.docs_dir).items() if p.endswith(".md")}
+    inodes = {p: (basic.site_dir / _html_of(p)).stat().st_ino for p in docs}
+    edit(basic.root, "fact text", "Published once", 0)
+    build(basic)
+    changed = {p for p, data in files(basic.docs_dir).items() if p.endswith(".md") and docs.get(p) != data}
+    assert changed and len(changed) < len(docs) / 2
+    new = {p for p in docs if (basic.site_dir / _html_of(p)).stat().st_ino != inodes[p]}
+    assert new == changed
+    assert "Published once" in (basic.site_dir / _html_of("topics/sanctions.md")).read_text(encoding="utf-8")
+
+
 def test_a_build_records_the_docs_folder_from_what_it_wrote_without_reading_it_again(basic: Project) -> None:
     """build_site takes the docs folder's hashes from the write (publish.Written.docs): the record holds
     the folder's true hashes, and the folder is not read and hashed a second time."""
