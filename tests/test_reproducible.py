@@ -8,6 +8,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 from generator.pipeline import build, check
@@ -39,6 +40,26 @@ def test_two_builds_in_different_folders_are_byte_identical(tmp_path, monkeypatc
     assert not different, f"builds differ in {different}"
     assert "sitemap.xml.gz" in first and "search/search_index.json" in first
     assert "SOURCE_DATE_EPOCH" not in os.environ, "the pinned date must not leak out of the build"
+
+
+def test_builds_in_processes_with_different_hash_seeds_are_byte_identical(tmp_path):
+    """Two `factsheet build` commands, each in a process of its own with its own string hashing: a set or
+    dict whose order depends on the hash seed (and so changes from one run to the next) shows here, where
+    two builds in one process would share it. The real sheet's pages are enough for MkDocs to run in shards,
+    so the shards' merge is covered too."""
+    built = []
+    for seed in ("1", "2"):
+        project = copy_tree("repo", tmp_path / f"seed-{seed}")
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        command = [sys.executable, "-m", "generator", "build", "--root", str(project.root)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        built.append((files(project.site_dir), files(project.docs_dir)))
+    (first_site, first_docs), (second_site, second_docs) = built
+    assert sorted(first_site) == sorted(second_site) and sorted(first_docs) == sorted(second_docs)
+    assert [p for p in first_site if first_site[p] != second_site[p]] == []
+    assert [p for p in first_docs if first_docs[p] != second_docs[p]] == []
 
 
 def test_build_date_is_pinned_to_the_inputs_not_to_today(basic, monkeypatch):
