@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -173,7 +174,7 @@ TEXTS = st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.sampled
 PAGES = st.lists(
     st.tuples(
         st.sampled_from(["", "a/", "b/", "c/d/", "é/", 'q"/', "sources/x/"]),
-        st.lists(st.tuples(st.sampled_from(["", "#top", "#a-b", "#é"]), TEXTS, TEXTS), max_size=3),
+        st.lists(st.tuples(st.sampled_from(["", "#top", "#a-b", "#é", "#a#b"]), TEXTS, TEXTS), max_size=3),
     ),
     max_size=6,
     unique_by=lambda page: page[0],
@@ -639,3 +640,60 @@ def test_the_build_passes_its_jobs_to_the_pages_and_their_quote_search(basic: Pr
     with mock.patch.object(pipeline, "build_pages_reads", wraps=pipeline.build_pages_reads) as made:
         pipeline.generate(basic, jobs=1)
     assert made.call_args.args[5] == 1
+
+
+def test_folders_above_are_the_folders_that_hold_the_paths_at_any_depth() -> None:
+    from generator.site.incremental import folders_above
+
+    assert folders_above(["index.html", "a/b/c/index.html", "a/x.css", "d/index.html"]) == {"a", "a/b", "a/b/c", "d"}
+    assert folders_above(["index.html"]) == set()
+
+
+SITE_PAGES = ("index.html", "a/index.html", "a/b/index.html", "c/index.html", "c/d/index.html")
+
+
+def _write_site(folder: Path, text: str, pages: tuple[str, ...] = SITE_PAGES) -> None:
+    for page in pages:
+        (folder / page).parent.mkdir(parents=True, exist_ok=True)
+        (folder / page).write_text(f"{text} {page}", encoding="utf-8")
+    (folder / "style.css").write_text(text, encoding="utf-8")
+
+
+def _linked(spare: Path, site: Path, pages: tuple[str, ...] = SITE_PAGES) -> list[str]:
+    return [p for p in pages if (spare / p).exists() and (spare / p).stat().st_ino == (site / p).stat().st_ino]
+
+
+def test_relinking_the_spare_makes_every_page_the_sites_own_whatever_it_held(tmp_path: Path) -> None:
+    """After a full build the spare (the site it replaced) holds the new site's pages as hard links: the
+    stale ones replaced, those linked already kept, a folder the spare lacks made; other files untouched."""
+    from generator.site.incremental import relink_spare
+
+    site, spare = tmp_path / "site", tmp_path / "spare"
+    _write_site(site, "new")
+    _write_site(spare, "old", SITE_PAGES[:3])  # no c/ in the site it replaced: a folder the new site added
+    (spare / "a/index.html").unlink()
+    os.link(site / "a/index.html", spare / "a/index.html")  # linked already: kept, and the others still done
+    relink_spare(spare, site)
+    assert _linked(spare, site) == list(SITE_PAGES)
+    assert (spare / "style.css").read_text(encoding="utf-8") == "old"  # only pages: the next build copies the rest
+    relink_spare(spare, site)  # again: nothing left to do, nothing changes
+    assert _linked(spare, site) == list(SITE_PAGES)
+
+
+def test_relinking_never_writes_through_a_link_in_or_as_the_spare(tmp_path: Path) -> None:
+    from generator.site.incremental import relink_spare
+
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    _write_site(site, "new")
+    outside.mkdir()
+    spare = tmp_path / "spare"
+    spare.symlink_to(outside, target_is_directory=True)  # the spare itself a link to a folder elsewhere
+    relink_spare(spare, site)
+    assert list(outside.iterdir()) == []
+    spare.unlink()
+    _write_site(spare, "old")
+    shutil.rmtree(spare / "a")
+    (spare / "a").symlink_to(outside, target_is_directory=True)  # a folder of it a link
+    relink_spare(spare, site)
+    assert list(outside.iterdir()) == []
+    assert _linked(spare, site) == ["index.html", "c/index.html", "c/d/index.html"]  # the rest is done

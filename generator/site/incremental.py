@@ -270,8 +270,8 @@ class IndexText:
         configuration) and its entries for the `rebuilt` pages (none for a page that has none now), and the
         `kept` index's for the others."""
         new = set(rebuilt)
-        parts = (self.pages.get(url, b"") if url in new else kept.pages.get(url, b"") for url in order)
-        return self.head + b",".join(part for part in parts if part) + _END
+        parts = (self.pages.get(url) if url in new else kept.pages.get(url) for url in order)
+        return self.head + b",".join(part for part in parts if part) + _END  # no part: a page with no entries
 
 
 def _index_text(path: Path) -> IndexText | None:
@@ -360,29 +360,25 @@ def relink_spare(spare: Path, site: Path) -> None:
         return
 
 
-def _take_spare(spare: Path, staging: Path, site: Path) -> bool:
+def _take_spare(spare: Path, staging: Path, site: Path) -> None:
     """Move `spare` into the place of the empty folder `staging` when it is a real folder on the site's
-    file system (an inode number says which file it is only there). False, and nothing moved, otherwise."""
-    try:
+    file system (an inode number says which file it is only there); else leave both as they are."""
+    with contextlib.suppress(OSError):
         found = spare.lstat()
-        if not stat.S_ISDIR(found.st_mode) or found.st_dev != site.stat().st_dev:
-            return False
-        os.replace(spare, staging)  # fails unless staging is empty (nothing written into it yet)
-    except OSError:
-        return False
-    return True
+        if stat.S_ISDIR(found.st_mode) and found.st_dev == site.stat().st_dev:
+            os.replace(spare, staging)  # fails unless staging is empty (nothing written into it yet)
 
 
-def _listing(folder: str) -> tuple[dict[str, int | None], set[str]]:
-    """Every entry below `folder` but folders, with its inode (None for anything but a regular file), and
-    every folder; links are listed, never followed."""
-    entries: dict[str, int | None] = {}
+def _listing(folder: str) -> tuple[dict[str, int], set[str]]:
+    """Every entry below `folder` but folders, with its inode, and every folder; links are listed, never
+    followed. A link's inode is its own: only the file itself has the inode of a file (on one file system)."""
+    entries: dict[str, int] = {}
     folders: set[str] = set()
     for rel, entry in walk_entries(folder):
         if entry.is_dir(follow_symlinks=False):
             folders.add(rel)
         else:
-            entries[rel] = entry.inode() if entry.is_file(follow_symlinks=False) else None
+            entries[rel] = entry.inode()
     return entries, folders
 
 
@@ -436,7 +432,6 @@ def make_plugin(
             super().__init__()
             self.search = SearchEntries()
             self.linked: set[str] = set()  # the site's files hard-linked from `site` (dest URIs)
-            self.reused = False  # whether the staging folder is the spare site
             self.kept: IndexText | None = None  # the previous search index, cut into pages
             self.rebuilt: dict[str, list[dict[str, Any]]] = {}  # the rebuilt pages' search entries
 
@@ -444,8 +439,9 @@ def make_plugin(
             staging = str(config.site_dir)
             docs = str(docs_dir) + os.sep
             self.linked = set()
-            self.reused = spare is not None and _take_spare(spare, Path(staging), site)
-            have, folders = _listing(staging) if self.reused else ({}, set())
+            if spare is not None:
+                _take_spare(spare, Path(staging), site)
+            have, folders = _listing(staging)  # the spare's files and folders when it was taken; else none
             kept: dict[str, bool] = {}  # the files not modified: dest URI -> whether it is a page's
             for file in files:
                 dest = file.dest_uri
@@ -460,21 +456,19 @@ def make_plugin(
                 if not modified:
                     kept[dest] = file.is_documentation_page()
                 file.is_modified = (lambda m: lambda: m)(modified)
-            made: set[str] = set()  # folders of the staging site there already (a mkdir per file costs)
-            if self.reused:
-                # Keep of the spare only the unchanged pages that are the site's files already; what MkDocs
-                # writes must be absent, as in an empty folder, so that it never writes into a linked file.
-                same = {d for d, page in kept.items() if page and have.get(d) is not None and have[d] == inode(d)}
-                wanted = folders_above(f.dest_uri for f in files)
-                for folder in folders - wanted:
-                    parent = posixpath.dirname(folder)
-                    if not parent or parent in wanted:  # the outermost of the folders no file goes into
-                        shutil.rmtree(os.path.join(staging, folder))
-                for rel in have.keys() - same:
-                    with contextlib.suppress(FileNotFoundError):  # in a folder removed above
-                        os.unlink(os.path.join(staging, rel))
-                self.linked |= same
-                made = {os.path.join(staging, f) for f in folders & wanted}
+            # Keep of the spare only the unchanged pages that are the site's files already; what MkDocs
+            # writes must be absent, as in an empty folder, so that it never writes into a linked file.
+            same = {d for d, page in kept.items() if page and have.get(d) is not None and have[d] == inode(d)}
+            wanted = folders_above(f.dest_uri for f in files)
+            for folder in folders - wanted:
+                parent = posixpath.dirname(folder)
+                if not parent or parent in wanted:  # the outermost of the folders no file goes into
+                    shutil.rmtree(os.path.join(staging, folder))
+            for rel in have.keys() - same:
+                with contextlib.suppress(FileNotFoundError):  # in a folder removed above
+                    os.unlink(os.path.join(staging, rel))
+            self.linked |= same
+            made = {os.path.join(staging, f) for f in folders & wanted}  # there already: no mkdir each
             for dest, page in kept.items():
                 if dest in self.linked:
                     continue
