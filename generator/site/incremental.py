@@ -397,13 +397,14 @@ def make_plugin(
     site: Path,
     docs_dir: Path,
     changed: set[str],
-    stamps: Mapping[str, list[int]] | None = None,
+    stamps: Mapping[str, list[int]],
     spare: Path | None = None,
 ) -> Any:
     """A MkDocs plugin for a dirty build into an empty staging folder beside `site`: marks modified only
     the docs files in `changed` (and any file the previous site lacks), hard-links the HTML of every other
     page from `site`, copies its other files, and writes a search index equal to a full build's. `stamps`,
-    the site's record as `load_site` verified it, tells which files the site has without a stat each.
+    the site's record as `load_site` verified it, tells which files the site has without a stat each (a
+    file not in it is built again).
 
     With `spare` (a site an earlier build replaced, see `spare_site`), that folder becomes the staging
     folder instead, so that the site's 2,000 page folders need not be made again: whatever in it is not
@@ -413,19 +414,8 @@ def make_plugin(
     from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
     def regular(dest: str) -> bool:
-        if stamps is None:
-            return (site / dest).is_file()
         stamp = stamps.get(dest)
         return stamp is not None and stat.S_ISREG(stamp[3])
-
-    def inode(dest: str) -> int | None:
-        if stamps is not None:
-            stamp = stamps.get(dest)
-            return stamp[2] if stamp is not None else None
-        try:
-            return os.lstat(site / dest).st_ino
-        except OSError:
-            return None
 
     class IncrementalSite(BasePlugin):
         def __init__(self) -> None:
@@ -458,7 +448,8 @@ def make_plugin(
                 file.is_modified = (lambda m: lambda: m)(modified)
             # Keep of the spare only the unchanged pages that are the site's files already; what MkDocs
             # writes must be absent, as in an empty folder, so that it never writes into a linked file.
-            same = {d for d, page in kept.items() if page and have.get(d) is not None and have[d] == inode(d)}
+            # (A kept file is one the record knows: its stamp holds the site's file's inode.)
+            same = {d for d, page in kept.items() if page and d in have and have[d] == stamps[d][2]}
             wanted = folders_above(f.dest_uri for f in files)
             for folder in folders - wanted:
                 parent = posixpath.dirname(folder)

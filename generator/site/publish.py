@@ -291,7 +291,8 @@ def run_mkdocs(
         incremental = dirty is not None and _incremental.plugins_known(config)
         if incremental:
             assert dirty is not None
-            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps, spare)
+            # Without the site's record, no file is known to be the site's: every page is built again.
+            plugin = _incremental.make_plugin(project.site_dir, project.docs_dir, dirty, site_stamps or {}, spare)
             config.plugins["factsheet-incremental"] = plugin
         # Every page's messages, anchors and links, for the site's record (shown again by incremental builds).
         config.plugins["factsheet-page-logs"] = _incremental.make_page_logs(page_logs if incremental else None)
