@@ -697,3 +697,27 @@ def test_relinking_never_writes_through_a_link_in_or_as_the_spare(tmp_path: Path
     relink_spare(spare, site)
     assert list(outside.iterdir()) == []
     assert _linked(spare, site) == ["index.html", "c/index.html", "c/d/index.html"]  # the rest is done
+
+
+def test_an_incremental_build_into_a_spare_that_holds_a_removed_page_leaves_none_of_it(
+    basic: Project, tmp_path: Path
+) -> None:
+    """The spare can hold pages the site no longer has: a page removed since the site it was (a full build
+    then, as the pages changed). The incremental build into it removes their folders, nested ones too."""
+    from generator.site import incremental
+
+    edit(basic.root, "add actor", "Removed later", 1)
+    build(basic)
+    (basic.root / "facts/actors/added-actor-1.yaml").unlink()
+    build(basic)  # pages removed: a full build; its spare is the site that had the actor's page
+    spare = incremental.spare_site(basic.root)
+    assert spare is not None and (spare / "actors/added-actor-1/index.html").is_file()
+    (spare / "actors/added-actor-1/deeper/still").mkdir(parents=True)  # nested folders no file goes into
+    (spare / "actors/added-actor-1/deeper/still/page.html").write_text("stale", encoding="utf-8")
+    (spare / "gone/deeper").mkdir(parents=True)
+    edit(basic.root, "fact text", "Into the spare", 0)
+    generated, _ = build(basic)
+    assert 0 < generated.rendered < len(generated.pages)  # incremental, into the spare
+    assert not (basic.site_dir / "actors/added-actor-1").exists() and not (basic.site_dir / "gone").exists()
+    assert files(basic.site_dir) == full_build(basic.root, tmp_path / "full")
+    assert folders(basic.site_dir) == folders(tmp_path / "full" / "site")
