@@ -721,3 +721,58 @@ def test_an_incremental_build_into_a_spare_that_holds_a_removed_page_leaves_none
     assert not (basic.site_dir / "actors/added-actor-1").exists() and not (basic.site_dir / "gone").exists()
     assert files(basic.site_dir) == full_build(basic.root, tmp_path / "full")
     assert folders(basic.site_dir) == folders(tmp_path / "full" / "site")
+
+
+def test_the_plugin_builds_again_what_changed_what_the_record_lacks_and_what_a_plugin_generates(
+    tmp_path: Path,
+) -> None:
+    """make_plugin's marking of the files: MkDocs builds again a docs file that changed, any file the site's
+    record does not hold as a regular file, a file a plugin generates and the search index; every other file
+    is the site's, its pages hard-linked into the staging folder and the rest copied."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+
+    from generator.site.incremental import make_plugin
+
+    site, docs, theme, staging = (tmp_path / name for name in ("site", "docs", "theme", "staging"))
+    for folder in (site / "same", site / "changed", site / "search", docs / "search", theme, staging):
+        folder.mkdir(parents=True)
+    for name in ("same.md", "changed.md", "unrecorded.md", "data.csv", "search/search_index.json"):
+        (docs / name).write_text(name, encoding="utf-8")
+    for name in ("style.css", "unrecorded.js"):
+        (theme / name).write_text(name, encoding="utf-8")
+    built = ("same/index.html", "changed/index.html", "data.csv", "style.css", "search/search_index.json", "copy.txt")
+    for name in built:
+        (site / name).write_text(f"built {name}", encoding="utf-8")
+    (site / "unrecorded.js").symlink_to(site / "style.css")  # in the site, but not a regular file
+    stamps = {}
+    for name in built:
+        info = (site / name).stat()
+        stamps[name] = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
+    stamps["unrecorded.js"] = [0, 0, 0, (site / "unrecorded.js").lstat().st_mode]
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    config = load_config(str(tmp_path / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(staging))
+    made = [File(n, str(docs), str(staging), True) for n in ("same.md", "changed.md", "unrecorded.md", "data.csv")]
+    made.append(File("search/search_index.json", str(docs), str(staging), True))
+    made += [File(n, str(theme), str(staging), True) for n in ("style.css", "unrecorded.js")]
+    # Files a plugin makes while it runs, marked as File.generated marks them: from text, and from a file.
+    for name, source in (("generated.txt", None), ("copy.txt", str(docs / "data.csv"))):
+        generated = File(name, None, str(staging), True)
+        generated.generated_by, generated.abs_src_path = "a-plugin", source
+        made.append(generated)
+    files = Files(made)
+    make_plugin(site, docs, {"changed.md"}, stamps).on_files(files, config=config)
+    modified = {f.src_uri for f in files if f.is_modified()}
+    assert modified == {
+        "changed.md",
+        "unrecorded.md",
+        "search/search_index.json",
+        "unrecorded.js",
+        "generated.txt",
+        "copy.txt",
+    }
+    assert (staging / "same/index.html").stat().st_ino == (site / "same/index.html").stat().st_ino  # linked
+    for copied in ("data.csv", "style.css"):  # copied: MkDocs may write over them
+        assert (staging / copied).read_text(encoding="utf-8") == f"built {copied}"
+        assert (staging / copied).stat().st_ino != (site / copied).stat().st_ino
+    assert not (staging / "changed").exists() and not (staging / "search").exists()
