@@ -776,3 +776,14 @@ def test_the_plugin_builds_again_what_changed_what_the_record_lacks_and_what_a_p
         assert (staging / copied).read_text(encoding="utf-8") == f"built {copied}"
         assert (staging / copied).stat().st_ino != (site / copied).stat().st_ino
     assert not (staging / "changed").exists() and not (staging / "search").exists()
+
+
+def test_on_a_file_system_without_hard_links_an_incremental_build_copies_the_unchanged_pages(
+    basic: Project, tmp_path: Path
+) -> None:
+    build(basic)
+    edit(basic.root, "fact text", "Copied, not linked", 0)
+    with mock.patch.object(os, "link", side_effect=PermissionError("no hard links here")):
+        generated, _ = build(basic)
+    assert 0 < generated.rendered < len(generated.pages)  # incremental
+    assert files(basic.site_dir) == full_build(basic.root, tmp_path / "full")

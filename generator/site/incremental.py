@@ -428,7 +428,6 @@ def make_plugin(
         def on_files(self, files: Any, /, *, config: Any) -> Any:
             staging = str(config.site_dir)
             docs = str(docs_dir) + os.sep
-            self.linked = set()
             if spare is not None:
                 _take_spare(spare, Path(staging), site)
             have, folders = _listing(staging)  # the spare's files and folders when it was taken; else none
@@ -458,7 +457,7 @@ def make_plugin(
             for rel in have.keys() - same:
                 with contextlib.suppress(FileNotFoundError):  # in a folder removed above
                     os.unlink(os.path.join(staging, rel))
-            self.linked |= same
+            self.linked = same  # and below, each page linked now
             made = {os.path.join(staging, f) for f in folders & wanted}  # there already: no mkdir each
             for dest, page in kept.items():
                 if dest in self.linked:
