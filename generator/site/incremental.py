@@ -294,8 +294,8 @@ class SearchEntries:
         self.indexed = 0
 
     def start(self, files: Any) -> None:
-        # As Page.url says it, and the search index with it: the home page's is "".
-        self.order = ["" if f.url in (".", "./") else f.url for f in files.documentation_pages()]
+        # As Page.url says it, and the search index with it: the home page's is "" (its file's, "./").
+        self.order = ["" if f.url == "./" else f.url for f in files.documentation_pages()]
         self.indexed = 0
 
     def page_built(self, config: Any, url: str) -> None:
