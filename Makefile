@@ -70,8 +70,9 @@ typecheck: $(STAMP)
 
 # Mutation testing (docs/testing.md): mutmut changes the functions that keep the build's promises one small
 # edit at a time and runs, for each change, the tests that reach that function ([tool.mutmut] in pyproject.toml
-# lists the modules and tests). A few minutes on 2 cores; prints killed/survived per module and each survivor
-# (`$(BIN)/mutmut show NAME` shows its change). `make mutate MUTATE='generator.checks.quotes.*'` runs another selection.
+# lists the modules and tests). About an hour on 2 cores for the whole selection (docs/testing.md has each
+# run's time); prints killed/survived per module and each survivor (`$(BIN)/mutmut show NAME` shows its
+# change). `make mutate MUTATE='generator.checks.quotes.*'` runs another selection.
 MUTATE := 'generator.checks.quotes.xǁFoldedǁ*' 'generator.checks.quotes.x_fold__mutmut_*' 'generator.checks.quotes.x_fold_text__mutmut_*' \
 	'generator.checks.quotes.x_occurrences__mutmut_*' 'generator.checks.quotes.x_find__mutmut_*' \
 	'generator.checks.quotes.x__trie_pattern__mutmut_*' 'generator.checks.quotes.x_occurrences_in__mutmut_*' \
