@@ -732,7 +732,7 @@ def test_the_plugin_builds_again_what_changed_what_the_record_lacks_and_what_a_p
     from mkdocs.config import load_config
     from mkdocs.structure.files import File, Files
 
-    from generator.site.incremental import make_plugin
+    from generator.site.incremental import make_plugin, site_stamps
 
     site, docs, theme, staging = (tmp_path / name for name in ("site", "docs", "theme", "staging"))
     for folder in (site / "same", site / "changed", site / "search", docs / "search", theme, staging):
@@ -745,11 +745,7 @@ def test_the_plugin_builds_again_what_changed_what_the_record_lacks_and_what_a_p
     for name in built:
         (site / name).write_text(f"built {name}", encoding="utf-8")
     (site / "unrecorded.js").symlink_to(site / "style.css")  # in the site, but not a regular file
-    stamps = {}
-    for name in built:
-        info = (site / name).stat()
-        stamps[name] = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
-    stamps["unrecorded.js"] = [0, 0, 0, (site / "unrecorded.js").lstat().st_mode]
+    stamps = site_stamps(site)  # the site's record, as a build saves it
     (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
     config = load_config(str(tmp_path / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(staging))
     made = [File(n, str(docs), str(staging), True) for n in ("same.md", "changed.md", "unrecorded.md", "data.csv")]

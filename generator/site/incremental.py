@@ -323,6 +323,13 @@ def spare_site(root: Path) -> Path | None:
     return _record_file(root, SPARE_SITE) if _safe_folder(root) else None
 
 
+def _usable_spare(spare: Path, site: Path) -> bool:
+    """Whether `spare` is a real folder (not a link) on the site's file system, where an inode number says
+    which file it is. Raises OSError when either cannot be read."""
+    found = spare.lstat()
+    return stat.S_ISDIR(found.st_mode) and found.st_dev == site.stat().st_dev
+
+
 def relink_spare(spare: Path, site: Path) -> None:
     """After a full build, whose spare is the site it replaced (every file of it stale): make the spare's
     pages (`*.html`) the new site's own files, hard links, as an incremental build leaves its spare. The
@@ -331,8 +338,7 @@ def relink_spare(spare: Path, site: Path) -> None:
     its unchanged pages (make_plugin), so a relink cut short changes nothing. Nothing is written below a
     folder of the spare that is a link, or anything but a folder."""
     try:
-        found = spare.lstat()
-        if not stat.S_ISDIR(found.st_mode) or found.st_dev != site.stat().st_dev:
+        if not _usable_spare(spare, site):
             return
         folders = {""}  # the spare's real folders (relative paths; "" the spare itself)
         for rel, entry in walk_entries(str(site)):  # a folder before what it holds
@@ -364,8 +370,7 @@ def _take_spare(spare: Path, staging: Path, site: Path) -> None:
     """Move `spare` into the place of the empty folder `staging` when it is a real folder on the site's
     file system (an inode number says which file it is only there); else leave both as they are."""
     with contextlib.suppress(OSError):
-        found = spare.lstat()
-        if stat.S_ISDIR(found.st_mode) and found.st_dev == site.stat().st_dev:
+        if _usable_spare(spare, site):
             os.replace(spare, staging)  # fails unless staging is empty (nothing written into it yet)
 
 
