@@ -546,9 +546,18 @@ def plain_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def all_citations(fact: object) -> list[Citation]:
-    """Every citation a fact carries: its own and those of its aliases, roles and responses."""
+def supporting_citations(fact: object) -> list[Citation]:
+    """The citations that give the fact itself: its own and those of its aliases and roles. Not its responses:
+    the other side's comment on an account (or its silence) is not a second source for the account."""
     found = list(getattr(fact, "citations", []))
-    for part in (*getattr(fact, "aliases", ()), *getattr(fact, "roles", ()), *getattr(fact, "responses", ())):
+    for part in (*getattr(fact, "aliases", ()), *getattr(fact, "roles", ())):
         found.extend(part.citations)
+    return found
+
+
+def all_citations(fact: object) -> list[Citation]:
+    """Every citation a fact carries: those that give it and those of its responses."""
+    found = supporting_citations(fact)
+    for response in getattr(fact, "responses", ()):
+        found.extend(response.citations)
     return found

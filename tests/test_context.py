@@ -176,6 +176,22 @@ def test_every_kremlin_account_of_biden_shows_the_white_house_response(repo_page
         assert view["responses"] == shown[p.id]["responses"]
 
 
+def test_an_accounts_source_count_leaves_out_the_other_sides_response(repo_pages):
+    """A "2 sources" beside an account says two articles carry it: an article that only says the White House did
+    not comment is no second source for the Kremlin's account."""
+    facts, pages = repo_pages
+    p = facts.positions["biden-no-missiles-in-ukraine"]
+    own = {c.source for c in p.citations}
+    assert own and {c.source for r in p.responses for c in r.citations} - own, "the response cites another article"
+    shown = [x for t in facts.topics for x in pages[f"topics/{t}.md"].context["topic"]["positions"]]
+    shown += timeline_events(pages)
+    assert len(shown) == len(facts.positions) + len(facts.events)
+    for view in shown:
+        fact = facts.positions.get(view["id"]) or facts.events[view["id"]]
+        assert view["source_count"] == len({c.source for c in fact.citations}), fact.id
+    assert next(x for x in shown if x["id"] == p.id)["source_count"] == len(own) == 1
+
+
 def test_variants_are_listed_apart_and_not_counted_as_disagreements(repo_pages):
     facts, pages = repo_pages
     claims = pages["claims.md"].context

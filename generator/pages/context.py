@@ -38,6 +38,7 @@ from generator.model import (
     Topic,
     Voice,
     all_citations,
+    supporting_citations,
 )
 from generator.pages.citations import CitedPassage, Places, landing_anchor, landings, locate
 from generator.pages.export import EXPORT_FILES
@@ -599,7 +600,8 @@ class _Builder:
         return link
 
     def source_count(self, fact: object) -> int:
-        return len({c.source for c in all_citations(fact)})
+        """How many articles give the fact: "2 sources" beside an account means two articles carry it."""
+        return len({c.source for c in supporting_citations(fact)})
 
     def differ(self, kind: str, fact_id: str) -> list[dict[str, object]]:
         """The claims on a fact: 'sources differ' notes linking to each (variants say so)."""
