@@ -17,6 +17,7 @@ from generator.model import ActorKind, FactDate, Role, Source
 from generator.pages.citations import CitedPassage
 from generator.pages.context import MADE_FROM, Paragraph, Segment, _Builder, _only, build_pages, side_of
 from generator.pages.reads import INFO_TOKEN, Known
+from generator.pages.render import render_pages
 from generator.pipeline import check
 from generator.project import Project
 
@@ -190,6 +191,21 @@ def test_an_accounts_source_count_leaves_out_the_other_sides_response(repo_pages
         fact = facts.positions.get(view["id"]) or facts.events[view["id"]]
         assert view["source_count"] == len({c.source for c in fact.citations}), fact.id
     assert next(x for x in shown if x["id"] == p.id)["source_count"] == len(own) == 1
+
+
+def test_a_title_shows_its_marks_on_the_actors_index_as_on_the_card(repo_pages):
+    """The index's role column says what the card says: a title only a translation gives is "as printed", a
+    former post is former, titles the sources give differently say whether that is a disagreement."""
+    facts, pages = repo_pages
+    wanted = ["actors/index.md", "actors/yuri-ushakov.md", "actors/wendy-sherman.md"]
+    text = render_pages([pages[w] for w in wanted], Project.at(REPO).templates_dir, jobs=1)
+    rows = {line.split("](", 1)[0].lstrip("| ["): line for line in text["actors/index.md"].splitlines()}
+    assert "Vice Chancellor (as printed)" in rows["Sergey Ryabkov"] and "(sources differ)" in rows["Sergey Ryabkov"]
+    assert "(as printed) (former)" in rows["Evelyn Farkas"]
+    assert facts.claims["ushakov-title"].kind.is_variant
+    assert "(written differently) |" in rows["Yuri Ushakov"] and "sources differ" not in rows["Yuri Ushakov"]
+    assert "| written differently ([" in text["actors/yuri-ushakov.md"]
+    assert "| sources differ ([" in text["actors/wendy-sherman.md"]
 
 
 def test_variants_are_listed_apart_and_not_counted_as_disagreements(repo_pages):

@@ -772,6 +772,8 @@ class _Builder:
                 "claim": Link(self.facts.claims[r.claim].question, fact_target(self.facts.claims[r.claim]))
                 if r.claim
                 else None,
+                # a title printed differently (a translation's wording) is no disagreement: said so apart
+                "variant": r.claim is not None and self.facts.claims[r.claim].kind.is_variant,
             }
             if r.claim:
                 by_claim[r.claim] = role
