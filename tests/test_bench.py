@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 from bench import run, stage
 from bench.corpus import Shape, make_corpus
@@ -114,3 +115,15 @@ def test_html_blocks_keep_the_headings_as_markdown_and_the_rest_as_raw_html():
     html = '<h1 id="a">Title<a class="headerlink" href="#a">¶</a></h1>\n<p>One <a href="x/">link</a></p>'
     assert _html_blocks(html) == '# Title\n\n<div class="fs-block">\n<p>One <a href="x/">link</a></p>\n</div>\n'
     assert _no_entities("a&#46; b&#60;c") == "a. b&#60;c"  # "<" stays escaped: Markdown would read it
+
+
+def test_the_mkdocs_floor_gives_back_each_pages_conversion_and_builds_the_same_site(tmp_path):
+    """The floor's MkDocs skips Python-Markdown but must publish the very site: else its time bounds nothing."""
+    from bench import mkdocs_floor
+
+    result = mkdocs_floor.measure(tmp_path, 30)
+    assert result.same_site
+    assert set(mkdocs_floor.MODES) <= set(result.seconds)
+    assert all(cpu > 0 for _, cpu in result.seconds.values())
+    kept = pickle.loads((tmp_path / "rendered.pickle").read_bytes())
+    assert len(kept) == result.pages and all("<h1" in content for content, *_ in kept.values())
