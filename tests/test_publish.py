@@ -89,6 +89,27 @@ def test_a_full_disk_is_reported_even_when_the_temporary_file_cannot_be_removed(
     assert not problem.where.path.name.endswith(".tmp"), "located at the file being written, not its copy"
 
 
+def test_write_docs_removes_nested_folders_left_empty_deepest_first(basic: Project):
+    publish.write_docs(basic, {"index.md": "home\n", "old/deeper/page.md": "gone\n", "old/deeper/x/y.md": "y\n"})
+    written = publish.write_docs(basic, {"index.md": "home\n"})
+    assert written.removed == ["old/deeper/page.md", "old/deeper/x/y.md"]
+    assert not (basic.docs_dir / "old").exists()
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_the_replaced_site_is_kept_where_asked_and_nothing_else_is_left(tmp_path: Path, monkeypatch, exchange):
+    """An incremental build's spare: the site it replaces, moved whole (a full build builds into it next)."""
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    site, staging = old_and_new_site(tmp_path)
+    spare = tmp_path / "cache" / "spare-site"
+    publish._swap(staging, site, keep=spare)
+    publish.removed()
+    assert [p.name for p in site.iterdir()] == ["new.html"]
+    assert [p.name for p in spare.iterdir()] == ["old.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "site"], "no staging or old copy is left"
+
+
 def test_swap_replaces_the_site_whole(tmp_path: Path):
     site, staging = old_and_new_site(tmp_path, staging_mode=0o700)
     publish._swap(staging, site)
