@@ -247,8 +247,10 @@ def test_write_docs_keeps_hidden_files_of_the_docs_folder(basic: Project):
     # generated/.gitignore is committed: the docs folder is ours, but not its dot files.
     basic.docs_dir.mkdir(parents=True, exist_ok=True)
     (basic.docs_dir / ".gitignore").write_text("*\n")
+    (basic.docs_dir / ".editor").mkdir()  # an editor's own folder, empty for now: not ours to remove either
     written = publish.write_docs(basic, {"index.md": "home\n"})
     assert (basic.docs_dir / ".gitignore").read_text() == "*\n" and ".gitignore" not in written.removed
+    assert (basic.docs_dir / ".editor").is_dir()
 
 
 def test_write_docs_gives_the_hash_of_every_file_the_folder_holds_without_reading_it_again(basic: Project):
