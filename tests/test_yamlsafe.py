@@ -13,6 +13,17 @@ def test_scalars_stay_text_with_positions():
     assert (values["b"].line, values["b"].col) == (2, 4)
 
 
+def test_a_key_says_whether_it_was_quoted_as_a_value_does():
+    node = yamlsafe.parse('a: 1\n"b": "2"\nnull: x\n')
+    assert isinstance(node, Mapping)
+    assert [(k.value, k.plain, v.plain) for k, v in node.items] == [
+        ("a", True, True),
+        ("b", False, False),
+        ("null", True, True),
+    ]
+    assert node.items[2][0].is_null, "a key written null is null, as a value would be"
+
+
 def test_nested_structure():
     node = yamlsafe.parse("xs:\n  - k: v\n  - [1, 2]\n")
     seq = node.items[0][1]
@@ -41,6 +52,10 @@ def test_empty_document_is_none():
         ("a: !x {b: 1}\n", "forbidden", 1, 4),
         ("a: &x [1]\n", "forbidden", 1, 4),
         ("a: &x {b: 1}\n", "forbidden", 1, 4),
+        ("&k a: 1\n", "forbidden", 1, 1),  # on a key too, which is read by a path of its own
+        ("!x a: 1\n", "forbidden", 1, 1),
+        ("a: " + "[" * 24 + "]" * 24 + "\n", "too-deep", 1, 27),  # past the limit a list with nothing in it
+        ("a: " + "[" * 23 + "{}" + "]" * 23 + "\n", "too-deep", 1, 27),  # and a mapping
         ("a: " + "[" * 23 + "1" + "]" * 23 + "\n", "too-deep", 1, 27),  # 22 levels of lists pass, 23 do not
         ("a: " + "{b: " * 23 + "1" + "}" * 23 + "\n", "too-deep", 1, 93),
         ("a: [1, 2\n", "syntax", 2, 1),
@@ -124,3 +139,12 @@ def test_the_words_of_a_refusal_the_editor_reads(text, message, line, col, hint)
         yamlsafe.parse(text)
     got = info.value
     assert (got.kind, got.message, got.line, got.col, got.hint) == ("syntax", message, line, col, hint)
+
+
+def test_nesting_past_libyamls_own_cap_is_reported_in_our_words():
+    # LibYAML 0.2.6 stops deep flow nesting in its scanner, before our own check sees it: the editor reads the
+    # same problem either way, placed where LibYAML stopped.
+    with pytest.raises(YamlProblem) as info:
+        yamlsafe.parse("[" * 50000)
+    assert info.value.message == f"nesting deeper than {yamlsafe.MAX_DEPTH} levels"
+    assert info.value.line == 1 and info.value.col > yamlsafe.MAX_DEPTH
