@@ -12,6 +12,7 @@ import errno
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -302,14 +303,31 @@ def fake_mkdocs(monkeypatch) -> list[dict]:
 
 def test_build_site_stages_beside_the_site_and_passes_its_settings_on(basic: Project, fake_mkdocs):
     publish.build_site(basic)
-    publish.build_site(basic, strict=True, epoch=86400)
+    publish.build_site(basic, strict=True, epoch=86400, jobs=3, detach=True)
     first, second = fake_mkdocs
-    assert (first["strict"], first["epoch"]) == (False, None)
-    assert (second["strict"], second["epoch"]) == (True, 86400)
+    assert (first["strict"], first["epoch"], first["jobs"]) == (False, None, None)
+    assert (second["strict"], second["epoch"], second["jobs"]) == (True, 86400, 3)
     for call in fake_mkdocs:  # beside the site: the swap is a rename within one file system
         assert call["site_dir"].parent == basic.site_dir.parent and call["site_dir"].name.startswith(".site-new-")
     assert (basic.site_dir / "index.html").read_text() == "build 2"
     publish.removed()  # the old site is removed in a thread, after build_site returns
+    assert not list(basic.root.glob(".site-*"))
+
+
+def test_a_build_returns_once_the_old_site_is_gone_unless_told_not_to_wait(basic: Project, fake_mkdocs, monkeypatch):
+    real_rmtree = shutil.rmtree
+
+    def slow_rmtree(path, *args, **kwargs):  # thousands of old files take a while
+        time.sleep(0.3)
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(publish.shutil, "rmtree", slow_rmtree)
+    publish.build_site(basic)
+    publish.build_site(basic)
+    assert not list(basic.root.glob(".site-*")), "the old site removed before build_site returned"
+    publish.build_site(basic, detach=True)
+    assert list(basic.root.glob(".site-*")), "still being removed: the command line reports the build first"
+    publish.removed()
     assert not list(basic.root.glob(".site-*"))
 
 

@@ -469,12 +469,10 @@ def build_site(
             shutil.rmtree(leftover, ignore_errors=True)
         # Beside the site, so that the swap is a rename within one file system.
         key, previous = "", None
-        if not (incremental or remember):
-            docs = {}
-        else:  # the record of the site in place, and what the new one is built from
+        hashes: Mapping[str, str] = {}  # of the docs folder: read only when a site is reused or recorded
+        if incremental or remember:  # the record of the site in place, and what the new one is built from
             key = _incremental.site_key(project.mkdocs_yml, theme_dirs(project), strict=strict, epoch=epoch)
-            if docs is None:
-                docs = _incremental.docs_hashes(project.docs_dir)
+            hashes = docs if docs is not None else _incremental.docs_hashes(project.docs_dir)
             previous = _incremental.load_site(project.root, key, site) if incremental else None
             _incremental.forget_site(project.root)  # until the new site is in place
         spare = _incremental.spare_site(project.root)
@@ -482,13 +480,11 @@ def build_site(
         staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
         try:
             progress(Step(Stage.SITE))  # MkDocs loads its theme and plugins before it counts the pages
-            more: dict[str, Any] = {"configure": _count_pages(progress)}
-            if jobs is not None:
-                more["jobs"] = jobs
+            more: dict[str, Any] = {"configure": _count_pages(progress), "jobs": jobs}
             # The same pages as the site in place (none added or removed, so no link elsewhere changes):
             # MkDocs builds only the docs files that changed.
-            if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(docs):
-                more["dirty"] = {rel for rel, sha in docs.items() if previous.docs.get(rel) != sha}
+            if previous is not None and _incremental.pages_of(previous.docs) == _incremental.pages_of(hashes):
+                more["dirty"] = {rel for rel, sha in hashes.items() if previous.docs.get(rel) != sha}
                 more["site_stamps"] = previous.site
                 more["page_logs"] = previous.pages
                 more["spare"] = spare
@@ -520,7 +516,7 @@ def build_site(
             linked: set[str] = getattr(plugins.get("factsheet-incremental"), "linked", set())
             known = {p: previous.site[p] for p in linked if p in previous.site} if previous is not None else {}
             logs = getattr(plugins.get("factsheet-page-logs"), "pages", None)
-            _incremental.save_site(project.root, key, docs, site, known, logs, previous)
+            _incremental.save_site(project.root, key, hashes, site, known, logs, previous)
             if "dirty" not in more and spare is not None:  # under the lock: the next build takes the spare
                 _incremental.relink_spare(spare, site)
         if stale is not None:
