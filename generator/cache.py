@@ -269,6 +269,8 @@ def write_record(root: Path, name: str, content: object, key_dir: Path | None = 
         return
     payload = json.dumps(content, separators=(",", ":")).encode()
     with contextlib.suppress(OSError):
+        if not safe_folder(folder, root):  # before making it too: no folder made through a link
+            return
         folder.mkdir(parents=True, exist_ok=True)
         if not safe_folder(folder, root):
             return

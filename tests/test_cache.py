@@ -134,6 +134,17 @@ def test_a_cache_folder_that_is_a_link_is_never_used(basic, tmp_path, parses):
     assert len(parses) >= 2 * len(list(basic.facts_dir.rglob("*.yaml"))), "no cache: every run parses"
 
 
+def test_a_record_is_neither_written_nor_given_a_folder_through_a_linked_cache_folder(basic, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (basic.root / ".cache").symlink_to(outside, target_is_directory=True)
+    cache.write_record(basic.root, "record.json", {"a": 1})
+    assert list(outside.rglob("*")) == [] and cache.read_record(basic.root, "record.json") is None
+    (basic.root / ".cache").unlink()
+    cache.write_record(basic.root, "record.json", {"a": 1})
+    assert cache.read_record(basic.root, "record.json") == {"a": 1}
+
+
 @pytest.fixture
 def reads(monkeypatch) -> list[Path]:
     """Every input file read from now on; files are trusted by their stat as soon as they are written

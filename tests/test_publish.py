@@ -783,6 +783,20 @@ def test_a_full_or_uncached_build_keeps_no_out_of_date_spare(basic: Project, fak
     assert (basic.site_dir / "index.html").read_text() == "build 4"
 
 
+def test_a_cache_folder_that_is_a_link_keeps_no_spare_and_the_builds_go_on(basic: Project, fake_mkdocs, tmp_path):
+    """The spare lives in the fact sheet's cache: where that is a link (a pull request can add one), builds
+    keep nothing there and write nothing through it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (basic.root / ".cache").symlink_to(outside, target_is_directory=True)
+    publish.write_docs(basic, {"index.md": "home\n"})
+    for _ in range(3):
+        publish.build_site(basic, remember=True)
+    publish.removed()
+    assert (basic.site_dir / "index.html").read_text() == "build 3"
+    assert not list(outside.rglob("*")) and not list(basic.root.glob(".site-*"))
+
+
 def test_builds_after_a_dirty_preview_build_in_the_same_process_write_the_whole_search_index_once(
     basic: Project, tmp_path: Path
 ) -> None:
