@@ -475,18 +475,20 @@ def test_a_failed_or_interrupted_mkdocs_run_leaves_the_site_and_no_staging_folde
 def test_a_new_site_that_cannot_be_put_in_place_is_removed_and_the_old_one_kept(
     basic: Project, fake_mkdocs, monkeypatch
 ):
-    publish.build_site(basic)
+    publish.build_site(basic, remember=True)
+    publish.build_site(basic, remember=True)  # build 1's site kept as the spare: build 3 sets it aside
 
     def swap(staging, site, keep=None):
         raise PermissionError(errno.EACCES, "Permission denied", str(site))
 
     monkeypatch.setattr(publish, "_swap", swap)
     with pytest.raises(DiagnosticError) as info:
-        publish.build_site(basic)
+        publish.build_site(basic, remember=True)
     (problem,) = info.value.diagnostics
     assert problem.message == "could not put the new site in place: Permission denied"
-    assert (basic.site_dir / "index.html").read_text() == "build 1"
-    assert len(fake_mkdocs) == 2 and not list(basic.root.glob(".site-*")), "the staged build 2 is removed"
+    assert (basic.site_dir / "index.html").read_text() == "build 2"
+    publish.removed()
+    assert len(fake_mkdocs) == 3 and not list(basic.root.glob(".site-*")), "build 3 and the old spare removed"
 
 
 def test_a_build_that_reports_progress_stages_beside_the_site_with_its_settings(basic: Project, fake_mkdocs):
