@@ -205,6 +205,16 @@ def safe_folder(folder: Path, root: Path | None) -> bool:
     return True
 
 
+def make_safe_folder(folder: Path, root: Path | None) -> bool:
+    """Make the cache folder `folder` unless part of its path below `root` is a link or a file: checked
+    before (nothing is made through a link) and after (one put there meanwhile). Whether it may be written
+    into; raises OSError when it cannot be made."""
+    if not safe_folder(folder, root):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    return safe_folder(folder, root)
+
+
 def _signature(key: bytes, name: str, payload: bytes) -> bytes:
     """HMAC-SHA256 of a cache file's payload under the user's key, the code's stamp and the file's name."""
     return hmac.new(key, _stamp() + name.encode() + b"\0" + payload, hashlib.sha256).digest()
@@ -269,12 +279,8 @@ def write_record(root: Path, name: str, content: object, key_dir: Path | None = 
         return
     payload = json.dumps(content, separators=(",", ":")).encode()
     with contextlib.suppress(OSError):
-        if not safe_folder(folder, root):  # before making it too: no folder made through a link
-            return
-        folder.mkdir(parents=True, exist_ok=True)
-        if not safe_folder(folder, root):
-            return
-        _write_signed(folder, name, key, payload)
+        if make_safe_folder(folder, root):
+            _write_signed(folder, name, key, payload)
 
 
 class StaleCache(Exception):
@@ -466,8 +472,7 @@ class FileCache:
         if not (quotes_stale or hints_stale):
             return
         with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if not self._folder_is_safe():
+            if not make_safe_folder(self.folder, self.root):
                 return
             if quotes_stale:
                 self._write(_QUOTES_FILE, {k: v for k, v in self._quotes.items() if k in self._used_quotes})
@@ -532,8 +537,7 @@ class FileCache:
             if entry[1] in self._used and (shard := _shard(entry[1])) in parts:
                 parts[shard][0][path] = entry
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if not self._folder_is_safe():
+            if not make_safe_folder(self.folder, self.root):
                 return
             for shard in sorted(shards):
                 index, summaries, objects = parts[shard]

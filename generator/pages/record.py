@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CACHE_DIR, safe_folder, write_new
+from generator.cache import CACHE_DIR, make_safe_folder, safe_folder, write_new
 from generator.cache import _stamp as code_stamp
 from generator.pages.reads import Known
 
@@ -293,12 +293,10 @@ def _read_json(root: Path, name: str) -> dict[str, Any] | None:
 
 def _write_json(root: Path, name: str, data: object) -> None:
     """Write a record atomically; a record that cannot be written only makes the next build a full one."""
-    if not _safe_folder(root):
-        return
     folder = root / CACHE_DIR
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        write_new(folder, name, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        if make_safe_folder(folder, root):
+            write_new(folder, name, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def load_pages(root: Path, key: str) -> PageRecord:
