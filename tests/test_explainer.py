@@ -89,7 +89,7 @@ def test_the_home_page_stays_short_however_many_facts(repo):
     shown = home["key_facts"]["events"]
     assert len(shown) == explainer.KEY_FACTS
     assert home["key_facts"]["more"] == len(many_events) - 1 - explainer.KEY_FACTS
-    assert min(e["reporting"] for e in shown) >= home["key_facts"]["threshold"]
+    assert min(e["source_count"] for e in shown) >= home["key_facts"]["threshold"]
     assert len(home["disagreements"]["claims"]) == explainer.HOME_DISAGREEMENTS
     accounts = [x for g in home["accounts"]["groups"] for x in (*g["events"], *g["positions"])]
     assert len(accounts) == explainer.HOME_ACCOUNTS and home["accounts"]["more"] > 0

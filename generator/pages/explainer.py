@@ -34,11 +34,6 @@ CLAIM_PRIORITY = (
 )
 
 
-def reporting(e: Event) -> int:
-    """How many articles report an event (its own citations: a response's source does not report it)."""
-    return len({c.source for c in e.citations})
-
-
 def most_articles(source_count: int) -> int:
     """'Most articles': at least half of them (and at least one)."""
     return max(1, math.ceil(source_count / 2))
@@ -50,8 +45,8 @@ def key_events(b: _Builder) -> list[Event]:
     threshold = most_articles(len(b.facts.sources))
     focus = b.facts.info.focus_event
     place = {e.id: i for i, e in enumerate(b.order)}
-    widely = [e for e in b.order if e.id != focus and reporting(e) >= threshold]
-    kept = {e.id for e in sorted(widely, key=lambda e: (-reporting(e), place[e.id]))[:KEY_FACTS]}
+    widely = [e for e in b.order if e.id != focus and b.source_count(e) >= threshold]
+    kept = {e.id for e in sorted(widely, key=lambda e: (-b.source_count(e), place[e.id]))[:KEY_FACTS]}
     return [e for e in widely if e.id in kept]
 
 
@@ -114,7 +109,7 @@ def home(b: _Builder, common: dict[str, object]) -> dict[str, object]:
         },
         "focus": b.event_view(f.events[f.info.focus_event]) if f.info.focus_event else None,
         "key_facts": {
-            "events": [{**b.event_view(e), "reporting": reporting(e)} for e in key],
+            "events": [b.event_view(e) for e in key],
             "threshold": most_articles(len(f.sources)),
             "more": len([e for e in f.events.values() if e.id != f.info.focus_event]) - len(key),
         },
